@@ -1,0 +1,27 @@
+"""gridsim: agent-based simulation of grid-based grass-roots governance (网格化管理).
+
+Compare grid sizes, staffing and handling mechanisms before rollout::
+
+    import gridsim
+    scenario = gridsim.load_scenario("scenarios/yuelu-2013.toml")
+    result = gridsim.run_scenario(scenario, replication=0)
+    result.kpis["issues_collected"]
+"""
+
+from gridsim.kpis import KPI_NAMES, RunResult
+from gridsim.model import GridModel, run_scenario
+from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KPI_NAMES",
+    "GridModel",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "default_scenario",
+    "load_scenario",
+    "run_scenario",
+]

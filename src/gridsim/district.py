@@ -1,0 +1,314 @@
+"""The district tree: communities → grids → households, and grid adjacency.
+
+A district is either synthesised from totals (number of communities,
+households, target grid size) or read from a CSV of real communities. Either
+way, each community is cut into grids of about ``households_per_grid``
+households, and grids are joined in a ``networkx`` adjacency graph (a Delaunay
+triangulation of their positions, so neighbours are map neighbours).
+
+Households are numbered grid by grid: grid ``g`` owns household ids
+``grid_start[g] .. grid_start[g] + grid_households[g] - 1``. Household state
+itself lives in arrays owned by the model (struct-of-arrays).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import Delaunay
+
+from gridsim.scenario import KINDS, Scenario, ScenarioError, read_rows
+
+CSV_COLUMNS = ("name", "street", "households", "kind")
+"""Required columns of a district communities CSV; ``x`` and ``y`` are optional."""
+
+
+@dataclass
+class District:
+    """Static structure of a district.
+
+    Attributes:
+        name: District name.
+        community_names: One name per community.
+        community_street: Street index of each community.
+        street_names: One name per street office.
+        community_kind: Index into :data:`gridsim.scenario.KINDS` per community.
+        community_households: Households per community.
+        grid_community: Community index of each grid.
+        grid_households: Households per grid.
+        grid_start: First household id of each grid.
+        grid_xy: Grid positions (for adjacency and maps), shape (grids, 2).
+        graph: Grid adjacency graph; nodes are grid indices.
+    """
+
+    name: str
+    community_names: list[str]
+    community_street: np.ndarray
+    street_names: list[str]
+    community_kind: np.ndarray
+    community_households: np.ndarray
+    grid_community: np.ndarray
+    grid_households: np.ndarray
+    grid_start: np.ndarray
+    grid_xy: np.ndarray
+    graph: nx.Graph = field(repr=False)
+
+    @property
+    def n_communities(self) -> int:
+        """Number of communities."""
+        return len(self.community_names)
+
+    @property
+    def n_streets(self) -> int:
+        """Number of street offices."""
+        return len(self.street_names)
+
+    @property
+    def n_grids(self) -> int:
+        """Number of grids."""
+        return len(self.grid_households)
+
+    @property
+    def n_households(self) -> int:
+        """Number of households."""
+        return int(self.grid_households.sum())
+
+    @property
+    def grid_street(self) -> np.ndarray:
+        """Street index of each grid."""
+        return self.community_street[self.grid_community]
+
+    @property
+    def grid_kind(self) -> np.ndarray:
+        """Community kind index of each grid."""
+        return self.community_kind[self.grid_community]
+
+    def household_grid(self) -> np.ndarray:
+        """Grid index of every household (length ``n_households``)."""
+        return np.repeat(np.arange(self.n_grids, dtype=np.int32), self.grid_households)
+
+
+def read_communities_csv(path: str | Path) -> list[dict[str, object]]:
+    """Read and check a communities CSV.
+
+    Args:
+        path: CSV with columns ``name, street, households, kind`` and optional
+            ``x, y`` (any projected coordinates).
+
+    Returns:
+        One dict per community with typed values.
+
+    Raises:
+        ScenarioError: One line per problem, naming the file, row and column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError([f"{path}: communities CSV not found"])
+    try:
+        rows = read_rows(path)
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: not valid UTF-8 text"]) from None
+    problems: list[str] = []
+    if not rows:
+        raise ScenarioError([f"{path}: no communities (the file has no data rows)"])
+    missing = [c for c in CSV_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ScenarioError([f"{path}: missing column(s): {', '.join(missing)}"])
+    has_xy = "x" in rows[0] and "y" in rows[0]
+    out: list[dict[str, object]] = []
+    names: set[str] = set()
+    for i, row in enumerate(rows, start=2):  # line 1 is the header
+        where = f"{path}: line {i}"
+        name = (row.get("name") or "").strip()
+        if not name:
+            problems.append(f"{where}: name: must not be empty")
+        elif name in names:
+            problems.append(f"{where}: name: duplicate community {name!r}")
+        names.add(name)
+        street = (row.get("street") or "").strip()
+        if not street:
+            problems.append(f"{where}: street: must not be empty")
+        try:
+            households = int(str(row.get("households", "")).strip())
+            if households <= 0:
+                problems.append(f"{where}: households: must be > 0, got {households}")
+        except ValueError:
+            problems.append(
+                f"{where}: households: must be an integer, got {row.get('households')!r}"
+            )
+            households = 0
+        kind = (row.get("kind") or "").strip().replace("-", "_")
+        if kind not in KINDS:
+            problems.append(f"{where}: kind: must be one of {', '.join(KINDS)}, got {kind!r}")
+        rec: dict[str, object] = {
+            "name": name,
+            "street": street,
+            "households": households,
+            "kind": kind,
+        }
+        if has_xy:
+            for axis in ("x", "y"):
+                try:
+                    rec[axis] = float(str(row[axis]))
+                except ValueError:
+                    problems.append(f"{where}: {axis}: must be a number, got {row[axis]!r}")
+        out.append(rec)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _largest_remainder(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Integers proportional to ``weights`` summing to ``total``, each >= ``minimum``."""
+    quota = weights / weights.sum() * total
+    counts = np.maximum(minimum, np.floor(quota).astype(np.int64))
+    remainder = total - int(counts.sum())
+    frac = quota - np.floor(quota)
+    if remainder > 0:
+        order = np.argsort(-frac, kind="stable")
+        counts[order[:remainder]] += 1
+    elif remainder < 0:
+        order = np.argsort(frac, kind="stable")
+        for idx in order:
+            if remainder == 0:
+                break
+            if counts[idx] > minimum:
+                counts[idx] -= 1
+                remainder += 1
+    return counts
+
+
+def _synthesise_communities(scenario: Scenario, rng: np.random.Generator) -> dict[str, object]:
+    d = scenario.district
+    assert d.communities is not None and d.households is not None
+    n = d.communities
+    if d.households < n:
+        raise ScenarioError(
+            [f"district.households: must be >= district.communities ({n}), got {d.households}"]
+        )
+    shares = np.array([getattr(d.kinds, k).share for k in KINDS])
+    kind_counts = _largest_remainder(shares, n, 0) if shares.sum() > 0 else np.array([n, 0, 0])
+    kinds = rng.permutation(np.repeat(np.arange(len(KINDS)), kind_counts))
+    weights = rng.lognormal(0.0, d.community_size_sigma, size=n)
+    households = _largest_remainder(weights, d.households, 1)
+    # Villages on the outskirts, urban cores in the middle: radius by kind.
+    radius = np.array([0.35, 0.6, 0.9])[kinds] * np.sqrt(rng.uniform(0.05, 1.0, size=n))
+    angle = rng.uniform(0, 2 * math.pi, size=n)
+    xy = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    n_streets = min(d.streets or 1, n)
+    centres = xy[rng.choice(n, size=n_streets, replace=False)]
+    street = np.argmin(((xy[:, None, :] - centres[None, :, :]) ** 2).sum(-1), axis=1)
+    # Make street numbering dense (every street has at least its centre community).
+    _, street = np.unique(street, return_inverse=True)
+    return {
+        "names": [f"C{i + 1:03d}" for i in range(n)],
+        "street": street.astype(np.int32),
+        "street_names": [f"S{j + 1:02d}" for j in range(int(street.max()) + 1)],
+        "kind": kinds.astype(np.int8),
+        "households": households,
+        "xy": xy,
+    }
+
+
+def _communities_from_csv(path: str, rng: np.random.Generator) -> dict[str, object]:
+    rows = read_communities_csv(path)
+    streets = sorted({str(r["street"]) for r in rows})
+    street_index = {s: i for i, s in enumerate(streets)}
+    n = len(rows)
+    if all("x" in r for r in rows):
+        xy = np.array([[float(r["x"]), float(r["y"])] for r in rows])  # type: ignore[arg-type]
+        span = np.ptp(xy, axis=0).max() or 1.0
+        xy = (xy - xy.mean(axis=0)) / span
+    else:
+        # No coordinates: place streets on a circle and communities around them.
+        angle = (
+            np.array([street_index[str(r["street"])] for r in rows]) / len(streets) * 2 * math.pi
+        )
+        xy = np.column_stack([np.cos(angle), np.sin(angle)]) * 0.6
+        xy += rng.normal(0, 0.12, size=(n, 2))
+    return {
+        "names": [str(r["name"]) for r in rows],
+        "street": np.array([street_index[str(r["street"])] for r in rows], dtype=np.int32),
+        "street_names": streets,
+        "kind": np.array([KINDS.index(str(r["kind"])) for r in rows], dtype=np.int8),
+        "households": np.array([int(r["households"]) for r in rows], dtype=np.int64),  # type: ignore[call-overload]
+        "xy": xy,
+    }
+
+
+def _adjacency(xy: np.ndarray, community: np.ndarray) -> nx.Graph:
+    g = nx.Graph()
+    n = len(xy)
+    g.add_nodes_from(range(n))
+    if n == 2:
+        g.add_edge(0, 1)
+    elif n >= 3:
+        try:
+            tri = Delaunay(xy)
+            simplices = tri.simplices
+        except Exception:  # degenerate (collinear) layouts: chain by x
+            order = np.argsort(xy[:, 0])
+            simplices = np.column_stack([order[:-1], order[1:], order[1:]])
+        edges = np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
+        edges = np.unique(np.sort(edges, axis=1), axis=0)
+        edges = edges[edges[:, 0] != edges[:, 1]]
+        g.add_edges_from(edges.tolist())
+    for u, v in g.edges:
+        g.edges[u, v]["same_community"] = bool(community[u] == community[v])
+    for i in range(n):
+        g.nodes[i]["community"] = int(community[i])
+        g.nodes[i]["pos"] = (float(xy[i, 0]), float(xy[i, 1]))
+    return g
+
+
+def build_district(scenario: Scenario, rng: np.random.Generator) -> District:
+    """Build the district structure of a scenario.
+
+    Args:
+        scenario: A validated scenario.
+        rng: The structure random stream (layout and synthesised sizes).
+
+    Returns:
+        The district.
+    """
+    d = scenario.district
+    if d.communities_csv is not None:
+        c = _communities_from_csv(d.communities_csv, rng)
+    else:
+        c = _synthesise_communities(scenario, rng)
+    households = np.asarray(c["households"], dtype=np.int64)
+    total = int(households.sum())
+    n_comm = len(households)
+    n_grids = max(n_comm, round(total / scenario.grids.households_per_grid))
+    grids_per_comm = _largest_remainder(households.astype(float), n_grids, 1)
+    grids_per_comm = np.minimum(grids_per_comm, households)  # never an empty grid
+    grid_community = np.repeat(np.arange(n_comm, dtype=np.int32), grids_per_comm)
+    # Split each community's households evenly over its grids (sizes differ by <= 1).
+    base = np.repeat(households // grids_per_comm, grids_per_comm)
+    extra = np.repeat(households % grids_per_comm, grids_per_comm)
+    first = np.concatenate([[0], np.cumsum(grids_per_comm)[:-1]])
+    rank = np.arange(len(grid_community)) - np.repeat(first, grids_per_comm)
+    grid_households = base + (rank < extra)
+    grid_start = np.concatenate([[0], np.cumsum(grid_households)[:-1]])
+    xy_comm = np.asarray(c["xy"], dtype=float)
+    spread = 0.02 * np.sqrt(grids_per_comm)[grid_community]
+    grid_xy = (
+        xy_comm[grid_community] + rng.normal(0, 1, size=(len(grid_community), 2)) * spread[:, None]
+    )
+    return District(
+        name=d.name,
+        community_names=list(c["names"]),  # type: ignore[call-overload]
+        community_street=np.asarray(c["street"], dtype=np.int32),
+        street_names=list(c["street_names"]),  # type: ignore[call-overload]
+        community_kind=np.asarray(c["kind"], dtype=np.int8),
+        community_households=households,
+        grid_community=grid_community,
+        grid_households=grid_households.astype(np.int64),
+        grid_start=grid_start.astype(np.int64),
+        grid_xy=grid_xy,
+        graph=_adjacency(grid_xy, grid_community),
+    )

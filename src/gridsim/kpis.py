@@ -1,0 +1,279 @@
+"""What a run reports: district KPIs, the same per grid, and daily case series.
+
+KPI names follow the officials' case indicators (see ``docs/scenarios.md``):
+受理 received = ``issues_collected``; 立案 registered = ``issues_valid``;
+结案 closed; 按期结案 closed on time = ``on_time_rate`` (of cases due to close,
+应结案); 返工 rework; 满意率 satisfaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from gridsim.model import GridModel
+
+KPI_NAMES: tuple[str, ...] = (
+    "households_visited",
+    "households_reached",
+    "visits_per_household",
+    "issues_latent",
+    "issues_collected",
+    "issues_valid",
+    "issues_resolved",
+    "resolution_rate",
+    "replied_rate",
+    "closure_rate",
+    "on_time_rate",
+    "red_lights",
+    "escalations",
+    "median_days_to_close",
+    "p90_days_to_close",
+    "backlog_end",
+    "satisfaction",
+    "satisfaction_reported",
+    "rework_rate",
+    "spot_fix_rate",
+    "found_by_staff_share",
+    "reported_by_public_share",
+    "staff_hours",
+    "cost",
+    "grids",
+    "households",
+    "cadres",
+)
+"""Every district KPI of a run, in display order."""
+
+KPI_DESCRIPTIONS: dict[str, str] = {
+    "households_visited": "Household visits (走访户次) by information officers and cadres",
+    "households_reached": "Distinct households visited at least once",
+    "visits_per_household": "Household visits ÷ households",
+    "issues_latent": "Issues that arose in households and public space during the period",
+    "issues_collected": "Issues entered on the platform (受理)",
+    "issues_valid": "Collected issues valid after verification (立案)",
+    "issues_resolved": "Cases closed as resolved (办结), spot fixes included",
+    "resolution_rate": "Resolved ÷ collected",
+    "replied_rate": "Collected issues that got a reply or closure ÷ collected",
+    "closure_rate": "Closed ÷ due to close (结案率)",
+    "on_time_rate": "Closed within the time limit ÷ due to close (按期结案率)",
+    "red_lights": "Cases that went past their deadline while open (亮灯)",
+    "escalations": "Red-light cases escalated one tier up",
+    "median_days_to_close": "Median days from entry to closure (valid cases)",
+    "p90_days_to_close": "90th percentile of days from entry to closure",
+    "backlog_end": "Valid cases still open at the end",
+    "satisfaction": "Satisfied ÷ surveyed (满意率)",
+    "satisfaction_reported": "Satisfaction as reported (self-assessment inflates it)",
+    "rework_rate": "Fixes rejected at verification or survey and reopened ÷ valid (返工率)",
+    "spot_fix_rate": "Collected issues fixed on the spot ÷ collected",
+    "found_by_staff_share": "Share of collected issues found by staff (监督员上报)",
+    "reported_by_public_share": "Share of collected issues reported by residents (公众举报)",
+    "staff_hours": "Hours of grid work by all staff",
+    "cost": "Staff cost plus per-case handling cost (yuan)",
+    "grids": "Grids in the district",
+    "households": "Households in the district",
+    "cadres": "Stationed cadres",
+}
+"""One line per KPI."""
+
+
+@dataclass
+class RunResult:
+    """Everything one replication reports.
+
+    Attributes:
+        scenario: Scenario name.
+        seed: Root seed.
+        replication: Replication number.
+        kpis: District KPIs (:data:`KPI_NAMES`).
+        grids: One row per grid with its own KPIs.
+        daily: One row per day: ``new``, ``closed`` and ``open`` cases.
+        wall_seconds: Wall time of the simulation.
+    """
+
+    scenario: str
+    seed: int
+    replication: int
+    kpis: dict[str, float]
+    grids: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    wall_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible summary (KPIs and identifiers)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replication": self.replication,
+            "kpis": self.kpis,
+            "wall_seconds": self.wall_seconds,
+        }
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{k}</td><td style='text-align:right'>{_fmt(v)}</td>"
+            f"<td>{KPI_DESCRIPTIONS.get(k, '')}</td></tr>"
+            for k, v in self.kpis.items()
+        )
+        return (
+            f"<b>{self.scenario}</b> — seed {self.seed}, replication {self.replication}, "
+            f"{self.wall_seconds:.2f} s<table><tr><th>KPI</th><th>value</th><th></th></tr>"
+            f"{rows}</table>"
+        )
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, float) and not float(v).is_integer():
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    return f"{v:,.0f}"
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a) / float(b) if b else float("nan")
+
+
+def compute_kpis(model: GridModel) -> RunResult:
+    """Compute the KPIs of a finished run.
+
+    Args:
+        model: A model that has run to its last day.
+
+    Returns:
+        The run result.
+    """
+    from gridsim.model import CLOSED, INVALID, SELF_REPORT
+
+    s = model.spec
+    days = model.days
+    d = model.district
+    n_g = d.n_grids
+    collected = model.report_day >= 0
+    valid = collected & (model.state != INVALID)
+    closed = model.state == CLOSED
+    closed_valid = closed & valid
+    resolved = closed & model.resolved
+    dtc = (model.close_day - model.report_day)[closed_valid]
+    due = valid & (model.first_deadline >= 0) & (model.first_deadline < days)
+    due = due | (model.spot_fixed & collected)  # spot fixes are due and closed at once
+    on_time = due & closed & ((model.close_day <= model.first_deadline) | model.spot_fixed)
+    open_end = valid & ~closed
+    arrived = (model.arrival >= 0) & (model.arrival < days)
+    n_collected = int(collected.sum())
+    staff = model.staff_by_role
+    hours = s.staff.hours_per_week
+    weeks = days / 7.0
+    staff_hours = sum(staff[r] * getattr(hours, r) * weeks for r in staff)
+    per_year = s.costs.per_person_year
+    per_case = np.array(s.costs.per_case.as_list())
+    handled_tier = model.tier[valid & (model.tier >= 0)]
+    cost = sum(staff[r] * getattr(per_year, r) * days / 365.0 for r in staff) + float(
+        per_case[handled_tier].sum()
+    )
+    satisfaction = _safe_div(model.satisfied_count, model.surveyed)
+    visits = model.visits_officer + model.visits_cadre
+    from_public = collected & (model.channel == SELF_REPORT)
+    kpis: dict[str, float] = {
+        "households_visited": float(visits),
+        "households_reached": float((model.visits_per_household > 0).sum()),
+        "visits_per_household": visits / d.n_households,
+        "issues_latent": float(arrived.sum()),
+        "issues_collected": float(n_collected),
+        "issues_valid": float(valid.sum()),
+        "issues_resolved": float(resolved.sum()),
+        "resolution_rate": _safe_div(resolved.sum(), n_collected),
+        "replied_rate": _safe_div((closed | (model.state == INVALID)).sum(), n_collected),
+        "closure_rate": _safe_div((due & closed).sum(), due.sum()),
+        "on_time_rate": _safe_div(on_time.sum(), due.sum()),
+        "red_lights": float(model.red_lights),
+        "escalations": float(model.escalations),
+        "median_days_to_close": float(np.median(dtc)) if len(dtc) else float("nan"),
+        "p90_days_to_close": float(np.percentile(dtc, 90)) if len(dtc) else float("nan"),
+        "backlog_end": float(open_end.sum()),
+        "satisfaction": satisfaction,
+        "satisfaction_reported": model.mechanisms.survey.reported(satisfaction),
+        "rework_rate": _safe_div((model.reworks[valid] > 0).sum(), valid.sum()),
+        "spot_fix_rate": _safe_div(model.spot_fixed.sum(), n_collected),
+        "found_by_staff_share": _safe_div(n_collected - from_public.sum(), n_collected),
+        "reported_by_public_share": _safe_div(from_public.sum(), n_collected),
+        "staff_hours": float(staff_hours),
+        "cost": float(cost),
+        "grids": float(n_g),
+        "households": float(d.n_households),
+        "cadres": float(staff["cadre"]),
+    }
+    grids = _grid_table(model, collected, valid, resolved, closed_valid, open_end, due, on_time)
+    daily = _daily(model, collected, closed_valid)
+    return RunResult(
+        scenario=s.name,
+        seed=model.seed_value,
+        replication=model.replication,
+        kpis=kpis,
+        grids=grids,
+        daily=daily,
+        wall_seconds=model.wall_seconds,
+    )
+
+
+def _grid_table(
+    model: GridModel,
+    collected: np.ndarray,
+    valid: np.ndarray,
+    resolved: np.ndarray,
+    closed_valid: np.ndarray,
+    open_end: np.ndarray,
+    due: np.ndarray,
+    on_time: np.ndarray,
+) -> pd.DataFrame:
+    d = model.district
+    n = d.n_grids
+    g = model.issue_grid
+
+    def per_grid(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], minlength=n)
+
+    visits = np.bincount(model.household_grid, weights=model.visits_per_household, minlength=n)
+    dtc = (model.close_day - model.report_day).astype(float)
+    frame = pd.DataFrame({"grid": g[closed_valid], "days": dtc[closed_valid]})
+    med = frame.groupby("grid")["days"].median().reindex(range(n))
+    due_n, on_time_n = per_grid(due), per_grid(on_time)
+    return pd.DataFrame(
+        {
+            "grid": np.arange(n),
+            "community": [d.community_names[c] for c in d.grid_community],
+            "street": [d.street_names[s] for s in d.grid_street],
+            "households": d.grid_households,
+            "visits": visits,
+            "visits_per_household": visits / d.grid_households,
+            "issues_collected": per_grid(collected),
+            "issues_valid": per_grid(valid),
+            "issues_resolved": per_grid(resolved),
+            "backlog_end": per_grid(open_end),
+            "median_days_to_close": med.to_numpy(),
+            "on_time_rate": np.divide(on_time_n, due_n, out=np.full(n, np.nan), where=due_n > 0),
+            "trust": np.bincount(model.household_grid, weights=model.trust, minlength=n)
+            / d.grid_households
+            + model.grid_trust_offset,
+        }
+    )
+
+
+def _daily(model: GridModel, collected: np.ndarray, closed_valid: np.ndarray) -> pd.DataFrame:
+    from gridsim.model import INVALID
+
+    days = model.days
+    new = np.bincount(model.report_day[collected], minlength=days)[:days]
+    closed = np.bincount(model.close_day[closed_valid], minlength=days)[:days]
+    rejected = np.bincount(model.close_day[collected & (model.state == INVALID)], minlength=days)[
+        :days
+    ]
+    return pd.DataFrame(
+        {
+            "day": np.arange(days),
+            "new": new,
+            "closed": closed,
+            "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
+        }
+    )
