@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 PROCESSES: tuple[str, ...] = (
-    "structure",  # district layout, synthesised community sizes
+    "structure",  # district layout, synthesised community sizes (same in every replication)
     "households",  # initial trust, reporting propensity
     "latent",  # household issues: when, where, what, how long
     "public",  # public-space issues
@@ -36,6 +36,8 @@ def stream(seed: int, replication: int, process: str) -> np.random.Generator:
         A PCG64 generator independent of every other (process, replication).
     """
     key = PROCESSES.index(process)
+    if process == "structure":
+        replication = 0  # one district: replications vary events, not the map
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key)))
     )
