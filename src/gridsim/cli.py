@@ -143,7 +143,8 @@ def calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit the Yuelu 2013 targets; print the set of parameter values that fit."""
-    from gridsim.calibration import TARGETS, calibrate as run_calibration, fit_table
+    from gridsim.calibration import TARGETS, fit_table
+    from gridsim.calibration import calibrate as run_calibration
 
     try:
         grid = [float(x) for x in detect.split(",") if x.strip()]

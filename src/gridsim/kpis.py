@@ -62,8 +62,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "on_time_rate": "Closed within the time limit ÷ due to close (按期结案率)",
     "red_lights": "Cases that went past their deadline while open (亮灯)",
     "escalations": "Red-light cases escalated one tier up",
-    "median_days_to_close": "Median days from entry to closure (valid cases)",
-    "p90_days_to_close": "90th percentile of days from entry to closure",
+    "median_days_to_close": "Median days from finding an issue to closing its case (valid cases)",
+    "p90_days_to_close": "90th percentile of days from finding to closing",
     "backlog_end": "Valid cases still open at the end",
     "satisfaction": "Satisfied ÷ surveyed (满意率)",
     "satisfaction_reported": "Satisfaction as reported (self-assessment inflates it)",
@@ -155,7 +155,7 @@ def compute_kpis(model: GridModel) -> RunResult:
     closed = model.state == CLOSED
     closed_valid = closed & valid
     resolved = closed & model.resolved
-    dtc = (model.close_day - model.report_day)[closed_valid]
+    dtc = (model.close_day - model.found_day)[closed_valid]
     due = valid & (model.first_deadline >= 0) & (model.first_deadline < days)
     due = due | (model.spot_fixed & collected)  # spot fixes are due and closed at once
     on_time = due & closed & ((model.close_day <= model.first_deadline) | model.spot_fixed)
@@ -235,7 +235,7 @@ def _grid_table(
         return np.bincount(g[mask], minlength=n)
 
     visits = np.bincount(model.household_grid, weights=model.visits_per_household, minlength=n)
-    dtc = (model.close_day - model.report_day).astype(float)
+    dtc = (model.close_day - model.found_day).astype(float)
     frame = pd.DataFrame({"grid": g[closed_valid], "days": dtc[closed_valid]})
     med = frame.groupby("grid")["days"].median().reindex(range(n))
     due_n, on_time_n = per_grid(due), per_grid(on_time)
