@@ -37,6 +37,7 @@ from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
 from gridsim.scenario import CATEGORIES, KINDS, TIERS, Scenario
 from gridsim.streams import streams
+from gridsim.visits import plan_visits
 
 # Case states.
 LATENT, FOUND, VERIFY, DISPATCHED, WAITING, QUEUED, IN_SERVICE, REPLYING, CLOSED, INVALID = range(
@@ -156,7 +157,6 @@ class GridModel(mesa.Model):
         conc = 10.0
         self.propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
         self.grid_trust_offset = np.zeros(d.n_grids)
-        self.visits_per_household = np.zeros(n, dtype=np.int32)
         adjacency = nx.to_scipy_sparse_array(d.graph, nodelist=range(d.n_grids), format="csr")
         self.grid_adjacency = adjacency.astype(float)
         kind_mult = np.array(
@@ -241,13 +241,26 @@ class GridModel(mesa.Model):
             * (hours.cadre / 5.0)
             / (v.cadre_hours_per_visit * self.grid_visit_mult)
         )
-        self._grid_ids = np.arange(d.n_grids)
-        self._officer_credit = np.full(d.n_grids, 0.5)
-        self._cadre_credit = np.full(d.n_grids, 0.5)
-        self._officer_ptr = np.zeros(d.n_grids, dtype=np.int64)
-        self._cadre_ptr = d.grid_households // 2
+        days = np.arange(self.days)
+        self._working = np.is_busday(self.start_date + days)
+        self.visit_plan = plan_visits(
+            {OFFICER_VISIT: self._officer_rate, CADRE_VISIT: self._cadre_rate},
+            d.grid_start,
+            d.grid_households,
+            {
+                OFFICER_VISIT: np.zeros(d.n_grids, dtype=np.int64),
+                CADRE_VISIT: d.grid_households // 2,
+            },
+            days[self._working],
+        )
+        self._visits_done = 0  # visits made so far (a prefix of the plan)
         self.visits_officer = 0
         self.visits_cadre = 0
+        limits = [
+            *self.spec.deadlines.limit_working_days.as_list(),
+            self.spec.collect.verification_delay_days,
+        ]
+        self._busday_table = self._busday_offsets(days, int(max(limits)))
 
     def _build_units(self) -> None:
         d, h = self.district, self.spec.handle
@@ -399,14 +412,22 @@ class GridModel(mesa.Model):
         active = self._active
         return np.unique(active[self.next_day[active] == day])
 
-    def _busday(self, day: int | np.ndarray, working_days: int | np.ndarray) -> np.ndarray:
-        """Day index ``working_days`` working days after ``day`` (weekends off)."""
+    def _busday_offsets(self, day: np.ndarray, max_offset: int) -> np.ndarray:
+        """Table ``[day, k]``: the day index ``k`` working days after ``day``."""
         dates = self.start_date + np.asarray(day, dtype=np.int64)
-        due = np.busday_offset(dates, working_days, roll="forward")
+        k = np.arange(max_offset + 1)
+        due = np.busday_offset(dates[:, None], k[None, :], roll="forward")
         return (due - self.start_date).astype(np.int64)
 
-    def _is_working_day(self, day: int) -> bool:
-        return bool(np.is_busday(self.start_date + day))
+    def _busday(self, day: int | np.ndarray, working_days: int | np.ndarray) -> np.ndarray:
+        """Day index ``working_days`` working days after ``day`` (weekends off)."""
+        table = self._busday_table
+        k = np.asarray(working_days)
+        if np.all(k < table.shape[1]):
+            return table[day, k]
+        dates = self.start_date + np.asarray(day, dtype=np.int64)
+        due = np.busday_offset(dates, k, roll="forward")
+        return (due - self.start_date).astype(np.int64)
 
     # -- the day ------------------------------------------------------------
 
@@ -415,7 +436,7 @@ class GridModel(mesa.Model):
         day = round(self.time)
         active = self._active
         self._active = active[self.next_day[active] >= day]
-        if self._is_working_day(day):
+        if self._working[day]:
             self._visits(day)
         self._decide_self_reports(day)
         self._drain(day)
@@ -438,37 +459,28 @@ class GridModel(mesa.Model):
 
     def _visits(self, day: int) -> None:
         """Officers and cadres visit the next households on their rounds."""
-        d = self.district
-        visited, visitor = [], []
-        for who, rate, credit, ptr in (
-            (OFFICER_VISIT, self._officer_rate, self._officer_credit, self._officer_ptr),
-            (CADRE_VISIT, self._cadre_rate, self._cadre_credit, self._cadre_ptr),
-        ):
-            credit += rate
-            v = np.floor(credit).astype(np.int64)
-            credit -= v
-            total = int(v.sum())
-            if total == 0:
-                continue
-            gid = np.repeat(self._grid_ids, v)
-            k = np.arange(total) - np.repeat(np.cumsum(v) - v, v)
-            visited.append(d.grid_start[gid] + (ptr[gid] + k) % d.grid_households[gid])
-            visitor.append(np.full(total, who, dtype=np.int8))
-            ptr += v
-            ptr %= d.grid_households
-            if who == OFFICER_VISIT:
-                self.visits_officer += total
-            else:
-                self.visits_cadre += total
-        if not visited:
+        plan = self.visit_plan
+        i = plan.index_of(day)
+        if i < 0:
             return
-        hh = np.concatenate(visited)
-        by = np.concatenate(visitor)
-        np.add.at(self.visits_per_household, hh, 1)
+        lo, hi = plan.day_offsets[i], plan.day_offsets[i + 1]
+        if hi == lo:
+            return
+        hh, by = plan.household[lo:hi], plan.visitor[lo:hi]
+        self._visits_done = hi
+        n_officer = int(np.count_nonzero(by == OFFICER_VISIT))
+        self.visits_officer += n_officer
+        self.visits_cadre += len(by) - n_officer
         gain = self.spec.visits.contact_trust_gain
         if gain:
             self.trust[hh] = np.minimum(1.0, self.trust[hh] + gain)
         self._detect(hh, by, day)
+
+    @property
+    def visits_per_household(self) -> np.ndarray:
+        """Visits each household has had so far."""
+        done = self.visit_plan.household[: self._visits_done]
+        return np.bincount(done, minlength=self.district.n_households)
 
     def _effective_trust(self, households: np.ndarray) -> np.ndarray:
         g = self.household_grid[households]
