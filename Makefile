@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PY ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3; do \
         $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install demo test lint format bench calibrate clean
+.PHONY: install demo test lint format bench calibrate docs clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10
+	@mkdir -p out
+	set -o pipefail; $(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10 | tee out/yuelu-2013-kpis.txt
+	@echo "KPI table written to out/yuelu-2013-kpis.txt"
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
@@ -35,7 +37,10 @@ format: install
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: install
-	$(BIN)/python benchmarks/bench_year.py
+	$(BIN)/python benchmarks/bench_year.py --out benchmarks/RESULTS.md
+
+docs: install
+	$(BIN)/python -m gridsim.reference > docs/scenarios.md
 
 calibrate: install
 	$(BIN)/gridsim calibrate scenarios/yuelu-2013.toml

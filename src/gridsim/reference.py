@@ -113,7 +113,7 @@ def scenario_reference() -> str:
     ]
     header = "| key | default | unit | source | meaning |\n|---|---|---|---|---|"
     parts.append("### Top level\n\n" + header + "\n" + "\n".join(top) + "\n")
-    for name, field in Scenario.model_fields.items():
+    for name in Scenario.model_fields:
         value = getattr(default, name)
         if not isinstance(value, BaseModel):
             continue
