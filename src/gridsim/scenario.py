@@ -754,10 +754,13 @@ class Scenario(_Section):
 
     def content_hash(self) -> str:
         """Stable hash of the resolved content (and of any referenced CSV)."""
-        payload = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        data = self.to_dict()
+        csv_path = self.district.communities_csv
+        data["district"]["communities_csv"] = None  # the content counts, not where it lies
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
         h = hashlib.sha256(payload.encode())
-        if self.district.communities_csv is not None:
-            h.update(Path(self.district.communities_csv).read_bytes())
+        if csv_path is not None:
+            h.update(b"\0communities_csv\0" + Path(csv_path).read_bytes())
         return h.hexdigest()[:16]
 
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
