@@ -42,6 +42,16 @@ def _load(path: Path) -> Scenario:
     return load_scenario(path)
 
 
+def _is_experiment(path: Path) -> bool:
+    """An experiment file names a ``base`` scenario; a scenario file never does."""
+    import tomllib
+
+    try:
+        return "base" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # let the scenario loader report it
+
+
 def _json_number(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
 
@@ -115,11 +125,16 @@ def run(
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
 ) -> None:
-    """Check scenario files: exit 0 if all are valid, 2 with one line per problem."""
+    """Check scenario and experiment files: exit 0 if all are valid, 2 with one line per problem."""
     bad = 0
     for path in scenarios:
         try:
-            _load(path)
+            if _is_experiment(path):
+                from gridsim.experiment import Experiment
+
+                Experiment.from_file(path)
+            else:
+                _load(path)
             typer.echo(f"ok: {path}")
         except ScenarioError as exc:
             bad += 1
@@ -161,6 +176,163 @@ def calibrate(
         return
     typer.echo("targets: " + ", ".join(f"{k} {v:,.0f} ±{t:.0%}" for k, (v, t) in TARGETS.items()))
     typer.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
+
+
+def _workspace(tenant: str, store: str | None) -> Any:
+    from gridsim.workspace import Workspace
+
+    try:
+        return Workspace(tenant, store=store)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+@app.command()
+def compare(
+    experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
+    ] = None,
+    dask: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+    ] = None,
+    tenant: Annotated[
+        str, typer.Option(help="Tenant (district) the results belong to.")
+    ] = "default",
+    store: Annotated[
+        str | None, typer.Option(help="Store: a workspace folder or a database URL.")
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Add replications until every KPI's CI half-width ≤ this × mean.", min=0.0
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run an experiment (only what the store lacks) and print paired comparisons."""
+    from gridsim.executors import make_executor
+    from gridsim.experiment import Experiment
+
+    if workers is not None and dask is not None:
+        raise UserError("--workers and --dask: choose one")
+    exp = Experiment.from_file(experiment)
+    ws = _workspace(tenant, store)
+    executor = make_executor(workers, dask)
+    try:
+        result = exp.run(ws, executor, precision=precision, progress=progress and not as_json)
+    finally:
+        close = getattr(executor, "close", None)
+        if close is not None:
+            close()
+    table = result.table
+    n = (
+        int(result.runs.groupby("variant")["replication"].nunique().min())
+        if len(result.runs)
+        else 0
+    )
+    if as_json:
+        out = {
+            "experiment": exp.name,
+            "tenant": tenant,
+            "baseline": exp.baseline.name,
+            "seed": exp.spec.seed,
+            "replications": n,
+            "variants": [v.name for v in exp.variants],
+            "comparison": [
+                {k: (_json_number(v) if isinstance(v, float) else v) for k, v in row.items()}
+                for row in table.to_dict(orient="records")
+            ],
+        }
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{exp.name} — {len(exp.variants)} variants × {n} replications, seed {exp.spec.seed}, "
+        f"baseline: {exp.baseline.name}"
+    )
+    for variant in [v.name for v in exp.variants]:
+        rows = table[table["variant"] == variant]
+        is_base = variant == exp.baseline.name
+        typer.echo("")
+        typer.echo(f"== {variant}" + (" (baseline)" if is_base else f" vs {exp.baseline.name}"))
+        head = f"{'KPI':<22} {'mean':>12} {'95% CI':>26}"
+        if not is_base:
+            head += f" {'paired Δ':>12} {'95% CI of Δ':>26} {'Δ %':>8}"
+        typer.echo(head)
+        for _, r in rows.iterrows():
+            line = (
+                f"{r['kpi']:<22} {_fmt(r['mean']):>12} "
+                f"{'[' + _fmt(r['ci95_lo']) + ', ' + _fmt(r['ci95_hi']) + ']':>26}"
+            )
+            if not is_base:
+                pct = "—" if math.isnan(r["diff_pct"]) else f"{r['diff_pct']:+.1f}%"
+                ci_diff = f"[{_fmt_signed(r['diff_lo'])}, {_fmt_signed(r['diff_hi'])}]"
+                line += f" {_fmt_signed(r['diff']):>12} {ci_diff:>26} {pct:>8}"
+            typer.echo(line)
+    if exp.spec.design is not None and exp.spec.design.method in ("sobol", "morris"):
+        for kpi in exp.spec.kpis:
+            sens = result.sensitivity(kpi)
+            if sens is not None:
+                typer.echo(f"\nsensitivity of {kpi} ({exp.spec.design.method}):")
+                typer.echo(sens.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+
+
+def _fmt_signed(x: float) -> str:
+    if math.isnan(x):
+        return "—"
+    return ("+" if x > 0 else "") + _fmt(x)
+
+
+experiments_app = typer.Typer(help="Experiments held in a workspace.", no_args_is_help=True)
+runs_app = typer.Typer(help="Runs held in a workspace.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (districts) of a deployment.", no_args_is_help=True)
+app.add_typer(experiments_app, name="experiments")
+app.add_typer(runs_app, name="runs")
+app.add_typer(tenant_app, name="tenant")
+
+
+@experiments_app.command("list")
+def experiments_list(
+    tenant: Annotated[str, typer.Option(help="Tenant.")] = "default",
+    store: Annotated[str | None, typer.Option(help="Workspace folder or database URL.")] = None,
+) -> None:
+    """List the tenant's experiments."""
+    frame = _workspace(tenant, store).list_experiments()
+    typer.echo(frame.to_string(index=False) if len(frame) else "no experiments")
+
+
+@runs_app.command("list")
+def runs_list(
+    experiment: Annotated[str | None, typer.Option(help="Only this experiment.")] = None,
+    tenant: Annotated[str, typer.Option(help="Tenant.")] = "default",
+    store: Annotated[str | None, typer.Option(help="Workspace folder or database URL.")] = None,
+) -> None:
+    """List the tenant's stored runs."""
+    frame = _workspace(tenant, store).list_runs(experiment)
+    typer.echo(frame.to_string(index=False) if len(frame) else "no runs")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Tenant name (lower case, digits, _).")],
+    store: Annotated[
+        str | None,
+        typer.Option(help="Workspace folder, or an admin PostgreSQL URL for a shared deployment."),
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password of the tenant's database role (PostgreSQL).")
+    ] = None,
+) -> None:
+    """Set a tenant up: its own database file (SQLite) or login role (PostgreSQL)."""
+    from gridsim.workspace import create_tenant
+
+    try:
+        where = create_tenant(store, name, password=password)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    typer.echo(f"tenant {name} ready: {where}")
 
 
 def main() -> None:

@@ -755,6 +755,8 @@ class Scenario(_Section):
     def content_hash(self) -> str:
         """Stable hash of the resolved content (and of any referenced CSV)."""
         data = self.to_dict()
+        data.pop("name")  # labels are not content: the same design hashes the same
+        data.pop("description")
         csv_path = self.district.communities_csv
         data["district"]["communities_csv"] = None  # the content counts, not where it lies
         payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
