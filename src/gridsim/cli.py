@@ -300,7 +300,12 @@ def experiments_list(
 ) -> None:
     """List the tenant's experiments."""
     frame = _workspace(tenant, store).list_experiments()
-    typer.echo(frame.to_string(index=False) if len(frame) else "no experiments")
+    if not len(frame):
+        typer.echo("no experiments")
+        return
+    frame["variants"] = [len((s or {}).get("variants", [])) for s in frame["spec"]]
+    frame["baseline"] = [(s or {}).get("baseline", "") for s in frame["spec"]]
+    typer.echo(frame.drop(columns=["spec"]).to_string(index=False))
 
 
 @runs_app.command("list")
@@ -311,7 +316,22 @@ def runs_list(
 ) -> None:
     """List the tenant's stored runs."""
     frame = _workspace(tenant, store).list_runs(experiment)
-    typer.echo(frame.to_string(index=False) if len(frame) else "no runs")
+    if not len(frame):
+        typer.echo("no runs")
+        return
+    shown = [
+        "experiment",
+        "scenario_name",
+        "replication",
+        "scenario_hash",
+        "model_version",
+        "seed",
+        "wall_seconds",
+        "created_at",
+        "issues_collected",
+        "issues_resolved",
+    ]
+    typer.echo(frame[[c for c in shown if c in frame.columns]].to_string(index=False))
 
 
 @tenant_app.command("create")
@@ -338,7 +358,9 @@ def tenant_create(
 def main() -> None:
     """Entry point: run the app, mapping errors to exit codes 2 (user) and 1 (internal)."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a typer.Exit
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ScenarioError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
@@ -351,11 +373,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("gridsim: aborted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # a usage error (typer's bundled click): message and exit code 2
             sys.exit(exc.exit_code)
         print(f"gridsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(INTERNAL_ERROR)

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import Delaunay
 
-from gridsim.scenario import KINDS, Scenario, ScenarioError, read_rows
+from gridsim.scenario import KINDS, Scenario, ScenarioError, _display, read_rows
 
 CSV_COLUMNS = ("name", "street", "households", "kind")
 """Required columns of a district communities CSV; ``x`` and ``y`` are optional."""
@@ -106,23 +106,24 @@ def read_communities_csv(path: str | Path) -> list[dict[str, object]]:
         ScenarioError: One line per problem, naming the file, row and column.
     """
     path = Path(path)
+    shown = _display(path)
     if not path.is_file():
-        raise ScenarioError([f"{path}: communities CSV not found"])
+        raise ScenarioError([f"{shown}: communities CSV not found"])
     try:
         rows = read_rows(path)
     except UnicodeDecodeError:
-        raise ScenarioError([f"{path}: not valid UTF-8 text"]) from None
+        raise ScenarioError([f"{shown}: not valid UTF-8 text"]) from None
     problems: list[str] = []
     if not rows:
-        raise ScenarioError([f"{path}: no communities (the file has no data rows)"])
+        raise ScenarioError([f"{shown}: no communities (the file has no data rows)"])
     missing = [c for c in CSV_COLUMNS if c not in rows[0]]
     if missing:
-        raise ScenarioError([f"{path}: missing column(s): {', '.join(missing)}"])
+        raise ScenarioError([f"{shown}: missing column(s): {', '.join(missing)}"])
     has_xy = "x" in rows[0] and "y" in rows[0]
     out: list[dict[str, object]] = []
     names: set[str] = set()
     for i, row in enumerate(rows, start=2):  # line 1 is the header
-        where = f"{path}: line {i}"
+        where = f"{shown}: line {i}"
         name = (row.get("name") or "").strip()
         if not name:
             problems.append(f"{where}: name: must not be empty")

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gridsim.comparison import HEADLINE_KPIS, compare, precision_met
 from gridsim.executors import Executor, Task, make_executor
+from gridsim.kpis import RunResult
 from gridsim.scenario import (
     Scenario,
     ScenarioError,
@@ -200,7 +201,11 @@ def _resolve_variants(
                 detail = line.split(": ", 1)[1] if line.startswith("<changes>: ") else line
                 problems.append(f"{display}: {where}: {detail} (variant {name!r})")
             continue
-        scenario = scenario.model_copy(update={"name": name})
+        # The experiment's root seed is part of the scenario (and of its hash),
+        # so a stored run's key always says which numbers it drew.
+        scenario = scenario.with_changes({"simulation.seed": spec.seed}).model_copy(
+            update={"name": name}
+        )
         variants.append(Variant(name, changes, scenario, scenario.content_hash()))
     if problems:
         raise ExperimentError(problems)
@@ -357,14 +362,22 @@ class Experiment:
         return result
 
     def _run_missing(self, ws: Any, ex: Executor, reps: range, progress: bool) -> None:
-        done = ws.existing_keys(self.name)
-        todo = [t for t in self.tasks(reps) if (t.scenario_hash, t.replication) not in done]
+        from gridsim import __version__
+
+        done = {
+            (k.scenario_hash, k.replication)
+            for k in ws.existing_keys(self.name)
+            if k.model_version == __version__
+        }
+        todo = [t for t in self.tasks(reps) if t.key not in done]
         if not todo:
             return
+        by_name = {v.name: v for v in self.variants}
         bar = _progress(len(todo), f"{self.name}", enabled=progress)
         try:
             for task, payload in ex.run(todo):
-                ws.save_run(self.name, task, payload)
+                variant = by_name[task.variant]
+                ws.write_run(self.name, variant.scenario, payload_result(variant, task, payload))
                 bar.update(1)
         finally:
             bar.close()
@@ -379,11 +392,15 @@ class Experiment:
         """One row per stored run of this experiment's variants (replications < n)."""
         hashes = {v.scenario_hash: v.name for v in self.variants}
         rows = []
+        from gridsim import __version__
+
         for rec in workspace.load_runs(self.name):
-            name = hashes.get(rec["scenario_hash"])
-            if name is None or rec["replication"] >= replications:
+            name = hashes.get(rec.scenario_hash)
+            if name is None or rec.replication >= replications:
                 continue
-            rows.append({"variant": name, "replication": rec["replication"], **rec["kpis"]})
+            if rec.model_version != __version__:
+                continue
+            rows.append({"variant": name, "replication": rec.replication, **rec.kpis})
         frame = pd.DataFrame(rows)
         if frame.empty:
             return frame
@@ -441,6 +458,24 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         return self.table.to_html(float_format=lambda x: f"{x:,.3f}", index=False)
+
+
+def payload_result(variant: Variant, task: Task, payload: dict[str, Any]) -> RunResult:
+    """Rebuild a :class:`RunResult` from an executor's JSON payload (for storing)."""
+    daily = pd.DataFrame(payload["daily"])
+    daily.insert(0, "day", range(len(daily)))
+    grids = pd.DataFrame(payload["grids"])
+    grids.insert(0, "grid", range(len(grids)))
+    kpis = {k: (math.nan if v is None else float(v)) for k, v in payload["kpis"].items()}
+    return RunResult(
+        scenario=variant.scenario.name,
+        seed=task.seed,
+        replication=task.replication,
+        kpis=kpis,
+        grids=grids,
+        daily=daily,
+        wall_seconds=float(payload["wall_seconds"]),
+    )
 
 
 def _progress(total: int, desc: str, enabled: bool) -> Any:

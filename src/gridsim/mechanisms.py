@@ -74,9 +74,8 @@ class TieredAssignment:
     dispatch_delay_days: int
 
     def tiers(self, model: GridModel, cases: np.ndarray) -> np.ndarray:
-        """Draw each case's tier from its own uniform (common random numbers)."""
-        edges = np.cumsum(self.shares)[:-1]
-        return np.searchsorted(edges, model.case_u["tier"][cases], side="right").astype(np.int8)
+        """Each case is handled at the tier its complexity calls for."""
+        return model.case_level(cases)
 
 
 @dataclass(frozen=True)

@@ -610,12 +610,20 @@ class GridModel(mesa.Model):
         self.tier[ids] = tier
         self.unit[ids] = self._unit_for(ids, tier)
         self.assign_day[ids] = day
+        # The time limit belongs to the case (its complexity), not to whoever
+        # handles it: a simple case sent to a district department keeps its
+        # short limit, so assignment modes are judged by the same yardstick.
         limits = np.array(self.spec.deadlines.limit_working_days.as_list(), dtype=np.int64)
-        deadline = self._busday(day, limits[tier])
+        deadline = self._busday(day, limits[self.case_level(ids)])
         self.first_deadline[ids] = deadline
         self._set_deadline(ids, deadline)
         self.state[ids] = DISPATCHED
         self._schedule(ids, day + a.dispatch_delay_days)
+
+    def case_level(self, ids: np.ndarray) -> np.ndarray:
+        """The tier each case's complexity calls for (its own draw against the tier shares)."""
+        edges = np.cumsum(self.spec.assign.tier_shares.as_list())[:-1]
+        return np.searchsorted(edges, self.case_u["tier"][ids], side="right").astype(np.int8)
 
     def _unit_for(self, ids: np.ndarray, tier: np.ndarray) -> np.ndarray:
         d = self.district

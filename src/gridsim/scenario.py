@@ -740,12 +740,17 @@ class Scenario(_Section):
                 "deadlines.escalation: escalation needs time limits "
                 "(set deadlines.enabled = true or deadlines.escalation = false)"
             )
-        if self.district.communities_csv is None and (
-            self.district.communities is None or self.district.households is None
-        ):
-            raise ValueError(
-                "district: give either communities_csv or both communities and households"
-            )
+        d = self.district
+        if d.communities_csv is None:
+            if d.communities is None or d.households is None:
+                raise ValueError(
+                    "district: give either communities_csv or both communities and households"
+                )
+            if d.households < d.communities:
+                raise ValueError(
+                    f"district.households: must be >= district.communities ({d.communities}), "
+                    f"got {d.households}"
+                )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -904,6 +909,8 @@ def _describe(err: dict[str, Any]) -> str:
     }
     if kind in bounds:
         limit = next(iter(ctx.values()))
+        if isinstance(limit, float):
+            limit = f"{limit:g}"
         return f"must be {bounds[kind]} {limit}, got {got!r}"
     if kind == "extra_forbidden":
         return "unknown key"
@@ -984,7 +991,8 @@ def load_scenario(path: str | Path) -> Scenario:
     loaded = _load_chain(resolved, _scenarios_root(resolved), (resolved,))
     display = _display(path)
     data = dict(loaded.data)
-    data.setdefault("name", path.stem)
+    if loaded.origin.get("name") != display:  # a variant does not inherit its parent's name
+        data["name"] = path.stem
     return _validate(data, loaded.origin, display)
 
 

@@ -1,0 +1,1177 @@
+"""Tenant-scoped results store: every finished run, with its provenance, as JSON.
+
+Runs are written one by one as they complete, keyed by (tenant, experiment,
+scenario content hash, replication, model version), so an interrupted
+experiment can be resumed by computing only the keys that are missing
+(:meth:`Store.missing`). Writes are insert-if-absent (``INSERT ... ON CONFLICT
+DO NOTHING``): writing a key twice keeps the first row. Nothing is pickled:
+KPIs, the daily series and the per-grid table are stored as JSON text
+(column → list), with NaN and ±inf stored as ``null``.
+
+Two back ends, both through SQLAlchemy Core:
+
+* **SQLite** (embedded default): one database file per tenant, created with
+  mode 0600, in WAL mode with a busy timeout; every write transaction starts
+  with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
+  instead of failing on a lock upgrade. The file records the tenant it belongs
+  to and refuses to be opened for another.
+* **PostgreSQL** (shared deployments): tables in schema ``gridsim`` carry
+  ``tenant_id text NOT NULL DEFAULT current_user`` under forced row-level
+  security; each tenant is a LOGIN role of the same name and connects with its
+  own credentials, so isolation holds even for raw SQL. Set a tenant (and the
+  schema, the first time) up with :func:`create_postgres_tenant`.
+
+Most callers use :class:`gridsim.workspace.Workspace`, which picks the file or
+URL for a tenant and builds the :class:`Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.types import TypeDecorator
+
+from gridsim.kpis import KPI_NAMES, RunResult
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+    from gridsim.scenario import Scenario
+
+__all__ = [
+    "PG_GROUP_ROLE",
+    "PG_SCHEMA",
+    "InvalidTenantError",
+    "RunKey",
+    "RunRecord",
+    "SchemaMissingError",
+    "Store",
+    "StoreError",
+    "TenantInfo",
+    "TenantMismatchError",
+    "create_postgres_tenant",
+    "create_sqlite_tenant",
+    "is_url",
+    "run_key",
+    "validate_tenant",
+]
+
+TENANT_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+"""Tenant names: a lower-case letter, then 1–39 lower-case letters, digits or ``_``."""
+
+PG_SCHEMA = "gridsim"
+"""PostgreSQL schema that holds the store's tables."""
+
+PG_GROUP_ROLE = "gridsim_tenants"
+"""NOLOGIN role every tenant role is a member of; the RLS policies apply ``TO`` it."""
+
+RESERVED_TENANTS = frozenset({"public", "postgres", "gridsim", PG_GROUP_ROLE, "none"})
+"""Names that would collide with PostgreSQL or gridsim roles (``pg_*`` is reserved too)."""
+
+SCHEMA_VERSION = "1"
+"""Version of the table layout, recorded in each SQLite file."""
+
+_PG_LOCK_KEY = 0x67726964  # "grid": serialises concurrent create_postgres_tenant calls
+_SQLITE_BEGIN = "gridsim_sqlite_begin"  # execution option read by the "begin" listener
+
+
+class StoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class InvalidTenantError(ValueError):
+    """A tenant name that does not match :data:`TENANT_PATTERN` or is reserved."""
+
+
+class TenantMismatchError(StoreError):
+    """A database or connection that belongs to another tenant than the one asked for."""
+
+
+class SchemaMissingError(StoreError):
+    """A PostgreSQL database where :func:`create_postgres_tenant` has not been run."""
+
+
+def validate_tenant(tenant: str) -> str:
+    """Check a tenant name and return it.
+
+    Args:
+        tenant: Proposed tenant name, e.g. ``"yuelu"``.
+
+    Returns:
+        The same name.
+
+    Raises:
+        InvalidTenantError: If the name does not match ``^[a-z][a-z0-9_]{1,39}$``
+            or is reserved (``public``, ``postgres``, ``gridsim``,
+            ``gridsim_tenants``, ``none``, anything starting with ``pg_``).
+    """
+    if not isinstance(tenant, str) or not TENANT_PATTERN.fullmatch(tenant):
+        raise InvalidTenantError(
+            f"invalid tenant name {tenant!r}: use 2-40 characters, a lower-case letter "
+            "first, then lower-case letters, digits or '_' (e.g. 'yuelu_2013')"
+        )
+    if tenant in RESERVED_TENANTS or tenant.startswith("pg_"):
+        raise InvalidTenantError(
+            f"invalid tenant name {tenant!r}: the name is reserved (database role names)"
+        )
+    return tenant
+
+
+def is_url(location: str | os.PathLike[str] | URL) -> bool:
+    """Whether a store location is a database URL rather than a filesystem path.
+
+    Args:
+        location: A path, a URL string such as ``postgresql://...``, or a URL.
+
+    Returns:
+        True for URLs.
+    """
+    return isinstance(location, URL) or (
+        isinstance(location, str) and re.match(r"^[a-z][a-z0-9+]*://", location) is not None
+    )
+
+
+def _gridsim_version() -> str:
+    import gridsim
+
+    return gridsim.__version__
+
+
+class RunKey(NamedTuple):
+    """What identifies a run within a tenant's experiment."""
+
+    scenario_hash: str
+    replication: int
+    model_version: str
+
+
+def run_key(scenario: Scenario, replication: int, model_version: str | None = None) -> RunKey:
+    """The key a run of ``scenario`` is stored under.
+
+    Args:
+        scenario: The resolved scenario.
+        replication: Replication number.
+        model_version: Model version; defaults to the installed gridsim version.
+
+    Returns:
+        The key.
+    """
+    return RunKey(scenario.content_hash(), int(replication), model_version or _gridsim_version())
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON data: numpy scalars to Python, NaN/±inf/NA to None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        return [_jsonable(v) for v in list(value)]
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"cannot store a {type(value).__name__} as JSON: {value!r}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+class _JsonText(TypeDecorator[Any]):
+    """JSON stored as text: ``TEXT`` in SQLite, ``json`` (order-preserving) in PostgreSQL."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(pg_dialect.JSON())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        clean = _jsonable(value)
+        # PostgreSQL's JSON type serialises with the engine's strict serialiser.
+        return clean if dialect.name == "postgresql" else _dumps(clean)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, str) and dialect.name != "postgresql":
+            return json.loads(value)
+        return value
+
+
+def _frame_to_json(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    return {str(col): _jsonable(frame[col].tolist()) for col in frame.columns}
+
+
+def _frame_from_json(data: Mapping[str, list[Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame({k: list(v) for k, v in data.items()})
+    for col in frame.columns:
+        if frame[col].dtype == object and frame[col].isna().all():
+            frame[col] = frame[col].astype(float)
+    return frame
+
+
+def _kpis_from_json(data: Mapping[str, Any]) -> dict[str, float]:
+    return {k: float("nan") if v is None else v for k, v in data.items()}
+
+
+# ---------------------------------------------------------------------------
+# tables
+
+
+@dataclass(frozen=True)
+class _Schema:
+    metadata: MetaData
+    experiments: Table
+    runs: Table
+    meta: Table | None
+
+
+def _schema(postgres: bool) -> _Schema:
+    metadata = MetaData()
+    # In PostgreSQL the owner is the connected role: the default fills it, RLS checks it.
+    tenant_default = text("current_user") if postgres else None
+    experiments = Table(
+        "experiments",
+        metadata,
+        Column("tenant_id", Text, nullable=False, server_default=tenant_default),
+        Column("name", Text, nullable=False),
+        Column("spec", _JsonText, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("tenant_id", "name", name="experiments_pkey"),
+    )
+    runs = Table(
+        "runs",
+        metadata,
+        Column("tenant_id", Text, nullable=False, server_default=tenant_default),
+        Column("experiment", Text, nullable=False),
+        Column("scenario_hash", Text, nullable=False),
+        Column("replication", Integer, nullable=False),
+        Column("model_version", Text, nullable=False),
+        Column("scenario_name", Text, nullable=False),
+        Column("gridsim_version", Text, nullable=False),
+        Column("seed", BigInteger, nullable=False),
+        Column("scenario", _JsonText, nullable=False),
+        Column("wall_seconds", Float, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("kpis", _JsonText, nullable=False),
+        Column("daily", _JsonText, nullable=False),
+        Column("grids", _JsonText, nullable=False),
+        PrimaryKeyConstraint(
+            "tenant_id",
+            "experiment",
+            "scenario_hash",
+            "replication",
+            "model_version",
+            name="runs_pkey",
+        ),
+    )
+    meta = (
+        None
+        if postgres
+        else Table(
+            "gridsim_meta",
+            metadata,
+            Column("key", Text, primary_key=True),
+            Column("value", Text, nullable=False),
+        )
+    )
+    return _Schema(metadata, experiments, runs, meta)
+
+
+_SQLITE_SCHEMA = _schema(postgres=False)
+_PG_SCHEMA = _schema(postgres=True)
+
+_RUN_COLUMNS = (
+    "experiment",
+    "scenario_hash",
+    "replication",
+    "model_version",
+    "scenario_name",
+    "seed",
+    "gridsim_version",
+    "wall_seconds",
+    "created_at",
+)
+
+
+# ---------------------------------------------------------------------------
+# records
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run, decoded.
+
+    Attributes:
+        experiment: Experiment name.
+        scenario_hash: :meth:`Scenario.content_hash` of the resolved scenario.
+        replication: Replication number.
+        model_version: Model version the run was computed with.
+        scenario_name: Scenario name.
+        seed: Root seed.
+        gridsim_version: gridsim version that computed the run.
+        scenario: The resolved scenario (:meth:`Scenario.to_dict`).
+        wall_seconds: Wall time of the simulation.
+        created_at: When the row was written (UTC).
+        kpis: District KPIs; ``null`` is read back as NaN.
+        daily: Daily series (``day``, ``new``, ``closed``, ``open``).
+        grids: Per-grid table.
+    """
+
+    experiment: str
+    scenario_hash: str
+    replication: int
+    model_version: str
+    scenario_name: str
+    seed: int
+    gridsim_version: str
+    scenario: dict[str, Any] = field(repr=False)
+    wall_seconds: float
+    created_at: datetime
+    kpis: dict[str, float] = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    grids: pd.DataFrame = field(repr=False)
+
+    @property
+    def key(self) -> RunKey:
+        """The run's key within its experiment."""
+        return RunKey(self.scenario_hash, self.replication, self.model_version)
+
+    def to_result(self) -> RunResult:
+        """The run as a :class:`~gridsim.kpis.RunResult` (for tables and reports)."""
+        return RunResult(
+            scenario=self.scenario_name,
+            seed=self.seed,
+            replication=self.replication,
+            kpis=dict(self.kpis),
+            grids=self.grids.copy(),
+            daily=self.daily.copy(),
+            wall_seconds=self.wall_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """What :func:`create_sqlite_tenant` / :func:`create_postgres_tenant` set up.
+
+    Attributes:
+        tenant: Tenant name.
+        store: Where the tenant's workspace lives: the SQLite file, or the
+            PostgreSQL URL for the tenant's role (without the password).
+        password: The password set for the tenant's role (generated if none was
+            given to a new role); None for SQLite or when an existing role's
+            password was left unchanged.
+        created: False if everything already existed (an idempotent rerun).
+    """
+
+    tenant: str
+    store: str
+    password: str | None = field(default=None, repr=False)
+    created: bool = True
+
+    def url_with_password(self) -> str:
+        """The store URL with the password filled in (PostgreSQL only).
+
+        Returns:
+            A URL to pass as ``store=`` to :class:`~gridsim.workspace.Workspace`.
+
+        Raises:
+            StoreError: If this is not a PostgreSQL tenant or no password is known.
+        """
+        if not is_url(self.store) or self.password is None:
+            raise StoreError(f"no PostgreSQL password known for tenant {self.tenant!r}")
+        return make_url(self.store).set(password=self.password).render_as_string(False)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------
+# engines
+
+
+def _postgres_url(url: str | URL) -> URL:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(True)}")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
+    engine = create_engine(
+        URL.create("sqlite+pysqlite", database=str(path)), json_serializer=_dumps
+    )
+    timeout_ms = max(0, int(busy_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Documented SQLAlchemy recipe: stop pysqlite from issuing its own BEGIN,
+        # then emit ours in the "begin" event.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            mode = cursor.fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise StoreError(f"{path}: could not switch SQLite to WAL mode (got {mode})")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        if mode not in ("DEFERRED", "IMMEDIATE"):
+            raise StoreError(f"unknown SQLite transaction mode {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgres_engine(url: URL) -> Engine:
+    return create_engine(
+        url,
+        json_serializer=_dumps,
+        pool_pre_ping=True,
+        execution_options={"schema_translate_map": {None: PG_SCHEMA}},
+    )
+
+
+def _prepare_sqlite_file(path: Path) -> bool:
+    """Create the database file with mode 0600 before SQLite touches it.
+
+    Returns:
+        True if the file was created now.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{path}: not a regular file (symbolic links are refused)") from None
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(path, 0o600)
+        return False
+    os.close(fd)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# the store
+
+
+class Store:
+    """One tenant's view of a results database (SQLite file or PostgreSQL).
+
+    Every query is filtered by the tenant; below that, SQLite isolation is one
+    file per tenant (which records its tenant) and PostgreSQL isolation is
+    row-level security on the connected role, which must be the tenant's.
+
+    Args:
+        location: SQLite database file (path, or ``sqlite:///...`` URL) or
+            PostgreSQL URL (``postgresql://tenant:password@host/db``; the
+            user defaults to the tenant, the password may come from
+            ``PGPASSWORD`` or ``~/.pgpass``).
+        tenant: Tenant name (see :func:`validate_tenant`).
+        busy_timeout: SQLite only: seconds a writer waits for another writer's lock.
+
+    Raises:
+        InvalidTenantError: If the tenant name is invalid.
+        TenantMismatchError: If the SQLite file or the PostgreSQL role belongs
+            to another tenant.
+        SchemaMissingError: If a PostgreSQL database has not been set up.
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | URL,
+        tenant: str,
+        *,
+        busy_timeout: float = 30.0,
+    ) -> None:
+        self._tenant = validate_tenant(tenant)
+        url = make_url(location) if is_url(location) else None
+        if url is None or url.get_backend_name() == "sqlite":
+            database = url.database if url is not None else os.fspath(location)  # type: ignore[arg-type]
+            if not database or database == ":memory:" or database.startswith("file:"):
+                raise ValueError("the SQLite store needs a file path, not an in-memory database")
+            self._path: Path | None = Path(database).expanduser().absolute()
+            self._schema = _SQLITE_SCHEMA
+            self._open_sqlite(busy_timeout)
+        elif url.get_backend_name() == "postgresql":
+            url = _postgres_url(url)
+            if url.username is None:
+                url = url.set(username=tenant)
+            elif url.username != tenant:
+                raise TenantMismatchError(
+                    f"the URL logs in as role {url.username!r}, but the workspace is for "
+                    f"tenant {tenant!r}: connect with the tenant's own role"
+                )
+            self._path = None
+            self._schema = _PG_SCHEMA
+            self._engine = _postgres_engine(url)
+            self._write_engine = self._engine
+            self._location = url.render_as_string(hide_password=True)
+            self._check_postgres()
+        else:
+            raise ValueError(f"unsupported store URL (SQLite or PostgreSQL only): {location}")
+
+    def _open_sqlite(self, busy_timeout: float) -> None:
+        assert self._path is not None
+        _prepare_sqlite_file(self._path)
+        self._location = str(self._path)
+        self._engine = _sqlite_engine(self._path, busy_timeout)
+        self._write_engine = self._engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        try:
+            owner = self._sqlite_owner(self._engine)  # a plain read: no write lock
+            if owner is None:  # new file: create the tables, record the tenant
+                owner = self._sqlite_owner(self._write_engine, create=True)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        if owner != self._tenant:
+            self._engine.dispose()
+            raise TenantMismatchError(
+                f"{self._path} belongs to tenant {owner!r}, not {self._tenant!r}"
+            )
+
+    def _sqlite_owner(self, engine: Engine, *, create: bool = False) -> str | None:
+        """The tenant recorded in the file (after creating the schema if ``create``)."""
+        meta = self._schema.meta
+        assert meta is not None
+        with engine.begin() as conn:
+            if create:
+                self._schema.metadata.create_all(conn)
+                for key, value in (("tenant", self._tenant), ("schema_version", SCHEMA_VERSION)):
+                    conn.execute(
+                        sqlite_dialect.insert(meta)
+                        .values(key=key, value=value)
+                        .on_conflict_do_nothing(index_elements=["key"])
+                    )
+            elif not all(
+                conn.dialect.has_table(conn, table.name)
+                for table in self._schema.metadata.sorted_tables
+            ):
+                return None
+            return conn.execute(select(meta.c.value).where(meta.c.key == "tenant")).scalar()
+
+    def _check_postgres(self) -> None:
+        try:
+            with self._engine.connect() as conn:
+                user, table = conn.execute(
+                    text("SELECT current_user, to_regclass(:name)"),
+                    {"name": f"{PG_SCHEMA}.runs"},
+                ).one()
+        except BaseException:
+            self._engine.dispose()
+            raise
+        if user != self._tenant:
+            self._engine.dispose()
+            raise TenantMismatchError(f"connected as role {user!r}, not tenant {self._tenant!r}")
+        if table is None:
+            self._engine.dispose()
+            raise SchemaMissingError(
+                f"{self._location}: no gridsim tables (schema {PG_SCHEMA!r}); an administrator "
+                "must run gridsim.workspace.create_tenant(ADMIN_URL, tenant) first"
+            )
+
+    # -- basics ---------------------------------------------------------------
+
+    @property
+    def tenant(self) -> str:
+        """The tenant every read and write is scoped to."""
+        return self._tenant
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    @property
+    def location(self) -> str:
+        """The SQLite file, or the PostgreSQL URL with the password hidden."""
+        return self._location
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL)."""
+        return self._path
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store(tenant={self._tenant!r}, location={self._location!r})"
+
+    def _insert(self, table: Table) -> Any:
+        module = pg_dialect if self.dialect == "postgresql" else sqlite_dialect
+        return module.insert(table)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._write_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            yield conn
+
+    # -- experiments ------------------------------------------------------------
+
+    def save_experiment(self, name: str, spec: Mapping[str, Any] | None = None) -> None:
+        """Create an experiment or replace its spec.
+
+        Args:
+            name: Experiment name (unique within the tenant).
+            spec: JSON-compatible description (scenarios, replications, ...).
+        """
+        _check_name(name)
+        now = _utcnow()
+        t = self._schema.experiments
+        stmt = self._insert(t).values(
+            tenant_id=self._tenant, name=name, spec=dict(spec or {}), created_at=now, updated_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.tenant_id, t.c.name],
+            set_={"spec": stmt.excluded.spec, "updated_at": stmt.excluded.updated_at},
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+
+    def get_experiment(self, name: str) -> dict[str, Any] | None:
+        """One experiment's spec and timestamps.
+
+        Args:
+            name: Experiment name.
+
+        Returns:
+            ``{"name", "spec", "created_at", "updated_at"}``, or None if absent.
+        """
+        t = self._schema.experiments
+        with self._read() as conn:
+            row = conn.execute(
+                select(t.c.name, t.c.spec, t.c.created_at, t.c.updated_at).where(
+                    t.c.tenant_id == self._tenant, t.c.name == name
+                )
+            ).first()
+        if row is None:
+            return None
+        return {
+            "name": row.name,
+            "spec": row.spec,
+            "created_at": _as_utc(row.created_at),
+            "updated_at": _as_utc(row.updated_at),
+        }
+
+    def list_experiments(self) -> pd.DataFrame:
+        """The tenant's experiments.
+
+        Returns:
+            One row per experiment: ``name``, ``spec`` (dict), ``runs`` (count),
+            ``created_at``, ``updated_at``; sorted by name.
+        """
+        e, r = self._schema.experiments, self._schema.runs
+        n_runs = (
+            select(func.count())
+            .where(r.c.tenant_id == e.c.tenant_id, r.c.experiment == e.c.name)
+            .scalar_subquery()
+        )
+        query = (
+            select(e.c.name, e.c.spec, n_runs.label("runs"), e.c.created_at, e.c.updated_at)
+            .where(e.c.tenant_id == self._tenant)
+            .order_by(e.c.name)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        columns = ["name", "spec", "runs", "created_at", "updated_at"]
+        return pd.DataFrame(
+            [
+                (
+                    row.name,
+                    row.spec,
+                    int(row.runs),
+                    _as_utc(row.created_at),
+                    _as_utc(row.updated_at),
+                )
+                for row in rows
+            ],
+            columns=columns,
+        )
+
+    def delete_experiment(self, name: str) -> int:
+        """Delete an experiment and all its runs.
+
+        Args:
+            name: Experiment name.
+
+        Returns:
+            The number of runs deleted.
+        """
+        e, r = self._schema.experiments, self._schema.runs
+        with self._write() as conn:
+            deleted = conn.execute(
+                r.delete().where(r.c.tenant_id == self._tenant, r.c.experiment == name),
+                execution_options={"preserve_rowcount": True},
+            ).rowcount
+            conn.execute(e.delete().where(e.c.tenant_id == self._tenant, e.c.name == name))
+        return int(deleted)
+
+    # -- runs -------------------------------------------------------------------
+
+    def write_run(
+        self,
+        experiment: str,
+        scenario: Scenario,
+        result: RunResult,
+        *,
+        model_version: str | None = None,
+    ) -> bool:
+        """Store one finished run unless its key is already there.
+
+        The key is (tenant, ``experiment``, ``scenario.content_hash()``,
+        ``result.replication``, ``model_version``). The experiment is created
+        (with an empty spec) if it does not exist.
+
+        Args:
+            experiment: Experiment name.
+            scenario: The resolved scenario the run was computed from.
+            result: The run's result.
+            model_version: Model version; defaults to the installed gridsim version.
+
+        Returns:
+            True if the row was written, False if the key was already stored
+            (the stored row is left as it was).
+
+        Raises:
+            ValueError: If ``result`` was not computed from ``scenario`` (other
+                name or seed: the key would not describe the run).
+        """
+        _check_name(experiment)
+        if result.scenario != scenario.name:
+            raise ValueError(f"result is from scenario {result.scenario!r}, not {scenario.name!r}")
+        if int(result.seed) != int(scenario.simulation.seed):
+            raise ValueError(
+                f"result was run with seed {result.seed} but the scenario's seed is "
+                f"{scenario.simulation.seed}; store scenario.with_changes("
+                f"{{'simulation.seed': {result.seed}}}) so the key reflects the seed"
+            )
+        key = run_key(scenario, result.replication, model_version)
+        now = _utcnow()
+        e, r = self._schema.experiments, self._schema.runs
+        ensure_experiment = (
+            self._insert(e)
+            .values(
+                tenant_id=self._tenant, name=experiment, spec={}, created_at=now, updated_at=now
+            )
+            .on_conflict_do_nothing(index_elements=[e.c.tenant_id, e.c.name])
+        )
+        insert_run = (
+            self._insert(r)
+            .values(
+                tenant_id=self._tenant,
+                experiment=experiment,
+                scenario_hash=key.scenario_hash,
+                replication=key.replication,
+                model_version=key.model_version,
+                scenario_name=scenario.name,
+                gridsim_version=_gridsim_version(),
+                seed=int(result.seed),
+                scenario=scenario.to_dict(),
+                wall_seconds=float(result.wall_seconds),
+                created_at=now,
+                kpis=result.kpis,
+                daily=_frame_to_json(result.daily),
+                grids=_frame_to_json(result.grids),
+            )
+            .on_conflict_do_nothing(
+                index_elements=[
+                    r.c.tenant_id,
+                    r.c.experiment,
+                    r.c.scenario_hash,
+                    r.c.replication,
+                    r.c.model_version,
+                ]
+            )
+        )
+        with self._write() as conn:
+            conn.execute(ensure_experiment)
+            # rowcount of an INSERT is only reported when asked for (SQLAlchemy 2.x).
+            inserted = conn.execute(insert_run, execution_options={"preserve_rowcount": True})
+        return inserted.rowcount == 1
+
+    def existing_keys(self, experiment: str) -> set[RunKey]:
+        """Keys of the runs already stored for an experiment.
+
+        Args:
+            experiment: Experiment name.
+
+        Returns:
+            The stored keys.
+        """
+        r = self._schema.runs
+        query = select(r.c.scenario_hash, r.c.replication, r.c.model_version).where(
+            r.c.tenant_id == self._tenant, r.c.experiment == experiment
+        )
+        with self._read() as conn:
+            return {RunKey(h, int(rep), v) for h, rep, v in conn.execute(query)}
+
+    def missing(self, experiment: str, keys: Iterable[RunKey]) -> list[RunKey]:
+        """The keys that still have to be computed.
+
+        Args:
+            experiment: Experiment name.
+            keys: Keys the experiment needs (see :func:`run_key`).
+
+        Returns:
+            Those not stored yet, in the given order, without repeats.
+        """
+        have = self.existing_keys(experiment)
+        out: list[RunKey] = []
+        for key in keys:
+            key = RunKey(*key)
+            if key not in have:
+                have.add(key)
+                out.append(key)
+        return out
+
+    def list_runs(self, experiment: str | None = None) -> pd.DataFrame:
+        """A table of stored runs with their provenance and KPIs.
+
+        Args:
+            experiment: Only this experiment's runs; all the tenant's runs if None.
+
+        Returns:
+            One row per run: ``experiment``, ``scenario_hash``, ``replication``,
+            ``model_version``, ``scenario_name``, ``seed``, ``gridsim_version``,
+            ``wall_seconds``, ``created_at``, then one column per KPI (NaN where
+            stored as null). The daily series and grid tables are not loaded:
+            use :meth:`load_runs`.
+        """
+        r = self._schema.runs
+        query = select(*(r.c[name] for name in _RUN_COLUMNS), r.c.kpis).where(
+            r.c.tenant_id == self._tenant
+        )
+        if experiment is not None:
+            query = query.where(r.c.experiment == experiment)
+        query = query.order_by(
+            r.c.experiment, r.c.scenario_name, r.c.scenario_hash, r.c.replication
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        records = []
+        kpi_names: dict[str, None] = dict.fromkeys(KPI_NAMES)
+        for row in rows:
+            base = dict(zip(_RUN_COLUMNS, row[: len(_RUN_COLUMNS)], strict=True))
+            base["created_at"] = _as_utc(base["created_at"])
+            kpis = _kpis_from_json(row.kpis)
+            kpi_names.update(dict.fromkeys(kpis))
+            records.append({**base, **kpis})
+        present = [k for k in kpi_names if any(k in rec for rec in records)]
+        return pd.DataFrame(records, columns=[*_RUN_COLUMNS, *present])
+
+    def load_runs(self, experiment: str) -> list[RunRecord]:
+        """An experiment's runs, fully decoded.
+
+        Args:
+            experiment: Experiment name.
+
+        Returns:
+            One record per run, ordered by scenario and replication.
+        """
+        r = self._schema.runs
+        query = (
+            select(r)
+            .where(r.c.tenant_id == self._tenant, r.c.experiment == experiment)
+            .order_by(r.c.scenario_name, r.c.scenario_hash, r.c.replication, r.c.model_version)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            RunRecord(
+                experiment=row.experiment,
+                scenario_hash=row.scenario_hash,
+                replication=int(row.replication),
+                model_version=row.model_version,
+                scenario_name=row.scenario_name,
+                seed=int(row.seed),
+                gridsim_version=row.gridsim_version,
+                scenario=row.scenario,
+                wall_seconds=float(row.wall_seconds),
+                created_at=_as_utc(row.created_at),
+                kpis=_kpis_from_json(row.kpis),
+                daily=_frame_from_json(row.daily),
+                grids=_frame_from_json(row.grids),
+            )
+            for row in rows
+        ]
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"experiment name must be a non-empty string, got {name!r}")
+
+
+# ---------------------------------------------------------------------------
+# tenant set-up
+
+
+def create_sqlite_tenant(path: str | os.PathLike[str], tenant: str) -> TenantInfo:
+    """Create a tenant's SQLite database file (mode 0600) and tables; idempotent.
+
+    Args:
+        path: The tenant's database file, e.g. ``<root>/<tenant>.sqlite``.
+        tenant: Tenant name.
+
+    Returns:
+        What was set up; ``created`` is False if the file already existed.
+
+    Raises:
+        InvalidTenantError: If the name is invalid.
+        TenantMismatchError: If the file belongs to another tenant.
+    """
+    validate_tenant(tenant)
+    file = Path(path).expanduser().absolute()
+    created = not file.exists()
+    Store(file, tenant).close()
+    return TenantInfo(tenant=tenant, store=str(file), password=None, created=created)
+
+
+def create_postgres_tenant(
+    admin_url: str | URL, tenant: str, password: str | None = None
+) -> TenantInfo:
+    """Set up a tenant in a PostgreSQL database (and the schema if absent); idempotent.
+
+    Run as an administrator who may create roles and owns (or may create) the
+    ``gridsim`` schema. In one transaction, under an advisory lock, it:
+
+    * creates the NOLOGIN group role ``gridsim_tenants``, the schema ``gridsim``
+      and the tables if absent (owned by the administrator), with
+      ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` and one policy per table,
+      ``TO gridsim_tenants USING (tenant_id = current_user) WITH CHECK
+      (tenant_id = current_user)``;
+    * creates the LOGIN role ``tenant`` (NOSUPERUSER, NOCREATEDB, NOCREATEROLE,
+      NOREPLICATION, NOBYPASSRLS) with a SCRAM password, or changes the
+      password of an existing tenant role if one is given;
+    * makes it a member of ``gridsim_tenants`` and grants it, directly,
+      ``USAGE`` on the schema, ``SELECT, INSERT, UPDATE, DELETE`` on
+      ``experiments`` and ``SELECT, INSERT, DELETE`` on ``runs`` (stored
+      results are never rewritten, so no ``UPDATE`` there). The group role
+      itself holds no privileges, so ``SET ROLE gridsim_tenants`` gains nothing.
+
+    Args:
+        admin_url: PostgreSQL URL of an administrator (superuser or CREATEROLE
+            role that owns the schema), e.g. ``postgresql://admin:pw@host/db``.
+        tenant: Tenant name; also the name of its role.
+        password: The tenant role's password. If None, a new role gets a
+            generated one (returned) and an existing role keeps its password.
+
+    Returns:
+        The tenant's store URL (without password) and the password if set now.
+
+    Raises:
+        InvalidTenantError: If the name is invalid or reserved.
+        StoreError: If a role of that name exists but is not a gridsim tenant
+            role (e.g. an administrator), or has superuser or BYPASSRLS rights.
+    """
+    from psycopg import sql
+
+    validate_tenant(tenant)
+    url = _postgres_url(admin_url)
+    engine = create_engine(url, json_serializer=_dumps)
+    generated = False
+    try:
+        with engine.begin() as conn:
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+            created = _pg_ensure_schema(conn)
+            role = conn.execute(
+                text(
+                    "SELECT r.rolsuper, r.rolbypassrls, "
+                    "EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                    "        WHERE m.member = r.oid AND g.rolname = :group) AS is_tenant "
+                    "FROM pg_roles r WHERE r.rolname = :tenant"
+                ),
+                {"tenant": tenant, "group": PG_GROUP_ROLE},
+            ).first()
+            if role is not None and (not role.is_tenant or role.rolsuper or role.rolbypassrls):
+                raise StoreError(
+                    f"role {tenant!r} already exists and is not a plain gridsim tenant role "
+                    "(not a member of gridsim_tenants, or superuser/BYPASSRLS); "
+                    "refusing to touch it"
+                )
+            if role is None and password is None:
+                password, generated = secrets.token_urlsafe(24), True
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            ident = sql.Identifier(tenant)
+            secret = None if password is None else _scram_verifier(dbapi, tenant, password)
+            statements: list[sql.Composable] = []
+            if role is None:
+                created = True
+                statements.append(
+                    sql.SQL(
+                        "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                        "NOREPLICATION NOBYPASSRLS PASSWORD {}"
+                    ).format(ident, sql.Literal(secret))
+                )
+                statements.append(
+                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(PG_GROUP_ROLE), ident)
+                )
+            elif secret is not None:
+                statements.append(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(secret))
+                )
+            schema = sql.Identifier(PG_SCHEMA)
+            statements += [
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                    sql.Identifier(conn.execute(text("SELECT current_database()")).scalar_one()),
+                    ident,
+                ),
+                sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, ident),
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.experiments TO {}").format(
+                    schema, ident
+                ),
+                sql.SQL("GRANT SELECT, INSERT, DELETE ON {}.runs TO {}").format(schema, ident),
+                sql.SQL("ALTER ROLE {} SET search_path = {}").format(ident, schema),
+            ]
+            with dbapi.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+    finally:
+        engine.dispose()
+    # URL.set() ignores None, so build the tenant's URL afresh: never the admin's password.
+    tenant_url = URL.create(
+        url.drivername,
+        username=tenant,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    ).render_as_string(hide_password=False)
+    return TenantInfo(
+        tenant=tenant,
+        store=tenant_url,
+        password=password if (generated or password is not None) else None,
+        created=created,
+    )
+
+
+def _scram_verifier(dbapi: Any, tenant: str, password: str) -> str:
+    """Hash the password client-side so that only a SCRAM verifier reaches the server."""
+    try:
+        return dbapi.pgconn.encrypt_password(
+            password.encode(), tenant.encode(), b"scram-sha-256"
+        ).decode()
+    except Exception:  # older libpq: let the server hash it (password_encryption)
+        return password
+
+
+def _pg_ensure_schema(conn: Connection) -> bool:
+    """Create the group role, schema, tables, RLS and policies if absent.
+
+    Returns:
+        True if anything was created.
+    """
+    created = False
+    has_group = conn.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :g"), {"g": PG_GROUP_ROLE}
+    ).first()
+    if has_group is None:
+        conn.exec_driver_sql(f'CREATE ROLE "{PG_GROUP_ROLE}" NOLOGIN')
+        created = True
+    has_schema = conn.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": PG_SCHEMA}
+    ).first()
+    if has_schema is None:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{PG_SCHEMA}"')
+        created = True
+    conn.exec_driver_sql(f'REVOKE ALL ON SCHEMA "{PG_SCHEMA}" FROM PUBLIC')
+    ddl = conn.execution_options(schema_translate_map={None: PG_SCHEMA})
+    _PG_SCHEMA.metadata.create_all(ddl)
+    for table in (_PG_SCHEMA.experiments, _PG_SCHEMA.runs):
+        qualified = f'"{PG_SCHEMA}"."{table.name}"'
+        conn.exec_driver_sql(f"REVOKE ALL ON TABLE {qualified} FROM PUBLIC")
+        conn.exec_driver_sql(f"ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY")
+        conn.exec_driver_sql(f"ALTER TABLE {qualified} FORCE ROW LEVEL SECURITY")
+        has_policy = conn.execute(
+            text(
+                "SELECT 1 FROM pg_policies "
+                "WHERE schemaname = :s AND tablename = :t AND policyname = 'tenant_isolation'"
+            ),
+            {"s": PG_SCHEMA, "t": table.name},
+        ).first()
+        if has_policy is None:
+            conn.exec_driver_sql(
+                f"CREATE POLICY tenant_isolation ON {qualified} AS PERMISSIVE FOR ALL "
+                f'TO "{PG_GROUP_ROLE}" '
+                "USING (tenant_id = current_user) WITH CHECK (tenant_id = current_user)"
+            )
+            created = True
+    return created

@@ -1,0 +1,325 @@
+"""A tenant's workspace: where its experiments and runs are kept.
+
+Several districts (tenants) share one deployment and never see each other's
+data::
+
+    from gridsim.workspace import Workspace
+
+    ws = Workspace("yuelu")                        # SQLite: ./.gridsim/yuelu.sqlite
+    ws = Workspace("yuelu", store="/srv/gridsim")  # SQLite: /srv/gridsim/yuelu.sqlite
+    ws = Workspace("yuelu", store="postgresql://yuelu:PASSWORD@db.example/gridsim")
+
+    Experiment.from_file("scenarios/compare-grid-size.toml").run(ws)
+    ws.list_runs("compare-grid-size")              # one row per run, KPIs as columns
+
+With SQLite every tenant has its own file (``<root>/<tenant>.sqlite``, mode
+0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. With
+PostgreSQL every tenant logs in as its own role and row-level security keeps
+rows apart; an administrator sets tenants up with :func:`create_tenant`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy.engine import make_url
+
+from gridsim.store import (
+    RunKey,
+    RunRecord,
+    Store,
+    TenantInfo,
+    create_postgres_tenant,
+    create_sqlite_tenant,
+    is_url,
+    validate_tenant,
+)
+
+if TYPE_CHECKING:
+    from gridsim.kpis import RunResult
+    from gridsim.scenario import Scenario
+
+__all__ = [
+    "DEFAULT_HOME",
+    "SQLITE_SUFFIXES",
+    "Workspace",
+    "create_tenant",
+    "default_root",
+    "tenant_path",
+]
+
+DEFAULT_HOME = ".gridsim"
+"""Workspace root (relative to the working directory) when ``GRIDSIM_HOME`` is unset."""
+
+
+SQLITE_SUFFIXES = frozenset({".sqlite", ".sqlite3", ".db"})
+"""A ``store=`` path with one of these suffixes names the database file itself."""
+
+
+def default_root() -> Path:
+    """The default workspace root: ``$GRIDSIM_HOME`` or ``./.gridsim``.
+
+    Returns:
+        The root directory (not created).
+    """
+    return Path(os.environ.get("GRIDSIM_HOME") or DEFAULT_HOME).expanduser()
+
+
+def tenant_path(root: str | os.PathLike[str], tenant: str) -> Path:
+    """A tenant's SQLite file under a workspace root.
+
+    Args:
+        root: Workspace root directory.
+        tenant: Tenant name (validated, so it cannot leave the root).
+
+    Returns:
+        ``<root>/<tenant>.sqlite``.
+    """
+    return Path(root).expanduser() / f"{validate_tenant(tenant)}.sqlite"
+
+
+def _sqlite_file(store: str | os.PathLike[str] | None, tenant: str) -> Path:
+    if store is None:
+        return tenant_path(default_root(), tenant)
+    if is_url(store):  # sqlite:///path/to/file.sqlite: that file, which records its tenant
+        return Path(make_url(str(store)).database or "")
+    path = Path(store).expanduser()
+    if path.suffix in SQLITE_SUFFIXES or path.is_file():  # a file, not a root directory
+        return path
+    return tenant_path(path, tenant)
+
+
+class ExperimentProgress:
+    """What :meth:`Workspace.run_experiment` did.
+
+    Attributes:
+        experiment: Experiment name.
+        total: Runs the experiment needs.
+        skipped: Runs already stored before this call.
+        computed: Runs computed and written by this call.
+    """
+
+    experiment: str
+    total: int
+    skipped: int
+    computed: int
+
+
+class Workspace:
+    """A tenant's experiments and runs; every read and write is scoped to the tenant.
+
+    Args:
+        tenant: Tenant name, ``^[a-z][a-z0-9_]{1,39}$`` (e.g. ``"yuelu"``).
+        store: Where to keep results: None for the default root
+            (``$GRIDSIM_HOME`` or ``./.gridsim``), a directory (the tenant's
+            file is ``<dir>/<tenant>.sqlite``), a database file (``*.sqlite``,
+            ``*.sqlite3``, ``*.db``, or an existing file) or ``sqlite:///file``
+            URL, which must belong to the tenant, or a
+            PostgreSQL URL that logs in as the tenant's own role
+            (``postgresql://TENANT:PASSWORD@host/db``; the password may also
+            come from ``PGPASSWORD`` or ``~/.pgpass``).
+        busy_timeout: SQLite only: seconds a writer waits for another writer.
+
+    Raises:
+        InvalidTenantError: If the tenant name is invalid (a ``ValueError``).
+        TenantMismatchError: If the file or database role belongs to another tenant.
+        SchemaMissingError: If a PostgreSQL database was never set up with
+            :func:`create_tenant`.
+    """
+
+    def __init__(
+        self,
+        tenant: str,
+        store: str | os.PathLike[str] | None = None,
+        *,
+        busy_timeout: float = 30.0,
+    ) -> None:
+        self._tenant = validate_tenant(tenant)
+        if store is not None and is_url(store) and not str(store).startswith("sqlite"):
+            self._store = Store(str(store), tenant, busy_timeout=busy_timeout)
+        else:
+            self._store = Store(_sqlite_file(store, tenant), tenant, busy_timeout=busy_timeout)
+
+    @property
+    def tenant(self) -> str:
+        """The tenant."""
+        return self._tenant
+
+    @property
+    def store(self) -> Store:
+        """The underlying :class:`~gridsim.store.Store`."""
+        return self._store
+
+    @property
+    def location(self) -> str:
+        """The SQLite file or the PostgreSQL URL (password hidden)."""
+        return self._store.location
+
+    def close(self) -> None:
+        """Release database connections."""
+        self._store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace(tenant={self._tenant!r}, location={self.location!r})"
+
+    # -- delegated store API -----------------------------------------------------
+
+    def save_experiment(self, name: str, spec: Mapping[str, Any] | None = None) -> None:
+        """Create an experiment or replace its spec (see :meth:`Store.save_experiment`).
+
+        Args:
+            name: Experiment name.
+            spec: JSON-compatible description.
+        """
+        self._store.save_experiment(name, spec)
+
+    def get_experiment(self, name: str) -> dict[str, Any] | None:
+        """One experiment's spec and timestamps, or None (see :meth:`Store.get_experiment`).
+
+        Args:
+            name: Experiment name.
+
+        Returns:
+            The experiment, or None.
+        """
+        return self._store.get_experiment(name)
+
+    def list_experiments(self) -> pd.DataFrame:
+        """The tenant's experiments (see :meth:`Store.list_experiments`).
+
+        Returns:
+            One row per experiment.
+        """
+        return self._store.list_experiments()
+
+    def delete_experiment(self, name: str) -> int:
+        """Delete an experiment and its runs (see :meth:`Store.delete_experiment`).
+
+        Args:
+            name: Experiment name.
+
+        Returns:
+            Runs deleted.
+        """
+        return self._store.delete_experiment(name)
+
+    def write_run(
+        self,
+        experiment: str,
+        scenario: Scenario,
+        result: RunResult,
+        *,
+        model_version: str | None = None,
+    ) -> bool:
+        """Store one finished run unless already stored (see :meth:`Store.write_run`).
+
+        Args:
+            experiment: Experiment name.
+            scenario: The resolved scenario.
+            result: The run's result.
+            model_version: Model version; defaults to the gridsim version.
+
+        Returns:
+            True if written, False if the key was already there.
+        """
+        return self._store.write_run(experiment, scenario, result, model_version=model_version)
+
+    def existing_keys(self, experiment: str) -> set[RunKey]:
+        """Keys already stored for an experiment (see :meth:`Store.existing_keys`).
+
+        Args:
+            experiment: Experiment name.
+
+        Returns:
+            The stored keys.
+        """
+        return self._store.existing_keys(experiment)
+
+    def missing(self, experiment: str, keys: Iterable[RunKey]) -> list[RunKey]:
+        """Keys not stored yet, in order (see :meth:`Store.missing`).
+
+        Args:
+            experiment: Experiment name.
+            keys: Keys the experiment needs.
+
+        Returns:
+            The missing keys.
+        """
+        return self._store.missing(experiment, keys)
+
+    def list_runs(self, experiment: str | None = None) -> pd.DataFrame:
+        """Stored runs with provenance and KPIs (see :meth:`Store.list_runs`).
+
+        Args:
+            experiment: Only this experiment; all if None.
+
+        Returns:
+            One row per run.
+        """
+        return self._store.list_runs(experiment)
+
+    def load_runs(self, experiment: str) -> list[RunRecord]:
+        """An experiment's runs, decoded (see :meth:`Store.load_runs`).
+
+        Args:
+            experiment: Experiment name.
+
+        Returns:
+            One record per run.
+        """
+        return self._store.load_runs(experiment)
+
+
+def create_tenant(
+    store_url_or_root: str | os.PathLike[str] | None,
+    tenant: str,
+    password: str | None = None,
+) -> TenantInfo:
+    """Set a tenant up; safe to run again (for ``gridsim tenant create NAME``).
+
+    * **SQLite** (a root directory, or None for ``$GRIDSIM_HOME`` / ``./.gridsim``):
+      creates ``<root>/<tenant>.sqlite`` with mode 0600 and its tables.
+    * **PostgreSQL** (an administrator's URL): creates the ``gridsim`` schema,
+      tables, row-level security and policies if absent, the tenant's LOGIN
+      role with a SCRAM password and its grants (see
+      :func:`gridsim.store.create_postgres_tenant`).
+
+    Args:
+        store_url_or_root: Workspace root directory, None for the default
+            root, or an administrator's PostgreSQL URL.
+        tenant: Tenant name, ``^[a-z][a-z0-9_]{1,39}$``.
+        password: PostgreSQL only: the tenant role's password. None generates
+            one for a new role (returned in :attr:`TenantInfo.password`) and
+            keeps an existing role's password. Must be None for SQLite, whose
+            isolation is the file's owner and mode.
+
+    Returns:
+        The tenant, where its store lives (file, or URL without password),
+        the password if one was set, and whether anything was created.
+
+    Raises:
+        InvalidTenantError: If the name is invalid or reserved (a ``ValueError``).
+        ValueError: If a password is given for SQLite.
+        StoreError: If a PostgreSQL role of that name exists and is not a
+            gridsim tenant role.
+    """
+    validate_tenant(tenant)
+    if store_url_or_root is not None and is_url(store_url_or_root):
+        url = str(store_url_or_root)
+        if url.startswith("postgres"):
+            return create_postgres_tenant(url, tenant, password)
+        if not url.startswith("sqlite"):
+            raise ValueError(f"unsupported store URL (SQLite or PostgreSQL only): {url}")
+    if password is not None:
+        raise ValueError("SQLite workspaces have no passwords: access is the file's (mode 0600)")
+    return create_sqlite_tenant(_sqlite_file(store_url_or_root, tenant), tenant)
