@@ -130,6 +130,8 @@ def _format_value(v: Value) -> str:
 
 def _factorial(vary: dict[str, list[Value]]) -> list[tuple[str, dict[str, Value]]]:
     keys = list(vary)
+    if not keys:
+        return []
     out = []
     for combo in itertools.product(*(vary[k] for k in keys)):
         changes = dict(zip(keys, combo, strict=True))
@@ -369,7 +371,11 @@ class Experiment:
             for k in ws.existing_keys(self.name)
             if k.model_version == __version__
         }
-        todo = [t for t in self.tasks(reps) if t.key not in done]
+        todo = []
+        for t in self.tasks(reps):
+            if t.key not in done:
+                done.add(t.key)  # identical design points run once
+                todo.append(t)
         if not todo:
             return
         by_name = {v.name: v for v in self.variants}
@@ -390,17 +396,17 @@ class Experiment:
 
     def runs_frame(self, workspace: Any, replications: int) -> pd.DataFrame:
         """One row per stored run of this experiment's variants (replications < n)."""
-        hashes = {v.scenario_hash: v.name for v in self.variants}
+        hashes: dict[str, list[str]] = {}
+        for v in self.variants:  # two design points may be the same scenario
+            hashes.setdefault(v.scenario_hash, []).append(v.name)
         rows = []
         from gridsim import __version__
 
         for rec in workspace.load_runs(self.name):
-            name = hashes.get(rec.scenario_hash)
-            if name is None or rec.replication >= replications:
+            if rec.replication >= replications or rec.model_version != __version__:
                 continue
-            if rec.model_version != __version__:
-                continue
-            rows.append({"variant": name, "replication": rec.replication, **rec.kpis})
+            for name in hashes.get(rec.scenario_hash, []):
+                rows.append({"variant": name, "replication": rec.replication, **rec.kpis})
         frame = pd.DataFrame(rows)
         if frame.empty:
             return frame
