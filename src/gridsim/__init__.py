@@ -8,6 +8,7 @@ Compare grid sizes, staffing and handling mechanisms before rollout::
     result.kpis["issues_collected"]
 """
 
+from gridsim.experiment import Comparison, Experiment
 from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.model import GridModel, run_scenario
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
@@ -16,12 +17,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "KPI_NAMES",
+    "Comparison",
+    "Experiment",
     "GridModel",
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "Workspace",
     "__version__",
     "default_scenario",
     "load_scenario",
     "run_scenario",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Lazy access to the workspace (it imports SQLAlchemy)."""
+    if name == "Workspace":
+        from gridsim.workspace import Workspace
+
+        return Workspace
+    raise AttributeError(f"module 'gridsim' has no attribute {name!r}")

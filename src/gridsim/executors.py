@@ -82,7 +82,9 @@ def simulate(task: Task) -> dict[str, Any]:
     daily = result.daily
     return {
         "kpis": dict(zip(result.kpis, _clean(float(v) for v in result.kpis.values()), strict=True)),
-        "daily": {c: daily[c].astype(int).tolist() for c in ("new", "closed", "open")},
+        "daily": {
+            c: daily[c].astype(int).tolist() for c in ("new", "closed", "open", "closed_after")
+        },
         "grids": {c: _clean(float(v) for v in result.grids[c].to_numpy()) for c in GRID_COLUMNS},
         "wall_seconds": result.wall_seconds,
     }

@@ -391,22 +391,39 @@ class Experiment:
     def comparison(self, workspace: Any, replications: int | None = None) -> Comparison:
         """Compare what the store holds (no new runs)."""
         n = replications if replications is not None else self.spec.replications
-        runs = self.runs_frame(workspace, n)
-        return Comparison(self, runs, compare(runs, self.baseline.name, self.spec.kpis))
+        records = self.records(workspace, n)
+        runs = self._runs_frame(records)
+        return Comparison(
+            self, runs, compare(runs, self.baseline.name, self.spec.kpis), records=records
+        )
 
-    def runs_frame(self, workspace: Any, replications: int) -> pd.DataFrame:
-        """One row per stored run of this experiment's variants (replications < n)."""
+    def records(self, workspace: Any, replications: int) -> dict[str, list[Any]]:
+        """Stored runs of each variant (replications < n), in replication order."""
+        from gridsim import __version__
+
         hashes: dict[str, list[str]] = {}
         for v in self.variants:  # two design points may be the same scenario
             hashes.setdefault(v.scenario_hash, []).append(v.name)
-        rows = []
-        from gridsim import __version__
-
+        out: dict[str, list[Any]] = {v.name: [] for v in self.variants}
         for rec in workspace.load_runs(self.name):
             if rec.replication >= replications or rec.model_version != __version__:
                 continue
             for name in hashes.get(rec.scenario_hash, []):
-                rows.append({"variant": name, "replication": rec.replication, **rec.kpis})
+                out[name].append(rec)
+        for recs in out.values():
+            recs.sort(key=lambda r: r.replication)
+        return out
+
+    def runs_frame(self, workspace: Any, replications: int) -> pd.DataFrame:
+        """One row per stored run of this experiment's variants (replications < n)."""
+        return self._runs_frame(self.records(workspace, replications))
+
+    def _runs_frame(self, records: dict[str, list[Any]]) -> pd.DataFrame:
+        rows = [
+            {"variant": name, "replication": rec.replication, **rec.kpis}
+            for name, recs in records.items()
+            for rec in recs
+        ]
         frame = pd.DataFrame(rows)
         if frame.empty:
             return frame
@@ -449,12 +466,15 @@ class Comparison:
         table: Tidy comparison: one row per (variant, KPI) with mean, 95 % CI,
             paired difference to the baseline and its 95 % CI.
         precision: The precision target, if one was asked for.
+        records: Variant → stored runs (:class:`gridsim.store.RunRecord`, with
+            ``daily`` series and per-grid ``grids`` tables) for figures.
     """
 
     experiment: Experiment
     runs: pd.DataFrame
     table: pd.DataFrame
     precision: float | None = None
+    records: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def sensitivity(self, kpi: str) -> pd.DataFrame | None:
         """Sobol or Morris indices of a KPI, when the design is Sobol or Morris."""

@@ -90,7 +90,9 @@ class RunResult:
         replication: Replication number.
         kpis: District KPIs (:data:`KPI_NAMES`).
         grids: One row per grid with its own KPIs.
-        daily: One row per day: ``new``, ``closed`` and ``open`` cases.
+        daily: One row per day: ``new``, ``closed`` and ``open`` cases, and
+            ``closed_after`` — the number of cases closed that many days after
+            they were found (a histogram of days to close).
         wall_seconds: Wall time of the simulation.
     """
 
@@ -269,11 +271,16 @@ def _daily(model: GridModel, collected: np.ndarray, closed_valid: np.ndarray) ->
     rejected = np.bincount(model.close_day[collected & (model.state == INVALID)], minlength=days)[
         :days
     ]
+    # Distribution of days to close, as a histogram on the same rows: row d
+    # counts the valid cases closed d days after they were found (the last row
+    # holds everything longer). Enough to draw an ECDF without case records.
+    dtc = np.clip(model.close_day[closed_valid] - model.found_day[closed_valid], 0, days - 1)
     return pd.DataFrame(
         {
             "day": np.arange(days),
             "new": new,
             "closed": closed,
             "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
+            "closed_after": np.bincount(dtc, minlength=days)[:days],
         }
     )
