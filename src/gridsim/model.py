@@ -130,6 +130,7 @@ class GridModel(mesa.Model):
         self._closed_today: list[np.ndarray] = []
         self._queue = np.empty(0, dtype=np.int64)
         self._schedule_latent_events()
+        self._pair_visits_with_issues()
         self.red_lights = 0
         self.escalations = 0
         self.reopened = 0
@@ -474,7 +475,7 @@ class GridModel(mesa.Model):
         gain = self.spec.visits.contact_trust_gain
         if gain:
             self.trust[hh] = np.minimum(1.0, self.trust[hh] + gain)
-        self._detect(hh, by, day)
+        self._detect(i, day)
 
     @property
     def visits_per_household(self) -> np.ndarray:
@@ -492,18 +493,36 @@ class GridModel(mesa.Model):
         total = np.bincount(self.cadre_grid, weights=fam, minlength=self.district.n_grids)
         return total / np.maximum(1, self.cadres_per_grid_count)
 
-    def _detect(self, hh: np.ndarray, by: np.ndarray, day: int) -> None:
-        """Visited households tell the visitor of pending issues, or not."""
+    def _pair_visits_with_issues(self) -> None:
+        """For every planned visit, the household's issues pending that day.
+
+        Visits and issue lifetimes are both known up front, so the pairs are
+        found once; on the day only whether each issue is still unreported
+        (and the household's trust) is checked.
+        """
+        plan = self.visit_plan
+        hh = plan.household
+        day = np.repeat(plan.working_days, np.diff(plan.day_offsets))
         off = self._hh_offsets
         cnt = off[hh + 1] - off[hh]
         tot = int(cnt.sum())
-        if tot == 0:
-            return
         starts = np.repeat(off[hh], cnt)
         k = np.arange(tot) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         ids = self._hh_order[starts + k]
-        who = np.repeat(by, cnt)
-        ok = (self.state[ids] == LATENT) & (self.arrival[ids] <= day) & (self.expiry[ids] > day)
+        pair_day = np.repeat(day, cnt)
+        ok = (self.arrival[ids] <= pair_day) & (self.expiry[ids] > pair_day)
+        self._pair_issue = ids[ok]
+        self._pair_visitor = np.repeat(plan.visitor, cnt)[ok]
+        visit_of_pair = np.repeat(np.arange(len(hh)), cnt)[ok]
+        self._pair_offsets = np.searchsorted(visit_of_pair, plan.day_offsets, side="left")
+
+    def _detect(self, day_index: int, day: int) -> None:
+        """Visited households tell the visitor of pending issues, or not."""
+        lo, hi = self._pair_offsets[day_index], self._pair_offsets[day_index + 1]
+        if hi == lo:
+            return
+        ids, who = self._pair_issue[lo:hi], self._pair_visitor[lo:hi]
+        ok = self.state[ids] == LATENT
         ids, who = ids[ok], who[ok]
         if len(ids) == 0:
             return
@@ -575,6 +594,7 @@ class GridModel(mesa.Model):
 
     def _advance(self, ids: np.ndarray, day: int) -> None:
         st = self.state[ids]
+        present = np.bincount(st, minlength=len(STATE_NAMES))
         for state, handler in (
             (LATENT, self._latent_due),
             (FOUND, self._enter),
@@ -584,9 +604,8 @@ class GridModel(mesa.Model):
             (IN_SERVICE, self._finish),
             (REPLYING, self._reply),
         ):
-            sel = ids[st == state]
-            if len(sel):
-                handler(sel, day)
+            if present[state]:
+                handler(ids[st == state], day)
 
     def _latent_due(self, ids: np.ndarray, day: int) -> None:
         ids = ids[self.expiry[ids] > day]
