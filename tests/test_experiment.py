@@ -489,3 +489,44 @@ def test_morris_design_yields_sensitivity_indices(exp_dir):
         sens.loc["households.latent_issues_per_year", "mu_star"]
         > 5 * sens.loc["handle.congestion_slowdown", "mu_star"]
     )
+
+
+def test_sobol_design_yields_first_and_total_order_indices(exp_dir):
+    exp = Experiment.from_dict(
+        {
+            "name": "sobol",
+            "base": "small.toml",
+            "replications": 1,
+            "design": {
+                "method": "sobol",
+                "samples": 4,
+                "parameters": {
+                    "households.latent_issues_per_year": [0.2, 0.5],
+                    "handle.congestion_slowdown": [0.0, 0.2],
+                },
+            },
+            "kpis": ["issues_collected"],
+        },
+        root=exp_dir / "scenarios",
+    )
+    assert len(exp.variants) == 4 * (2 + 2)  # Saltelli N(D+2) without second order
+    result = exp.run(Workspace("sobol", store=exp_dir / "ws"), SerialExecutor(), progress=False)
+    sens = result.sensitivity("issues_collected")
+    assert list(sens.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    st = sens.set_index("parameter")["ST"]
+    assert st["households.latent_issues_per_year"] > st["handle.congestion_slowdown"]
+
+
+def test_tenant_create_cli_sets_up_a_private_sqlite_file(tmp_path):
+    store = tmp_path / "deploy"
+    proc = cli("tenant", "create", "changsha_yuelu", "--store", str(store), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    db = store / "changsha_yuelu.sqlite"
+    assert db.exists() and (db.stat().st_mode & 0o777) == 0o600
+    again = cli("tenant", "create", "changsha_yuelu", "--store", str(store), cwd=tmp_path)
+    assert again.returncode == 0
+    bad = cli("tenant", "create", "Bad Name!", "--store", str(store), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("gridsim: invalid tenant name 'Bad Name!'")
+    listed = cli("runs", "list", "--tenant", "changsha_yuelu", "--store", str(store), cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout.strip() == "no runs"
