@@ -35,7 +35,7 @@ from gridsim.agents import (
 from gridsim.district import District, build_district
 from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
-from gridsim.scenario import CATEGORIES, KINDS, TIERS, Scenario
+from gridsim.scenario import CATEGORIES, KINDS, ROLES, TIERS, Scenario
 from gridsim.streams import streams
 from gridsim.visits import plan_visits
 
@@ -890,17 +890,7 @@ class GridModel(mesa.Model):
     @property
     def staff_by_role(self) -> dict[str, int]:
         """Number of people in each role."""
-        out = dict.fromkeys(
-            (
-                "cadre",
-                "information_officer",
-                "security_officer",
-                "volunteer",
-                "administrator",
-                "supervisor",
-            ),
-            0,
-        )
+        out = dict.fromkeys(ROLES, 0)
         for agent_type, agents in self.agents_by_type.items():
             role = getattr(agent_type, "role", None)
             if role in out:
