@@ -37,3 +37,13 @@ def test_reference_lists_sourced_and_assumed_tags():
     assert "| `grids.households_per_grid` | 329.7 |" in text
     assert "S derived" in text
     assert "| A |" in text
+
+
+def test_scenario_html_marks_what_differs_from_the_defaults():
+    scenario = Scenario().with_changes(
+        {"cadres.posting": "rotation", "grids.households_per_grid": 500}
+    )
+    html = scenario._repr_html_()
+    assert "2 of" in html and "differ from the defaults" in html
+    assert "<code>cadres.posting</code></td><td>&quot;rotation&quot;" in html
+    assert "<code>grids.households_per_grid</code></td><td>500</td><td>329.7</td>" in html

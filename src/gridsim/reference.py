@@ -7,6 +7,7 @@ module renders them as Markdown. A test keeps ``docs/scenarios.md`` in step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -76,51 +77,120 @@ def _extra(field: FieldInfo) -> dict[str, Any]:
     return extra if isinstance(extra, dict) else {}
 
 
-def _rows(model: type[BaseModel], instance: BaseModel, prefix: str) -> list[str]:
-    rows = []
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario parameter, with its value and documentation.
+
+    Attributes:
+        key: Dotted path, e.g. ``grids.households_per_grid``.
+        section: Top-level table (``grids``), or ``""`` at the top level.
+        value: Value in the scenario described.
+        default: Default value.
+        unit: Unit.
+        source: Source tag (``S``, ``S derived``, ``A`` ... with a citation).
+        description: What the parameter means.
+    """
+
+    key: str
+    section: str
+    value: Any
+    default: Any
+    unit: str
+    source: str
+    description: str
+
+    @property
+    def sourced(self) -> bool:
+        """Whether the default comes from a published source (tag starting with S)."""
+        return self.source.startswith("S")
+
+
+def _walk(
+    model: type[BaseModel], value: BaseModel, default: BaseModel, prefix: str, section: str
+) -> list[Parameter]:
+    out = []
     for name, field in model.model_fields.items():
-        value = getattr(instance, name)
+        v, dv = getattr(value, name), getattr(default, name)
         key = f"{prefix}{name}"
         extra = _extra(field)
-        if isinstance(value, BaseModel):
-            sub_fields = type(value).model_fields
-            if extra:  # a documented table of per-category / per-tier / per-role values
-                for sub in sub_fields:
-                    rows.append(
-                        f"| `{key}.{sub}` | {_fmt_default(getattr(value, sub))} | "
-                        f"{extra.get('unit', '')} | {extra.get('source', '')} | "
-                        f"{field.description or ''} |"
-                    )
-            else:
-                rows.extend(_rows(type(value), value, key + "."))
+        if isinstance(v, BaseModel) and not extra:
+            out.extend(_walk(type(v), v, dv, key + ".", section or name))
             continue
-        rows.append(
-            f"| `{key}` | {_fmt_default(value)} | {extra.get('unit', '')} | "
-            f"{extra.get('source', '')} | {field.description or ''} |"
-        )
-    return rows
+        unit, source, doc = extra.get("unit", ""), extra.get("source", ""), field.description
+        if isinstance(v, BaseModel):  # a documented table of per-category/tier/role values
+            for sub in type(v).model_fields:
+                out.append(
+                    Parameter(
+                        f"{key}.{sub}",
+                        section,
+                        getattr(v, sub),
+                        getattr(dv, sub),
+                        unit,
+                        source,
+                        doc or "",
+                    )
+                )
+        else:
+            out.append(Parameter(key, section, v, dv, unit, source, doc or ""))
+    return out
+
+
+def parameters(scenario: Scenario | None = None) -> list[Parameter]:
+    """Every parameter of a scenario (default: the defaults), in schema order."""
+    default = Scenario()
+    return _walk(Scenario, scenario or default, default, "", "")
 
 
 def scenario_reference() -> str:
     """Markdown reference of every scenario parameter (``docs/scenarios.md``)."""
-    default = Scenario()
-    parts = [_INTRO]
-    top = [
-        f"| `{n}` | {_fmt_default(getattr(default, n))} | {_extra(f).get('unit', '')} | "
-        f"{_extra(f).get('source', '')} | {f.description or ''} |"
-        for n, f in Scenario.model_fields.items()
-        if not isinstance(getattr(default, n), BaseModel)
-    ]
     header = "| key | default | unit | source | meaning |\n|---|---|---|---|---|"
-    parts.append("### Top level\n\n" + header + "\n" + "\n".join(top) + "\n")
-    for name in Scenario.model_fields:
-        value = getattr(default, name)
-        if not isinstance(value, BaseModel):
-            continue
-        doc = (type(value).__doc__ or "").strip().splitlines()[0]
-        rows = _rows(type(value), value, f"{name}.")
-        parts.append(f"### `[{name}]` — {doc}\n\n{header}\n" + "\n".join(rows) + "\n")
+    parts = [_INTRO]
+    by_section: dict[str, list[str]] = {}
+    for p in parameters():
+        by_section.setdefault(p.section, []).append(
+            f"| `{p.key}` | {_fmt_default(p.default)} | {p.unit} | {p.source} | {p.description} |"
+        )
+    parts.append("### Top level\n\n" + header + "\n" + "\n".join(by_section.pop("")) + "\n")
+    for section, rows in by_section.items():
+        model = type(getattr(Scenario(), section))
+        doc = (model.__doc__ or "").strip().splitlines()[0]
+        parts.append(f"### `[{section}]` — {doc}\n\n{header}\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
+
+
+def scenario_html(scenario: Scenario) -> str:
+    """An HTML summary of a scenario: what differs from the defaults, then every parameter."""
+    from html import escape
+
+    params = parameters(scenario)
+    changed = [p for p in params if p.value != p.default]
+
+    def row(p: Parameter) -> str:
+        style = " style='font-weight:bold'" if p.value != p.default else ""
+        return (
+            f"<tr{style}><td><code>{escape(p.key)}</code></td><td>{escape(_fmt_default(p.value))}"
+            f"</td><td>{escape(_fmt_default(p.default))}</td><td>{escape(p.unit)}</td>"
+            f"<td>{escape(p.source)}</td></tr>"
+        )
+
+    head = "<tr><th>parameter</th><th>value</th><th>default</th><th>unit</th><th>source</th></tr>"
+    d = scenario.district
+    where = (
+        f"{d.communities:,} communities, {d.households:,} households"
+        if d.communities_csv is None
+        else f"communities from {escape(d.communities_csv)}"
+    )
+    return (
+        f"<div><b>{escape(scenario.name)}</b> — {escape(d.name)}: {where}, "
+        f"{scenario.grids.households_per_grid:g} households per grid, "
+        f"{scenario.simulation.days} days, seed {scenario.simulation.seed}"
+        f"<br><i>{escape(scenario.description)}</i>"
+        f"<p>{len(changed)} of {len(params)} parameters differ from the defaults (bold).</p>"
+        f"<details><summary>all parameters</summary><table>{head}"
+        + "".join(row(p) for p in changed)
+        + "".join(row(p) for p in params if p not in changed)
+        + "</table></details></div>"
+    )
 
 
 if __name__ == "__main__":

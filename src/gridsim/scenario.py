@@ -753,6 +753,11 @@ class Scenario(_Section):
                 )
         return self
 
+    def _repr_html_(self) -> str:
+        from gridsim.reference import scenario_html
+
+        return scenario_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-compatible data."""
         return self.model_dump(mode="json")
