@@ -702,19 +702,21 @@ class GridModel(mesa.Model):
             return False
         units = self.unit[q]
         free = self.unit_capacity - self.unit_busy
-        if not np.any(free[units] > 0):
+        can = free[units] > 0  # only queues of units with a free slot are sorted
+        if not can.any():
             return False
-        k1, k2 = self.mechanisms.supervision.queue_keys(self, q)
-        order = np.lexsort((q, k2, k1, units))
-        qs, us = q[order], units[order]
-        rank = np.arange(len(qs)) - np.searchsorted(us, us, side="left")
+        cand, cand_units = q[can], units[can]
+        k1, k2 = self.mechanisms.supervision.queue_keys(self, cand)
+        order = np.lexsort((cand, k2, k1, cand_units))
+        cs, us = cand[order], cand_units[order]
+        rank = np.arange(len(cs)) - np.searchsorted(us, us, side="left")
         admit = rank < free[us]
-        ids = qs[admit]
+        ids = cs[admit]
         if len(ids) == 0:
             return False
         queue_len = np.bincount(units, minlength=len(self.unit_capacity))
         self._start_service(ids, day, queue_len)
-        self._queue = qs[~admit]
+        self._queue = np.concatenate([q[~can], cs[~admit]])
         return True
 
     def _start_service(self, ids: np.ndarray, day: int, queue_len: np.ndarray) -> None:
@@ -819,6 +821,9 @@ class GridModel(mesa.Model):
             self._escalate(ids, day)
 
     def _escalate(self, ids: np.ndarray, day: int) -> None:
+        queued = self.state[ids] == QUEUED
+        if queued.any():  # they re-enter the queue at the unit above: no second entry
+            self._queue = self._queue[~np.isin(self._queue, ids[queued])]
         in_service = ids[self.state[ids] == IN_SERVICE]
         np.subtract.at(self.unit_busy, self.unit[in_service], 1)
         tier = self.tier[ids]
