@@ -319,8 +319,9 @@ class Experiment:
 
     def tasks(self, replications: range) -> list[Task]:
         """Tasks for the given replications of every variant (variant-major)."""
+        data = {v.name: v.scenario.to_dict() for v in self.variants}  # shared, not copied
         return [
-            Task(v.name, v.scenario_hash, r, self.spec.seed, v.scenario.to_dict())
+            Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name])
             for r in replications
             for v in self.variants
         ]
@@ -391,10 +392,13 @@ class Experiment:
     def comparison(self, workspace: Any, replications: int | None = None) -> Comparison:
         """Compare what the store holds (no new runs)."""
         n = replications if replications is not None else self.spec.replications
-        records = self.records(workspace, n)
-        runs = self._runs_frame(records)
+        runs = self.runs_frame(workspace, n)
         return Comparison(
-            self, runs, compare(runs, self.baseline.name, self.spec.kpis), records=records
+            self,
+            runs,
+            compare(runs, self.baseline.name, self.spec.kpis),
+            _workspace=workspace,
+            _replications=n,
         )
 
     def records(self, workspace: Any, replications: int) -> dict[str, list[Any]]:
@@ -415,16 +419,27 @@ class Experiment:
         return out
 
     def runs_frame(self, workspace: Any, replications: int) -> pd.DataFrame:
-        """One row per stored run of this experiment's variants (replications < n)."""
-        return self._runs_frame(self.records(workspace, replications))
+        """One row per stored run of this experiment's variants (replications < n).
 
-    def _runs_frame(self, records: dict[str, list[Any]]) -> pd.DataFrame:
-        rows = [
-            {"variant": name, "replication": rec.replication, **rec.kpis}
-            for name, recs in records.items()
-            for rec in recs
+        Reads only the KPIs (not the daily series and grid tables), so the
+        memory it takes grows with runs × KPIs, not with runs × days × grids.
+        """
+        from gridsim import __version__
+        from gridsim.kpis import KPI_NAMES
+
+        stored = workspace.list_runs(self.name)
+        if stored.empty:
+            return pd.DataFrame()
+        stored = stored[
+            (stored["replication"] < replications) & (stored["model_version"] == __version__)
         ]
-        frame = pd.DataFrame(rows)
+        kpis = [k for k in KPI_NAMES if k in stored.columns]
+        parts = []
+        for v in self.variants:  # two design points may be the same scenario
+            part = stored.loc[stored["scenario_hash"] == v.scenario_hash, ["replication", *kpis]]
+            parts.append(part.assign(variant=v.name))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        frame = frame[["variant", "replication", *kpis]]
         if frame.empty:
             return frame
         order = {v.name: i for i, v in enumerate(self.variants)}
@@ -467,14 +482,28 @@ class Comparison:
             paired difference to the baseline and its 95 % CI.
         precision: The precision target, if one was asked for.
         records: Variant → stored runs (:class:`gridsim.store.RunRecord`, with
-            ``daily`` series and per-grid ``grids`` tables) for figures.
+            ``daily`` series and per-grid ``grids`` tables) for figures; read
+            from the store on first use.
     """
 
     experiment: Experiment
     runs: pd.DataFrame
     table: pd.DataFrame
     precision: float | None = None
-    records: dict[str, list[Any]] = field(default_factory=dict, repr=False)
+    _workspace: Any = field(default=None, repr=False)
+    _replications: int = 0
+    _records: dict[str, list[Any]] | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> dict[str, list[Any]]:
+        """Variant → stored runs with daily series and grid tables (loaded on first use)."""
+        if self._records is None:
+            self._records = (
+                self.experiment.records(self._workspace, self._replications)
+                if self._workspace is not None
+                else {}
+            )
+        return self._records
 
     def sensitivity(self, kpi: str) -> pd.DataFrame | None:
         """Sobol or Morris indices of a KPI, when the design is Sobol or Morris."""
