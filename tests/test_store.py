@@ -194,7 +194,7 @@ def test_storage_is_json_text_only(
     assert stored["satisfaction"] is None and stored["cost"] is None
     assert stored["issues_collected"] == tiny_result.kpis["issues_collected"]
     daily = json.loads(daily_text)
-    assert list(daily) == ["day", "new", "closed", "open"]
+    assert list(daily) == ["day", "new", "closed", "open", "closed_after"]
     assert daily["open"] == tiny_result.daily["open"].tolist()
     grid_table = json.loads(grids_text)
     assert list(grid_table) == list(tiny_result.grids.columns)
