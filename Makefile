@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PY ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3; do \
         $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install demo test lint format bench calibrate docs clean
+.PHONY: install demo test lint format bench calibrate docs clean lab
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
@@ -18,10 +18,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The comparisons shipped in scenarios/, run on the embedded workspace in out/workspace
+# (a second `make demo` only redraws the reports), each written as an HTML report.
+DEMO_STORE       := out/workspace
+DEMO_REPORTS     := out/reports
+DEMO_EXPERIMENTS := compare-grid-size compare-staffing compare-mechanisms
+DEMO_ZH          := compare-grid-size
+
 demo: install
 	@mkdir -p out
 	set -o pipefail; $(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10 | tee out/yuelu-2013-kpis.txt
 	@echo "KPI table written to out/yuelu-2013-kpis.txt"
+	@set -e; for e in $(DEMO_EXPERIMENTS); do \
+	  echo "$$e: running what $(DEMO_STORE) lacks, then the report"; \
+	  $(BIN)/gridsim report scenarios/$$e.toml --store $(DEMO_STORE) --out $(DEMO_REPORTS)/$$e; \
+	done
+	@$(BIN)/gridsim report scenarios/$(DEMO_ZH).toml --store $(DEMO_STORE) \
+	  --out $(DEMO_REPORTS)/$(DEMO_ZH)-zh --lang zh \
+	  || { rc=$$?; test $$rc -eq 2 || exit $$rc; \
+	       echo "Chinese report skipped (see the message above); the English reports are complete."; }
+	@echo ""
+	@echo "Reports (open in a browser; each index.html is one self-contained file):"
+	@for e in $(DEMO_EXPERIMENTS) $(DEMO_ZH)-zh; do \
+	  test -f $(DEMO_REPORTS)/$$e/index.html && echo "  file://$(CURDIR)/$(DEMO_REPORTS)/$$e/index.html"; \
+	done; true
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
@@ -36,8 +56,15 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
+# JupyterLab on the tutorial notebooks (and gridsim.explorer.explore()). Jupyter
+# refuses to run as root unless told to, and root is the usual user in containers.
+lab: install
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+
 bench: install
-	$(BIN)/python benchmarks/bench_year.py --out benchmarks/RESULTS.md
+	@test -x $(BIN)/py-spy || $(BIN)/python -m pip install -q py-spy \
+	    || echo "py-spy did not install: the profile falls back to cProfile"
+	$(BIN)/python benchmarks/run_all.py --out benchmarks/RESULTS.md
 
 docs: install
 	$(BIN)/python -m gridsim.reference > docs/scenarios.md

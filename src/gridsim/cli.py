@@ -279,6 +279,54 @@ def compare(
                 typer.echo(sens.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
+@app.command()
+def report(
+    experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write index.html and the figures into.")
+    ],
+    lang: Annotated[
+        str, typer.Option(help="Report language: en (English) or zh (简体中文).")
+    ] = "en",
+    tenant: Annotated[
+        str, typer.Option(help="Tenant (district) the results belong to.")
+    ] = "default",
+    store: Annotated[
+        str | None, typer.Option(help="Store: a workspace folder or a database URL.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run what the store lacks, then write a self-contained HTML report with figures."""
+    from gridsim.executors import make_executor
+    from gridsim.experiment import Experiment
+    from gridsim.i18n import LANGS, FontNotFoundError, font_family
+    from gridsim.report import write_report
+
+    if lang not in LANGS:
+        raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    try:
+        font_family(lang)  # a Chinese report without a Chinese font fails before any run
+    except FontNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    exp = Experiment.from_file(experiment)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out: {out} exists and is not a folder")
+    ws = _workspace(tenant, store)
+    executor = make_executor(workers)
+    try:
+        result = exp.run(ws, executor, progress=progress)
+    finally:
+        close = getattr(executor, "close", None)
+        if close is not None:
+            close()
+    page = write_report(result, out, lang=lang)
+    typer.echo(f"report written to {page}")
+
+
 def _fmt_signed(x: float) -> str:
     if math.isnan(x):
         return "—"

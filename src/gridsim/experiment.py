@@ -448,6 +448,28 @@ class Experiment:
         )
         return frame.reset_index(drop=True).astype({"replication": int})
 
+    def report(
+        self,
+        path: str | Path,
+        workspace: Any = None,
+        lang: str = "en",
+        executor: Executor | None = None,
+    ) -> Path:
+        """Run what the store lacks and write the HTML report.
+
+        Args:
+            path: Output folder (``index.html`` plus the figures as PNG and SVG).
+            workspace: Where runs are stored (default: tenant ``default``).
+            lang: ``"en"`` or ``"zh"``.
+            executor: Where to run missing replications.
+
+        Returns:
+            The path of ``index.html``.
+        """
+        from gridsim.report import write_report
+
+        return write_report(self.run(workspace, executor, progress=False), path, lang=lang)
+
     def describe(self) -> dict[str, Any]:
         """JSON description of the experiment (stored with its runs)."""
         return {
@@ -504,6 +526,12 @@ class Comparison:
                 else {}
             )
         return self._records
+
+    def report(self, path: str | Path, lang: str = "en") -> Path:
+        """Write the HTML report of this comparison (see :mod:`gridsim.report`)."""
+        from gridsim.report import write_report
+
+        return write_report(self, path, lang=lang)
 
     def sensitivity(self, kpi: str) -> pd.DataFrame | None:
         """Sobol or Morris indices of a KPI, when the design is Sobol or Morris."""

@@ -58,6 +58,7 @@ __all__ = [
     "BETTER",
     "CONTROL_PATHS",
     "EXPLORER_KPIS",
+    "MAP_METRICS",
     "SMALL_DISTRICT",
     "Explorer",
     "experiment_from_file",
@@ -425,6 +426,7 @@ def style_table(table: pd.DataFrame) -> Any:
         .format(lambda v: "–" if pd.isna(v) else f"{v:+.1f} %", subset=["diff_pct"])
         .format("{:.0f}", subset=["n_pairs"])
         .apply(colour, axis=1)
+        .set_properties(subset=["description"], **{"text-align": "left"})
     )
 
 
@@ -494,7 +496,7 @@ def plot_grid_map(
     vmax = float(finite.max()) if len(finite) else 1.0
     if vmax <= vmin:
         vmax = vmin + 1.0
-    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names) + 0.8, 4.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1.0, 4.8), squeeze=False)
     points = None
     for ax, name in zip(axes[0], names, strict=True):
         frame = grid_values[grid_values["design"] == name]
@@ -652,7 +654,9 @@ class Explorer:
         self.metric.observe(lambda _change: self._draw_map(), names="value")
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _b: self.run())
-        self.reset_button = w.Button(description="Reset to baseline", icon="undo")
+        self.reset_button = w.Button(
+            description="Reset to baseline", icon="undo", layout=w.Layout(width="auto")
+        )
         self.reset_button.on_click(lambda _b: self.reset())
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Runs", style=style)
         self.status = w.HTML()

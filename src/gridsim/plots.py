@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from gridsim.i18n import (
     MONTHS,
@@ -37,6 +38,7 @@ from gridsim.i18n import (
     check_lang,
     diff_parts,
     font_family,
+    format_kpi,
     kpi_axis_label,
     kpi_label,
     kpi_scale,
@@ -117,6 +119,61 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _text_width(labels: Sequence[str], size: float) -> float:
+    """Width in inches of the widest label (drawn in the current font settings)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=mpl.rcParams["font.family"], size=size)
+    ttp = TextToPath()
+    widths = [ttp.get_text_width_height_descent(s, prop, ismath=False)[0] for s in labels]
+    return 1.08 * max(widths, default=0.0) / 72
+
+
+def _panel_figure(
+    n: int,
+    ylabels: Sequence[str],
+    panel_height: float,
+    *,
+    title_lines: int = 1,
+    xlabel: bool = False,
+    ncols: int | None = None,
+    width: float = 10.0,
+) -> tuple[Figure, list[Any]]:
+    """A grid of panels sharing a y axis, laid out by arithmetic in inches.
+
+    Much faster to save than a constrained layout of many panels: margins
+    follow from the widest y label and the lines of title and x label.
+
+    Returns:
+        The figure and its ``n`` axes, row by row.
+    """
+    rows, cols = _panel_grid(n) if ncols is None else (math.ceil(n / ncols), ncols)
+    left = _text_width(ylabels, mpl.rcParams["ytick.labelsize"]) + 0.22
+    right, gap = 0.25, 0.35
+    top_pad = 0.12 + 0.19 * title_lines
+    bottom_pad = 0.3 + (0.2 if xlabel else 0.0)
+    row_h = top_pad + panel_height + bottom_pad
+    height = rows * row_h + 0.08
+    pw = (width - left - right - (cols - 1) * gap) / cols
+    fig = Figure(figsize=(width, height))
+    axes: list[Any] = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top = height - 0.04 - r * row_h - top_pad
+        rect = (
+            (left + c * (pw + gap)) / width,
+            (top - panel_height) / height,
+            pw / width,
+            panel_height / height,
+        )
+        ax = fig.add_axes(rect, sharey=axes[0] if axes else None)
+        if c > 0:
+            ax.tick_params(labelleft=False)
+        axes.append(ax)
+    return fig, axes
+
+
 def variant_names(comparison: Comparison) -> list[str]:
     """Variant names, baseline first, in the experiment's order."""
     return [v.name for v in comparison.experiment.variants]
@@ -158,29 +215,94 @@ def _kpis(comparison: Comparison) -> list[str]:
     return kpis or list(comparison.experiment.spec.kpis)
 
 
-def _value_formatter(kpi: str, lang: str) -> FuncFormatter:
-    factor, _ = kpi_scale(kpi, lang)
+class _Ticks(Formatter):
+    """Tick labels with as many decimals as the tick step needs.
 
-    def fmt(x: float, _pos: object = None) -> str:
-        v = x * factor
-        if kpi in RATE_KPIS:
-            return plain(v, 1 if abs(v) < 10 else 0)
-        if abs(v) >= 100 or float(v).is_integer():
-            return plain(v, 0)
-        return plain(v, 1 if abs(v) >= 1 else 2)
+    Also: a real minus sign, thousands separators, a display factor and an
+    optional ``+`` sign.
+    """
 
-    return FuncFormatter(fmt)
+    def __init__(self, factor: float = 1.0, signed: bool = False) -> None:
+        self.factor = factor
+        self.signed = signed
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        """Remember the decimals the tick positions need."""
+        super().set_locs(locs)
+        self._dec = self._decimals(locs)
+
+    def _decimals(self, ticks: Sequence[float]) -> int:
+        locs = np.asarray(ticks, dtype=float) * self.factor
+        locs = locs[np.isfinite(locs)]
+        if len(locs) < 2:
+            return 0
+        step = float(np.min(np.diff(np.sort(locs))))
+        for dec in range(5):
+            scaled = locs * 10**dec
+            if np.allclose(scaled, np.round(scaled), atol=1e-6 * max(1.0, 10**dec * step)):
+                return dec
+        return 4
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """Label of the tick at ``x``."""
+        dec = getattr(self, "_dec", 0)
+        v = x * self.factor
+        if abs(v) < 0.5 * 10**-dec:
+            return "0"
+        text = plain(abs(v), dec)
+        if v < 0:
+            return "\u2212" + text
+        return ("+" + text) if self.signed else text
 
 
-def _signed_formatter() -> FuncFormatter:
-    def fmt(x: float, _pos: object = None) -> str:
-        dec = 0 if float(x).is_integer() or abs(x) >= 10 else 1
-        text = plain(abs(x), dec)
-        if x > 0:
-            return "+" + text
-        return ("\u2212" + text) if x < 0 else text
+def _value_formatter(kpi: str, lang: str) -> _Ticks:
+    return _Ticks(kpi_scale(kpi, lang)[0])
 
-    return FuncFormatter(fmt)
+
+def _signed_formatter() -> _Ticks:
+    return _Ticks(signed=True)
+
+
+def _dots(
+    ax: Any,
+    x: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    y: np.ndarray,
+    colours: list[str],
+    filled: np.ndarray | None = None,
+) -> None:
+    """Points with horizontal CI bars and caps: three collections, fast to draw."""
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return
+    x, y = x[ok], y[ok]
+    lo = np.where(np.isnan(lo[ok]), x, lo[ok])
+    hi = np.where(np.isnan(hi[ok]), x, hi[ok])
+    cols = [c for c, keep in zip(colours, ok, strict=True) if keep]
+    face = (
+        cols
+        if filled is None
+        else [c if f else "white" for c, f in zip(cols, filled[ok], strict=True)]
+    )
+    ax.hlines(y, lo, hi, colors=cols, linewidth=1.7, zorder=2)
+    ax.scatter(
+        np.r_[lo, hi], np.r_[y, y], marker="|", s=30, c=cols + cols, linewidths=1.2, zorder=2
+    )
+    ax.scatter(x, y, s=30, c=face, edgecolors=cols, linewidths=1.3, zorder=3)
+
+
+def _table_for(comparison: Comparison, kpis: Sequence[str]) -> pd.DataFrame:
+    """The comparison table, completed from the per-run KPIs for KPIs it lacks."""
+    from gridsim.comparison import compare
+
+    table = comparison.table
+    have = set(table["kpi"]) if len(table) else set()
+    missing = [k for k in kpis if k not in have and k in comparison.runs.columns]
+    if not missing or comparison.runs.empty:
+        return table
+    extra = compare(comparison.runs, baseline_name(comparison), missing)
+    return pd.concat([table, extra], ignore_index=True) if len(table) else extra
 
 
 def _row(table: pd.DataFrame, variant: str, kpi: str) -> pd.Series | None:
@@ -331,12 +453,9 @@ def grid_means(comparison: Comparison) -> dict[str, pd.DataFrame]:
         frames = [f for f in frames if len(f) == n]
         present = [c for c in cols if all(c in f.columns for f in frames)]
         stack = {c: np.vstack([f[c].to_numpy(dtype=float) for f in frames]) for c in present}
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN grids → NaN
-                frame = pd.DataFrame({c: np.nanmean(v, axis=0) for c, v in stack.items()})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a grid NaN in every run → NaN
+            frame = pd.DataFrame({c: np.nanmean(v, axis=0) for c, v in stack.items()})
         frame.insert(0, "grid", np.arange(n))
         if "backlog_end" in frame and "households" in frame:
             frame["backlog_per_1000"] = 1000 * frame["backlog_end"] / frame["households"]
@@ -496,45 +615,38 @@ def kpi_means(
         The figure.
     """
     check_lang(lang)
-    table = comparison.table
     kpis = list(kpis) if kpis is not None else _kpis(comparison)
+    table = _table_for(comparison, kpis)
     names = variant_names(comparison)
     base = baseline_name(comparison)
     colours = variant_colors(comparison)
     with style(lang):
-        nrows, ncols = _panel_grid(len(kpis))
-        fig = _figure(10, nrows * (0.28 * len(names) + 0.9) + 0.5)
         if not kpis or table.empty:
-            return _no_data(fig, lang)
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+            return _no_data(_figure(10, 3), lang)
+        labels = [_display_name(n, base, lang) for n in names]
+        fig, axes = _panel_figure(len(kpis), labels, 0.27 * len(names) + 0.25)
         y = np.arange(len(names))[::-1]
-        for i, ax in enumerate(axes.flat):
-            if i >= len(kpis):
-                ax.set_visible(False)
-                continue
-            kpi = kpis[i]
+        for kpi, ax in zip(kpis, axes, strict=True):
             base_row = _row(table, base, kpi)
-            for yy, name in zip(y, names, strict=True):
-                r = _row(table, name, kpi)
-                if r is None:
-                    continue
-                err = [[r["mean"] - r["ci95_lo"]], [r["ci95_hi"] - r["mean"]]]
-                ax.errorbar(
-                    r["mean"],
-                    yy,
-                    xerr=np.nan_to_num(err),
-                    fmt="o",
-                    color=colours[name],
-                    markersize=4.5,
-                    elinewidth=1.6,
-                    capsize=2.5,
+            rows = [_row(table, name, kpi) for name in names]
+            pick = [
+                (yy, name, r) for yy, name, r in zip(y, names, rows, strict=True) if r is not None
+            ]
+            if pick:
+                _dots(
+                    ax,
+                    np.array([float(r["mean"]) for _, _, r in pick]),
+                    np.array([float(r["ci95_lo"]) for _, _, r in pick]),
+                    np.array([float(r["ci95_hi"]) for _, _, r in pick]),
+                    np.array([yy for yy, _, _ in pick], dtype=float),
+                    [colours[name] for _, name, _ in pick],
                 )
             if base_row is not None:
                 ax.axvline(base_row["mean"], color=BASELINE_COLOR, lw=0.8, ls=":", zorder=0)
             ax.set_title(kpi_axis_label(kpi, lang), loc="left")
             ax.xaxis.set_major_formatter(_value_formatter(kpi, lang))
             ax.xaxis.set_major_locator(MaxNLocator(4))
-            ax.set_yticks(y, [_display_name(n, base, lang) for n in names])
+            ax.set_yticks(y, labels)
             ax.grid(axis="y", visible=False)
             ax.set_ylim(-0.6, len(names) - 0.4)
     return fig
@@ -557,60 +669,55 @@ def kpi_differences(
         The figure.
     """
     check_lang(lang)
-    table = comparison.table
     kpis = list(kpis) if kpis is not None else _kpis(comparison)
+    table = _table_for(comparison, kpis)
     base = baseline_name(comparison)
     names = [n for n in variant_names(comparison) if n != base]
     colours = variant_colors(comparison)
     with style(lang):
-        nrows, ncols = _panel_grid(len(kpis))
-        fig = _figure(10, nrows * (0.3 * max(len(names), 1) + 1.1) + 0.5)
         if not kpis or not names or table.empty:
-            return _no_data(fig, lang)
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+            return _no_data(_figure(10, 3), lang)
+        fig, axes = _panel_figure(
+            len(kpis), names, 0.28 * len(names) + 0.25, title_lines=2, xlabel=True
+        )
         y = np.arange(len(names))[::-1]
-        for i, ax in enumerate(axes.flat):
-            if i >= len(kpis):
-                ax.set_visible(False)
-                continue
-            kpi = kpis[i]
+        for kpi, ax in zip(kpis, axes, strict=True):
             base_row = _row(table, base, kpi)
             base_mean = float(base_row["mean"]) if base_row is not None else math.nan
             kind = "pct"
+            pts: list[tuple[float, float, float, float, str]] = []
             for yy, name in zip(y, names, strict=True):
                 r = _row(table, name, kpi)
                 if r is None:
                     continue
                 v, lo, hi, kind = diff_parts(kpi, r["diff"], r["diff_lo"], r["diff_hi"], base_mean)
-                if math.isnan(v):
-                    continue
-                significant = not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0)
-                err = np.nan_to_num([[v - lo], [hi - v]])
-                ax.errorbar(
-                    v,
-                    yy,
-                    xerr=err,
-                    fmt="o",
-                    color=colours[name],
-                    markerfacecolor=colours[name] if significant else "white",
-                    markersize=5,
-                    elinewidth=1.6,
-                    capsize=2.5,
+                if not math.isnan(v):
+                    pts.append((v, lo, hi, float(yy), colours[name]))
+            if pts:
+                v_, lo_, hi_, y_, c_ = (list(col) for col in zip(*pts, strict=True))
+                lo_a, hi_a = np.array(lo_, dtype=float), np.array(hi_, dtype=float)
+                _dots(
+                    ax,
+                    np.array(v_, dtype=float),
+                    lo_a,
+                    hi_a,
+                    np.array(y_, dtype=float),
+                    [str(c) for c in c_],
+                    filled=(lo_a > 0) | (hi_a < 0),
                 )
             ax.axvline(0, color=BASELINE_COLOR, lw=0.9)
             unit = {"pct": "pct_of_baseline", "pp": "pp_axis", "days": "days_axis"}[kind]
             ax.set_xlabel(t(unit, lang), fontsize=7.5, color="#555555")
             title = kpi_label(kpi, lang)
             if base_row is not None:
-                from gridsim.i18n import format_kpi
-
                 value = format_kpi(kpi, base_mean, lang)
                 title += "\n" + t("baseline_value", lang, value=value)
             ax.set_title(title, loc="left")
             ax.xaxis.set_major_formatter(_signed_formatter())
             ax.xaxis.set_major_locator(MaxNLocator(5, symmetric=False))
             lo_x, hi_x = ax.get_xlim()
-            ax.set_xlim(min(lo_x, -abs(hi_x) * 0.05), max(hi_x, abs(lo_x) * 0.05))
+            least = {"pct": 1.0, "pp": 0.5, "days": 0.5}[kind]
+            ax.set_xlim(min(lo_x, -abs(hi_x) * 0.05, -least), max(hi_x, abs(lo_x) * 0.05, least))
             ax.set_yticks(y, names)
             ax.grid(axis="y", visible=False)
             ax.set_ylim(-0.6, len(names) - 0.4)
@@ -636,33 +743,41 @@ def open_cases(
     base = baseline_name(comparison)
     names = [n for n in variant_names(comparison) if n in bands]
     with style(lang):
-        fig = _figure(10, 4.6 + 0.22 * math.ceil(len(names) / 3))
         if not names:
-            return _no_data(fig, lang)
-        ax = fig.add_subplot()
-        for name in names:
-            b = bands[name]
-            ax.fill_between(b["day"], b["lo"], b["hi"], color=colours[name], alpha=0.14, lw=0)
-            ax.plot(
-                b["day"],
-                b["median"],
-                color=colours[name],
-                lw=2.0 if name == base else 1.5,
-                zorder=3 if name == base else 2,
-            )
+            return _no_data(_figure(10, 3), lang)
+        peaks = np.array([float(bands[n]["hi"].max()) for n in names])
+        typical = float(np.median(peaks))
+        zoom = typical > 0 and peaks.max() > 3 * typical
+        legend_h = 0.22 * math.ceil(len(names) / 3)
+        fig = _figure(10, (7.4 if zoom else 4.6) + legend_h)
+        axes = fig.subplots(2, 1, height_ratios=[1, 1]) if zoom else [fig.add_subplot()]
         days = int(max(len(b) for b in bands.values()))
         start = comparison.experiment.baseline.scenario.simulation.start_date
-        _month_ticks(ax, start, days, lang)
-        ax.set_xlim(0, days - 1)
-        ax.set_ylim(bottom=0)
-        ax.set_xlabel(t("day_of_year", lang))
-        ax.set_ylabel(t("open_cases", lang))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: plain(x, 0)))
-        ax.text(
+        for k, ax in enumerate(axes):
+            for name in names:
+                b = bands[name]
+                ax.fill_between(b["day"], b["lo"], b["hi"], color=colours[name], alpha=0.14, lw=0)
+                ax.plot(
+                    b["day"],
+                    b["median"],
+                    color=colours[name],
+                    lw=2.0 if name == base else 1.5,
+                    zorder=3 if name == base else 2,
+                )
+            _month_ticks(ax, start, days, lang)
+            ax.set_xlim(0, days - 1)
+            ax.set_ylim(bottom=0)
+            ax.set_ylabel(t("open_cases", lang))
+            ax.yaxis.set_major_formatter(_Ticks())
+            if k == 1:  # the same, without the variants that dwarf the others
+                ax.set_ylim(0, 1.15 * float(peaks[peaks <= 3 * typical].max()))
+                ax.set_title(t("zoomed", lang), loc="left", fontweight="normal")
+        axes[-1].set_xlabel(t("day_of_year", lang))
+        axes[0].text(
             1.0,
             1.01,
             t("band", lang),
-            transform=ax.transAxes,
+            transform=axes[0].transAxes,
             ha="right",
             va="bottom",
             fontsize=7.5,
@@ -777,12 +892,8 @@ def cost_performance(
             ax.set_xlabel(t("cost_axis", lang))
             ax.set_ylabel(kpi_axis_label(kpi, lang))
             ax.set_title(kpi_label(kpi, lang), loc="left")
-            ax.xaxis.set_major_formatter(
-                FuncFormatter(lambda x, _p: plain(x, 0 if abs(x) >= 100 else 1))
-            )
-            ax.yaxis.set_major_formatter(
-                FuncFormatter(lambda x, _p: plain(x, 0 if abs(x) >= 10 else 1))
-            )
+            ax.xaxis.set_major_formatter(_Ticks())
+            ax.yaxis.set_major_formatter(_Ticks())
             ax.margins(0.12)
         _variant_legend(fig, comparison, lang)
     return fig
@@ -845,10 +956,23 @@ def grid_maps(
                     continue
                 xy = d.grid_xy
                 segs = [(xy[a], xy[b]) for a, b in d.graph.edges]
-                ax.add_collection(LineCollection(segs, colors="#b0b0b0", linewidths=0.35, zorder=1))
+                ax.add_collection(
+                    LineCollection(
+                        segs, colors="#b0b0b0", linewidths=0.35, zorder=1, rasterized=True
+                    )
+                )
                 size = float(np.clip(2400 / d.n_grids, 3, 60))
                 missing = np.isnan(v)
-                ax.scatter(xy[missing, 0], xy[missing, 1], s=size, c="#d9d9d9", lw=0, zorder=2)
+                dense = d.n_grids > 200  # in SVG, thousands of dots go in as one image
+                ax.scatter(
+                    xy[missing, 0],
+                    xy[missing, 1],
+                    s=size,
+                    c="#d9d9d9",
+                    lw=0,
+                    zorder=2,
+                    rasterized=dense,
+                )
                 ax.scatter(
                     xy[~missing, 0],
                     xy[~missing, 1],
@@ -859,6 +983,7 @@ def grid_maps(
                     lw=0.2,
                     edgecolors="#555555",
                     zorder=3,
+                    rasterized=dense,
                 )
                 ax.autoscale_view()
                 if r == 0:
@@ -903,10 +1028,10 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
         ("on_time_rate", "grid_on_time", 100.0),
     ]
     with style(lang):
-        fig = _figure(10, 0.34 * max(len(names), 1) + 1.4)
         if not names:
-            return _no_data(fig, lang)
-        axes = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+            return _no_data(_figure(10, 3), lang)
+        labels = [_display_name(n, base, lang) for n in names]
+        fig, axes = _panel_figure(len(panels), labels, 0.34 * len(names) + 0.2, ncols=3)
         pos = np.arange(len(names))[::-1]
         for ax, (col, label, factor) in zip(axes, panels, strict=True):
             data = []
@@ -932,11 +1057,9 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
                 + (" (%)" if factor == 100 and lang == "en" else "（%）" if factor == 100 else ""),
                 loc="left",
             )
-            ax.set_yticks(pos, [_display_name(n, base, lang) for n in names])
+            ax.set_yticks(pos, labels)
             ax.grid(axis="y", visible=False)
-            ax.xaxis.set_major_formatter(
-                FuncFormatter(lambda x, _p: plain(x, 0 if abs(x) >= 10 else 1))
-            )
+            ax.xaxis.set_major_formatter(_Ticks())
     return fig
 
 
@@ -961,9 +1084,14 @@ def save_figure(fig: Figure, out_dir: str | Path, stem: str) -> tuple[Path, Path
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, svg = out / f"{stem}.png", out / f"{stem}.svg"
+    engine = fig.get_layout_engine()
     with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": stem}):
         fig.savefig(png, dpi=150, facecolor="white")
-        fig.savefig(svg, facecolor="white", metadata={"Date": None})
+        fig.set_layout_engine("none")  # laid out by the first save: keep it, skip the work
+        try:
+            fig.savefig(svg, dpi=150, facecolor="white", metadata={"Date": None})
+        finally:
+            fig.set_layout_engine(engine)
     return png, svg
 
 

@@ -1,0 +1,201 @@
+"""The tutorial notebooks run top to bottom, and the explorer computes and builds.
+
+Every notebook is executed with ``GRIDSIM_NOTEBOOK_SMALL=1`` (small district,
+few replications) in a kernel of *this* interpreter: the kernel spec is
+ipykernel's built-in one (``sys.executable -m ipykernel_launcher``), found
+without any registered kernel, and a last cell checks the kernel's
+``sys.prefix``. Any cell error fails the test.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gridsim
+from gridsim.executors import SerialExecutor
+from gridsim.explorer import SMALL_DISTRICT, experiment_from_file, explorer_run
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = (
+    "01-quickstart.ipynb",
+    "02-grid-size.ipynb",
+    "03-staffing-and-mechanisms.ipynb",
+    "04-calibration.ipynb",
+    "05-scaling-out-with-dask.ipynb",
+)
+CELL_TIMEOUT = 300
+"""Seconds one cell may take (the whole small notebook takes well under a minute)."""
+
+
+def test_every_notebook_is_listed_and_stored_without_outputs() -> None:
+    assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == sorted(NOTEBOOKS)
+    for name in NOTEBOOKS:
+        nb = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert code, name
+        assert "GRIDSIM_NOTEBOOK_SMALL" in "".join(code[0]["source"]), (
+            f"{name}: the small/full switch must be the first code cell"
+        )
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), (
+            f"{name}: clear the outputs before committing"
+        )
+
+
+def _kernel_manager() -> Any:
+    """A kernel manager whose only kernel is this interpreter's ipykernel."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    specs = KernelSpecManager(kernel_dirs=[], ensure_native_kernel=True)
+    return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_top_to_bottom(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("GRIDSIM_NOTEBOOK_SMALL", "1")
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell("import sys; print(repr((sys.executable, sys.prefix)))")
+    )
+    client = nbclient.NotebookClient(
+        nb,
+        km=_kernel_manager(),
+        timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError on the first failing cell
+    elapsed = time.perf_counter() - start
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    executable, prefix = ast.literal_eval(printed.strip())
+    assert (executable, prefix) == (sys.executable, sys.prefix)
+    print(f"{name}: {elapsed:.1f} s")
+
+
+# -- the explorer --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_base() -> gridsim.Scenario:
+    yuelu = gridsim.load_scenario(ROOT / "scenarios" / "yuelu-2013.toml")
+    return yuelu.with_changes(SMALL_DISTRICT)
+
+
+class CountingExecutor(SerialExecutor):
+    """A serial executor that counts the tasks it ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ran: list[tuple[str, int]] = []
+
+    def run(self, tasks: list[Any]) -> Any:
+        for task in tasks:
+            self.ran.append((task.variant, task.replication))
+        yield from super().run(tasks)
+
+
+def test_more_information_officers_collect_more_issues(small_base: gridsim.Scenario) -> None:
+    table, grids = explorer_run(small_base, {"staff.information_officers_per_grid": 2.0}, 2)
+    collected = table.loc["issues_collected"]
+    assert collected["n_pairs"] == 2
+    assert collected["variant"] > collected["baseline"]
+    assert collected["diff_lo"] > 0  # the paired 95 % CI excludes zero
+    assert collected["diff"] == pytest.approx(collected["variant"] - collected["baseline"])
+    assert table.loc["households_visited", "diff"] > 0
+    assert table.loc["issues_latent", "diff"] == 0  # common random numbers: same latent issues
+    assert set(grids["design"]) == {"baseline", "variant"}
+    n_grids = int(table.loc["grids", "baseline"])
+    assert (grids["design"] == "baseline").sum() == n_grids
+    assert {"x", "y", "backlog_end", "visits_per_household"} <= set(grids.columns)
+
+
+def test_explorer_run_reuses_cached_runs(small_base: gridsim.Scenario) -> None:
+    cache: dict[tuple[str, int, int], dict[str, Any]] = {}
+    first = CountingExecutor()
+    explorer_run(small_base, {"reply.public": False}, 2, executor=first, cache=cache)
+    assert sorted(first.ran) == [("baseline", 0), ("baseline", 1), ("variant", 0), ("variant", 1)]
+    second = CountingExecutor()
+    table, _ = explorer_run(
+        small_base, {"collect.mode": "batched"}, 2, executor=second, cache=cache
+    )
+    assert sorted(second.ran) == [("variant", 0), ("variant", 1)]  # the baseline is cached
+    assert table.loc["median_days_to_close", "diff"] > 0
+
+
+def test_explorer_run_without_changes_has_zero_differences(small_base: gridsim.Scenario) -> None:
+    runner = CountingExecutor()
+    table, _ = explorer_run(small_base, {}, 1, executor=runner)
+    assert runner.ran == [("baseline", 0)]  # identical designs run once
+    assert (table["diff"].dropna() == 0).all()
+
+
+def test_explorer_run_rejects_bad_input(small_base: gridsim.Scenario) -> None:
+    with pytest.raises(gridsim.ScenarioError, match="households_per_grd"):
+        explorer_run(small_base, {"grids.households_per_grd": 500}, 1)
+    with pytest.raises(ValueError, match="replications"):
+        explorer_run(small_base, {}, 0)
+
+
+def test_experiment_from_file_adds_changes_to_every_variant() -> None:
+    exp = experiment_from_file(
+        ROOT / "scenarios" / "compare-staffing.toml", SMALL_DISTRICT, 2, kpis=["cost"]
+    )
+    assert exp.spec.replications == 2
+    assert exp.spec.kpis == ["cost"]
+    assert all(v.scenario.district.households == 14_000 for v in exp.variants)
+    officers = {v.name: v.scenario.staff.information_officers_per_grid for v in exp.variants}
+    assert officers["two information officers"] == 2.0
+
+
+def test_explore_builds_a_widget() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    from gridsim.explorer import CONTROL_PATHS, explore
+
+    widget = explore()
+    assert isinstance(widget, widgets.Widget)
+    seen: list[Any] = []
+    stack = [widget]
+    while stack:  # every control is somewhere in the widget tree
+        w = stack.pop()
+        seen.append(w)
+        stack.extend(getattr(w, "children", ()))
+    assert sum(isinstance(w, widgets.Button) and w.description == "Run" for w in seen) == 1
+    assert len([w for w in seen if isinstance(w, widgets.Checkbox)]) >= 6
+    assert len(CONTROL_PATHS) == 12
+
+
+def test_explorer_controls_drive_a_run() -> None:
+    pytest.importorskip("ipywidgets")
+    from gridsim.explorer import Explorer
+
+    explorer = Explorer(replications=1, executor=SerialExecutor())
+    assert explorer.changes() == {}  # controls start at the baseline (329.7 shows as 330)
+    explorer.controls["information_officers_per_grid"].value = 2.0
+    explorer.controls["time_limits"].value = False
+    assert explorer.controls["escalation"].value is False
+    assert explorer.controls["escalation"].disabled
+    assert explorer.changes() == {
+        "staff.information_officers_per_grid": 2.0,
+        "deadlines.enabled": False,
+        "deadlines.escalation": False,
+    }
+    explorer.run_button.click()  # what pressing "Run" does
+    table = explorer.table
+    assert table is not None and explorer.error is None
+    assert table.loc["issues_collected", "diff"] > 0
+    assert explorer.grid_values is not None
+    explorer.controls["households_per_grid"].value = 100
+    explorer.controls["cadres_per_grid"].value = 0.0
+    explorer.reset()
+    assert explorer.changes() == {}

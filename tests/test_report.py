@@ -1,0 +1,495 @@
+"""Comparison reports: files, offline HTML, Chinese without missing glyphs, a real browser.
+
+One small experiment (16 communities, 6,000 households, 3 variants × 3
+replications) is run once per test worker, and its English and Chinese
+reports are written once; the tests then read them. The browser test loads
+the report from a localhost server in headless Chromium and fails on any
+console message or any request besides the page itself; it is skipped when
+Chromium is missing, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gridsim import plots
+from gridsim.executors import SerialExecutor
+from gridsim.experiment import Comparison, Experiment
+from gridsim.i18n import FontNotFoundError, cjk_font
+from gridsim.report import headline_differences, parameter_table, write_report
+from gridsim.workspace import Workspace
+
+SMALL = """
+name = "small"
+[district]
+communities = 16
+households = 6000
+"""
+
+EXPERIMENT = """
+name = "report-test"
+description = "Grid size and time limits on a small district"
+base = "small.toml"
+replications = 3
+seed = 7
+baseline = "base"
+
+[[variants]]
+name = "base"
+
+[[variants]]
+name = "400 households"
+changes = { "grids.households_per_grid" = 400 }
+
+[[variants]]
+name = "no time limits"
+changes = { "deadlines.enabled" = false, "deadlines.escalation" = false }
+"""
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+
+GLYPH_MISSING = r"Glyph .* missing from font"
+
+
+@dataclass
+class Built:
+    comparison: Comparison
+    root: Path
+    store: Path
+    experiment_file: Path
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """One test worker at a time (pytest-xdist workers share the built reports)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: every worker builds its own
+        yield
+        return
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all workers of this test session share (built once, read by all)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "report-shared"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(shared: Path) -> Built:
+    folder = shared / "scenarios"
+    store = shared / "ws"
+    with _exclusive(shared / "runs.lock"):
+        folder.mkdir(exist_ok=True)
+        (folder / "small.toml").write_text(SMALL)
+        (folder / "exp.toml").write_text(EXPERIMENT)
+        exp = Experiment.from_file(folder / "exp.toml")
+        with Workspace("report_test", store=store) as ws:  # the first worker runs, others load
+            comparison = exp.run(ws, SerialExecutor(), progress=False)
+    return Built(comparison, shared, store, folder / "exp.toml")
+
+
+def _gridsim(args: list[str]) -> tuple[int, str, str]:
+    """Run the ``gridsim`` entry point in this process: exit code, stdout, stderr."""
+    from gridsim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
+        mp.setattr(sys, "argv", ["gridsim", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _cli_args(built: Built, out: Path) -> list[str]:
+    return [
+        "report",
+        str(built.experiment_file),
+        "--out",
+        str(out),
+        "--tenant",
+        "report_test",
+        "--store",
+        str(built.store),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+
+
+@pytest.fixture(scope="session")
+def en_report(built: Built) -> Path:
+    """The English report, written by the command line (``gridsim report``)."""
+    out = built.root / "report-en"
+    with _exclusive(built.root / "en.lock"):
+        if not (out / "index.html").is_file():
+            code, stdout, stderr = _gridsim(_cli_args(built, out))
+            assert code == 0, stderr
+            assert f"report written to {out / 'index.html'}" in stdout
+    return out / "index.html"
+
+
+def _need_cjk_font() -> None:
+    if cjk_font() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no CJK font is installed (apt-get install fonts-noto-cjk)")
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+
+
+@pytest.fixture(scope="session")
+def zh_report(built: Built) -> Path:
+    """The Chinese report, written by :func:`write_report` with every warning an error."""
+    _need_cjk_font()
+    out = built.root / "report-zh"
+    with _exclusive(built.root / "zh.lock"):
+        if not (out / "index.html").is_file():
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # "Glyph ... missing from font" fails the build
+                write_report(built.comparison, out, lang="zh")
+    return out / "index.html"
+
+
+class _Refs(HTMLParser):
+    """Every tag, and every src/href/style a page holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.src: list[str] = []
+        self.href: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if name in ("src", "srcset", "data", "poster"):
+                self.src.append(value or "")
+            elif name in ("href", "xlink:href", "action"):
+                self.href.append(value or "")
+            elif name == "style":
+                self.styles.append(value or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+def _parse(page: Path) -> _Refs:
+    refs = _Refs()
+    refs.feed(page.read_text(encoding="utf-8"))
+    return refs
+
+
+# -- files ------------------------------------------------------------------------
+
+
+def test_every_figure_is_written_as_png_and_svg_and_inlined(en_report: Path):
+    out = en_report.parent
+    html = en_report.read_text(encoding="utf-8")
+    refs = _parse(en_report)
+    assert en_report.name == "index.html"
+    for stem in plots.FIGURES:
+        png, svg = out / f"{stem}.png", out / f"{stem}.svg"
+        assert png.stat().st_size > 5_000, stem
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert svg.stat().st_size > 5_000, stem
+        assert b"<svg" in svg.read_bytes()[:2_000]
+        assert f'id="fig-{stem}"' in html
+        assert f"{stem}.png" in refs.href and f"{stem}.svg" in refs.href
+    inline = [s for s in refs.src if s.startswith("data:image/png;base64,")]
+    assert len(inline) == len(plots.FIGURES)
+    assert all(len(s) > 5_000 for s in inline)
+
+
+def test_html_needs_no_network(en_report: Path):
+    refs = _parse(en_report)
+    out = en_report.parent
+    assert "link" not in refs.tags and "script" not in refs.tags
+    assert "iframe" not in refs.tags and "object" not in refs.tags
+    for value in refs.src:
+        assert value.startswith("data:"), value
+    for value in refs.href:
+        assert not re.match(r"^\s*([a-z][a-z0-9+.-]*:|//)", value, re.I), value
+        assert value.startswith("#") or (out / value).is_file(), value
+    css = "\n".join(refs.styles)
+    assert "@import" not in css and "url(" not in css
+    html = en_report.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, re.I)
+
+
+def test_english_report_reads_as_a_summary_then_figures_tables_assumptions(
+    built: Built, en_report: Path
+):
+    html = en_report.read_text(encoding="utf-8")
+    order = [html.index(f'id="{s}"') for s in ("summary", "figures", "tables", "assumptions")]
+    assert order == sorted(order)
+    assert "Comparison report: report-test" in html
+    assert "<b>base</b>" in html and "3 replications" in html
+    for text in ("On-time closure rate", "Backlog at year end", "95 % CI", "Pareto frontier"):
+        assert text in html, text
+    # the summary names the largest clear difference of each variant, with its CI
+    lines = headline_differences(built.comparison, "en")
+    assert set(lines) == {"400 households", "no time limits"}
+    assert re.search(
+        r"[+−]\d+(\.\d)? % [a-z -]+ \(95 % CI [+−]?[\d.]+ % to [+−]?[\d.]+ %\)",
+        lines["400 households"][0],
+    )
+    # assumptions: the changes, sourced and assumed parameters, seed and version
+    assert "Households per grid = 400" in html
+    assert "sourced" in html and "assumed" in html
+    assert "grids.<wbr>households_<wbr>per_<wbr>grid" in html  # may wrap at . and _
+    assert "Root seed" in html and ">7<" in html
+
+
+def test_parameter_table_tags_every_parameter_sourced_or_assumed(built: Built):
+    params = parameter_table(built.comparison.experiment.baseline.scenario)
+    assert {"sourced", "assumed"} <= set(params["kind"])
+    row = params.set_index("key").loc["grids.households_per_grid"]
+    assert row["kind"] == "sourced" and row["unit"] == "households"
+    assert params.set_index("key").loc["collect.detect_probability", "kind"] == "assumed"
+    assert params["key"].is_unique
+
+
+def test_equity_and_pareto_helpers():
+    assert plots.gini([1, 1, 1, 1]) == 0
+    assert plots.gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    assert plots.worst_decile_mean(list(range(1, 21))) == pytest.approx(19.5)
+    assert plots.worst_decile_mean([0.5, 0.9, 1.0], high_is_bad=False) == 0.5
+    front = plots.pareto_front([1, 2, 3, 2.5], [1, 3, 4, 2])
+    assert front.tolist() == [True, True, True, False]
+
+
+def test_grid_maps_use_the_runs_district(built: Built):
+    c = built.comparison
+    for name in plots.map_variants(c):
+        district = plots.district_of(c, name)
+        assert district.n_grids == len(plots.grid_means(c)[name])
+        assert district.n_grids == len(c.records[name][0].grids)
+
+
+def test_a_comparison_with_no_stored_runs_still_gives_a_report(built: Built, tmp_path: Path):
+    exp = built.comparison.experiment
+    with Workspace("report_empty", store=tmp_path / "ws") as ws:
+        empty = exp.comparison(ws)
+    assert empty.runs.empty
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        page = write_report(empty, tmp_path / "empty")
+    assert "Comparison report: report-test" in page.read_text(encoding="utf-8")
+
+
+# -- Chinese ----------------------------------------------------------------------
+
+
+def test_missing_glyphs_are_caught_as_errors(tmp_path: Path):
+    """The zh test is meaningful: drawing Chinese in a Latin-only font fails under the filter."""
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.text(0.5, 0.5, "按期结案率", family="DejaVu Sans")
+    with warnings.catch_warnings(), pytest.raises(UserWarning, match=GLYPH_MISSING):
+        warnings.simplefilter("error")
+        fig.savefig(tmp_path / "x.png")
+
+
+def test_chinese_report_has_chinese_labels_and_no_missing_glyph(zh_report: Path):
+    html = zh_report.read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html
+    for term in ("方案比较报告", "受理量", "按期结案率", "年末积案数", "满意率", "网格", "摘要"):
+        assert term in html, term
+    assert "95%置信区间" in html
+    assert "每网格户数 = 400" in html
+    assert "Comparison report" not in html and "Figure 1" not in html
+    for stem in plots.FIGURES:
+        assert (zh_report.parent / f"{stem}.png").stat().st_size > 5_000
+        assert (zh_report.parent / f"{stem}.svg").stat().st_size > 5_000
+    # figures are drawn with the CJK font first
+    family = plots.rc_params("zh")["font.family"]
+    assert "CJK" in family[0] or "Hei" in family[0] or "Han" in family[0] or "PingFang" in family[0]
+
+
+def test_chinese_report_without_a_cjk_font_fails_clearly(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GRIDSIM_CJK_FONT", str(tmp_path / "no-such-font.ttc"))
+    with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
+        write_report(built.comparison, tmp_path / "zh", lang="zh")
+    assert not (tmp_path / "zh" / "index.html").exists()
+
+
+def test_cli_report_rejects_bad_input_and_reuses_stored_runs(
+    built: Built, en_report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "cli-report"
+    code, _, err = _gridsim([*_cli_args(built, out), "--lang", "fr"])
+    assert code == 2 and "--lang: must be one of en, zh, got 'fr'" in err
+    monkeypatch.setenv("GRIDSIM_CJK_FONT", str(tmp_path / "missing.ttc"))
+    code, _, err = _gridsim([*_cli_args(built, out), "--lang", "zh"])
+    assert code == 2 and "fonts-noto-cjk" in err
+    assert not out.exists()
+    # the English report came from the command line, from the runs already stored
+    assert en_report.stat().st_size > 50_000
+    with Workspace("report_test", store=built.store) as ws:
+        assert len(ws.list_runs("report-test")) == 9  # 3 variants × 3 replications, once
+
+
+# -- a real browser ---------------------------------------------------------------
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but Chromium is not installed (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium)")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    requested: list[str]
+
+    def log_message(self, format: str, *args: object) -> None:
+        self.requested.append(self.path)
+
+
+@pytest.fixture
+def serve() -> Iterator[object]:
+    servers = []
+
+    def start(folder: Path) -> tuple[str, list[str]]:
+        requested: list[str] = []
+        handler = type(
+            "H",
+            (_Handler,),
+            {"requested": requested, "__init__": _handler_init(folder)},
+        )
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}", requested
+
+    yield start
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+def _handler_init(folder: Path):
+    def init(self, *args, **kwargs):
+        http.server.SimpleHTTPRequestHandler.__init__(self, *args, directory=str(folder), **kwargs)
+
+    return init
+
+
+def _screenshot(url: str, shot: Path, profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            _chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _console(stderr: str) -> list[str]:
+    return [
+        line
+        for line in stderr.splitlines()
+        if ":CONSOLE" in line or "Uncaught" in line or "net::ERR" in line
+    ]
+
+
+def test_browser_check_catches_console_errors_and_extra_requests(serve, tmp_path: Path):
+    """The browser test is meaningful: a broken page shows up in its checks."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "index.html").write_text(
+        '<!DOCTYPE html><html><head><link rel="stylesheet" href="gone.css"></head>'
+        "<body><h1>x</h1><script>undefined_fn()</script></body></html>"
+    )
+    url, requested = serve(bad)
+    run = _screenshot(f"{url}/index.html", tmp_path / "bad.png", tmp_path / "profile")
+    assert run.returncode == 0, run.stderr
+    assert any("Uncaught" in line for line in _console(run.stderr))
+    assert "/gone.css" in requested
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_renders_in_headless_chromium(
+    lang: str, request: pytest.FixtureRequest, serve, tmp_path: Path
+):
+    page: Path = request.getfixturevalue(f"{lang}_report")
+    url, requested = serve(page.parent)
+    shot = tmp_path / f"report-{lang}.png"
+    run = _screenshot(f"{url}/index.html", shot, tmp_path / "profile")
+    assert run.returncode == 0, run.stderr
+    assert _console(run.stderr) == []
+    assert [p for p in requested if p != "/favicon.ico"] == ["/index.html"]
+    assert shot.stat().st_size > 20_000
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=int)
+    assert pixels.shape[:2] == (2000, 1280)
+    packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    assert len(np.unique(packed)) > 500  # text, colours, figures: not a blank page
+    # the first figure was decoded and drawn: its variant colour (#0072B2) is on screen
+    blue = np.array([0x00, 0x72, 0xB2])
+    assert (np.abs(pixels - blue).sum(axis=2) < 30).sum() > 50
+    keep = os.environ.get("GRIDSIM_KEEP_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / shot.name)
