@@ -1,21 +1,29 @@
-"""Time one simulated Yuelu year, against the floor of a per-household Mesa design.
+"""(a) One simulated Yuelu year, against (e) the floor of a per-household Mesa design.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_year.py [--repeats 7] [--floor-days 365] [--out FILE]
+    .venv/bin/python benchmarks/bench_year.py [--repeats 7] [--floor-days 365]
+        [--json FILE] [--out FILE]
 
-Reports medians over ``--repeats`` runs (a fresh model each time: building the
-district and drawing the year's latent issues is part of the cost), split into
-set-up and simulation, and the floor of the design gridsim avoids: 191,232
-plain ``mesa.Agent`` households that each draw one random number per day.
-Both run in the same process, so their ratio is robust to a busy machine.
+(a) Medians over ``--repeats`` runs, each a fresh
+``gridsim.GridModel(scenario, replication=r)`` followed by ``.run()`` (building
+the district and drawing the year's latent issues is part of the cost), split
+into set-up and simulation, after one untimed warm-up run.
+
+(e) The floor of the design gridsim avoids: 191,232 plain ``mesa.Agent``
+households that each draw one random number per day, ``model.agents.do("step")``
+once per day, for ``--floor-days`` days (365 by default; fewer days are scaled
+to 365 and say so). Agent creation is timed separately and not counted in the
+floor. Both run in the same process, so their ratio is robust to a busy machine.
+
+``--profile-years N`` only runs N years inside ``profile_target()`` (what
+profile_year.py samples) and exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,8 +32,7 @@ import mesa
 import numpy as np
 
 import gridsim
-
-ROOT = Path(__file__).resolve().parents[1]
+from common import YUELU, median, write_json
 
 
 class FloorHousehold(mesa.Agent):
@@ -35,62 +42,125 @@ class FloorHousehold(mesa.Agent):
         self.draw = self.model.rng.random()
 
 
-def floor_seconds(households: int, days: int) -> float:
-    """Seconds for ``households`` plain Mesa agents to draw one number per day."""
+def floor_seconds(households: int, days: int) -> tuple[float, float]:
+    """(agent creation, stepping) seconds for ``households`` agents over ``days`` days."""
+    t0 = time.perf_counter()
     model = mesa.Model(rng=1)
     FloorHousehold.create_agents(model, households)
-    t0 = time.perf_counter()
+    t1 = time.perf_counter()
     for _ in range(days):
         model.agents.do("step")
-    return time.perf_counter() - t0
+    return t1 - t0, time.perf_counter() - t1
 
 
-def year_seconds(scenario: gridsim.Scenario, replication: int) -> tuple[float, float, float]:
-    """(set-up, simulation, total) seconds of one replication."""
+def year_seconds(scenario: gridsim.Scenario, replication: int) -> tuple[float, float, float, float]:
+    """(set-up, simulation, total, CPU) seconds of one fresh replication.
+
+    CPU is this process's CPU time over the total: well below the total means
+    other jobs took the core.
+    """
+    c0 = time.process_time()
     t0 = time.perf_counter()
     model = gridsim.GridModel(scenario, replication=replication)
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
-    return t1 - t0, t2 - t1, t2 - t0
+    return t1 - t0, t2 - t1, t2 - t0, time.process_time() - c0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--floor-days", type=int, default=365)
-    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "yuelu-2013.toml"))
-    parser.add_argument("--out", default=None, help="Also write the table to this file.")
-    args = parser.parse_args()
-    scenario = gridsim.load_scenario(args.scenario)
+def profile_target(scenario: gridsim.Scenario, years: int) -> None:
+    """The section profile_year.py keeps: ``years`` fresh replications."""
+    for r in range(years):
+        year_seconds(scenario, r)
+
+
+def measure(scenario_path: str, repeats: int, floor_days: int) -> dict:
+    scenario = gridsim.load_scenario(scenario_path)
     year_seconds(scenario, 0)  # warm imports and caches
-    runs = [year_seconds(scenario, r) for r in range(args.repeats)]
-    setup = statistics.median(r[0] for r in runs)
-    sim = statistics.median(r[1] for r in runs)
-    total = statistics.median(r[2] for r in runs)
+    runs = [year_seconds(scenario, r) for r in range(repeats)]
+    result: dict = {
+        "scenario": str(scenario_path),
+        "repeats": repeats,
+        "setup_s": [r[0] for r in runs],
+        "sim_s": [r[1] for r in runs],
+        "total_s": [r[2] for r in runs],
+        "setup_median_s": median([r[0] for r in runs]),
+        "sim_median_s": median([r[1] for r in runs]),
+        "total_median_s": median([r[2] for r in runs]),
+        "cpu_s": [r[3] for r in runs],
+        "cpu_median_s": median([r[3] for r in runs]),
+    }
     households = scenario.district.households or 191_232
-    floor = floor_seconds(households, args.floor_days) * 365 / args.floor_days
+    result["floor_households"] = households
+    result["floor_days_measured"] = floor_days
+    if floor_days > 0:
+        create, step = floor_seconds(households, floor_days)
+        result["floor_create_s"] = create
+        result["floor_measured_s"] = step
+        result["floor_s"] = step * 365 / floor_days
+        result["floor_ratio"] = result["floor_s"] / result["total_median_s"]
+    return result
+
+
+def table(r: dict) -> list[str]:
+    n = r["repeats"]
     lines = [
-        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, mesa {mesa.__version__}, "
-        f"gridsim {gridsim.__version__}",
-        "",
         "| measure | median (s) | runs |",
         "|---|---:|---:|",
-        f"| Yuelu year: set-up (district, agents, latent issues) | {setup:.3f} | {args.repeats} |",
-        f"| Yuelu year: simulation (365 days) | {sim:.3f} | {args.repeats} |",
-        f"| **Yuelu year: total** | **{total:.3f}** | {args.repeats} |",
-        f"| per-household Mesa floor: {households:,} agents x 365 draws"
-        f"{'' if args.floor_days == 365 else f' (from {args.floor_days} days, scaled)'} "
-        f"| {floor:.2f} | 1 |",
-        f"| floor / gridsim total | {floor / total:.0f}x | |",
+        f"| Yuelu year: set-up (district, agents, issues) | {r['setup_median_s']:.3f} | {n} |",
+        f"| Yuelu year: simulation (365 days) | {r['sim_median_s']:.3f} | {n} |",
+        f"| **Yuelu year: total** | **{r['total_median_s']:.3f}** | {n} |",
+    ]
+    if "floor_s" in r:
+        scaled = (
+            ""
+            if r["floor_days_measured"] == 365
+            else (f" (from {r['floor_days_measured']} days, scaled)")
+        )
+        lines += [
+            f"| per-household Mesa floor: {r['floor_households']:,} agents x 365 draws{scaled} "
+            f"| {r['floor_s']:.2f} | 1 |",
+            f"| floor / gridsim total | {r['floor_ratio']:.0f}x | |",
+        ]
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="timed years (default 7)")
+    parser.add_argument(
+        "--floor-days",
+        type=int,
+        default=365,
+        help="days of the per-household floor to measure (scaled to 365; 0 skips it)",
+    )
+    parser.add_argument("--scenario", default=str(YUELU))
+    parser.add_argument("--json", default=None, help="write the measurements as JSON here")
+    parser.add_argument("--out", default=None, help="also write the Markdown table here")
+    parser.add_argument("--profile-years", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.profile_years:
+        scenario = gridsim.load_scenario(args.scenario)
+        year_seconds(scenario, 0)  # warm-up, outside the profiled section
+        profile_target(scenario, args.profile_years)
+        return 0
+    r = measure(args.scenario, args.repeats, args.floor_days)
+    lines = [
+        f"machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, mesa {mesa.__version__}, gridsim {gridsim.__version__}",
+        "",
+        *table(r),
         "",
         f"Reproduce: `.venv/bin/python benchmarks/bench_year.py --repeats {args.repeats}`",
     ]
     text = "\n".join(lines)
     print(text)
+    write_json(args.json, r)
     if args.out:
         Path(args.out).write_text(text + "\n")
+    return 0
 
 
 if __name__ == "__main__":
