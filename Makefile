@@ -44,17 +44,17 @@ demo: install
 	done; true
 
 test: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/python -m pytest -q -n 2
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks notebooks
+	$(BIN)/ruff check --fix src tests benchmarks notebooks
 
 # JupyterLab on the tutorial notebooks (and gridsim.explorer.explore()). Jupyter
 # refuses to run as root unless told to, and root is the usual user in containers.
