@@ -30,6 +30,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# Options shared by the commands that read or write a workspace.
+TenantOption = Annotated[str, typer.Option(help="Tenant (district) the results belong to.")]
+StoreOption = Annotated[
+    str | None, typer.Option(help="Store: a workspace folder or a database URL.")
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
+]
+
 USER_ERROR = 2
 INTERNAL_ERROR = 1
 
@@ -190,19 +200,12 @@ def _workspace(tenant: str, store: str | None) -> Any:
 @app.command()
 def compare(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
-    ] = None,
+    workers: WorkersOption = None,
     dask: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
     ] = None,
-    tenant: Annotated[
-        str, typer.Option(help="Tenant (district) the results belong to.")
-    ] = "default",
-    store: Annotated[
-        str | None, typer.Option(help="Store: a workspace folder or a database URL.")
-    ] = None,
+    tenant: TenantOption = "default",
+    store: StoreOption = None,
     precision: Annotated[
         float | None,
         typer.Option(
@@ -288,16 +291,9 @@ def report(
     lang: Annotated[
         str, typer.Option(help="Report language: en (English) or zh (简体中文).")
     ] = "en",
-    tenant: Annotated[
-        str, typer.Option(help="Tenant (district) the results belong to.")
-    ] = "default",
-    store: Annotated[
-        str | None, typer.Option(help="Store: a workspace folder or a database URL.")
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
-    ] = None,
+    tenant: TenantOption = "default",
+    store: StoreOption = None,
+    workers: WorkersOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run what the store lacks, then write a self-contained HTML report with figures."""
@@ -343,8 +339,8 @@ app.add_typer(tenant_app, name="tenant")
 
 @experiments_app.command("list")
 def experiments_list(
-    tenant: Annotated[str, typer.Option(help="Tenant.")] = "default",
-    store: Annotated[str | None, typer.Option(help="Workspace folder or database URL.")] = None,
+    tenant: TenantOption = "default",
+    store: StoreOption = None,
 ) -> None:
     """List the tenant's experiments."""
     frame = _workspace(tenant, store).list_experiments()
@@ -359,8 +355,8 @@ def experiments_list(
 @runs_app.command("list")
 def runs_list(
     experiment: Annotated[str | None, typer.Option(help="Only this experiment.")] = None,
-    tenant: Annotated[str, typer.Option(help="Tenant.")] = "default",
-    store: Annotated[str | None, typer.Option(help="Workspace folder or database URL.")] = None,
+    tenant: TenantOption = "default",
+    store: StoreOption = None,
 ) -> None:
     """List the tenant's stored runs."""
     frame = _workspace(tenant, store).list_runs(experiment)
