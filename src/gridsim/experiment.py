@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gridsim.comparison import HEADLINE_KPIS, compare, precision_met
 from gridsim.executors import Executor, Task, make_executor
-from gridsim.kpis import RunResult
+from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.scenario import (
     Scenario,
     ScenarioError,
@@ -293,11 +293,9 @@ class Experiment:
                     ]
                 )
             variants.sort(key=lambda v: v.name != spec.baseline)
-        for k in spec.kpis:
-            from gridsim.kpis import KPI_NAMES
-
-            if k not in KPI_NAMES:
-                raise ExperimentError([f"{source}: kpis: unknown KPI {k!r}"])
+        unknown = [k for k in spec.kpis if k not in KPI_NAMES]
+        if unknown:
+            raise ExperimentError([f"{source}: kpis: unknown KPI {unknown[0]!r}"])
         return cls(spec, base, variants, source, problem, points)
 
     @classmethod
@@ -425,7 +423,6 @@ class Experiment:
         memory it takes grows with runs × KPIs, not with runs × days × grids.
         """
         from gridsim import __version__
-        from gridsim.kpis import KPI_NAMES
 
         stored = workspace.list_runs(self.name)
         if stored.empty:
@@ -438,15 +435,9 @@ class Experiment:
         for v in self.variants:  # two design points may be the same scenario
             part = stored.loc[stored["scenario_hash"] == v.scenario_hash, ["replication", *kpis]]
             parts.append(part.assign(variant=v.name))
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        frame = frame[["variant", "replication", *kpis]]
-        if frame.empty:
-            return frame
-        order = {v.name: i for i, v in enumerate(self.variants)}
-        frame = frame.sort_values(
-            ["variant", "replication"], key=lambda s: s.map(order) if s.name == "variant" else s
-        )
-        return frame.reset_index(drop=True).astype({"replication": int})
+        # Variant order, then replication order (the store lists runs by replication).
+        frame = pd.concat(parts, ignore_index=True)[["variant", "replication", *kpis]]
+        return frame.astype({"replication": int})
 
     def report(
         self,
