@@ -1,10 +1,13 @@
 """The five stages 集 collect → 交 assign → 办 handle → 复 reply → 考 evaluate.
 
-Each switchable part of the pipeline is a small policy class with one
-decision method, working on arrays of case ids (many cases at once). A
-scenario switch selects the class; :func:`mechanisms_for` builds the set a
-scenario asks for. A new mechanism is a new small class, not a new ``if`` in
-the model.
+Each switchable part of the pipeline is a small policy class; a scenario
+switch selects the class and :func:`mechanisms_for` builds the set a scenario
+asks for. The case pipeline runs compiled (:mod:`gridsim.pipeline`), so a
+collect, assign, consult or supervise policy says what it does by setting the
+kernel's switches and parameters in :meth:`configure`; the kernel's matching
+branch is the behaviour, and the class docstring says it in words. A new
+mechanism is a new small class plus its branch in the kernel. The survey
+works on whole arrays between days and keeps its decision methods here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from gridsim import cases
 from gridsim.scenario import TIERS, Scenario
 
 if TYPE_CHECKING:
@@ -22,60 +26,57 @@ if TYPE_CHECKING:
 GRID, COMMUNITY, STREET, DISTRICT = range(len(TIERS))
 
 
-# 集 collect -----------------------------------------------------------------
+class Policy(Protocol):
+    """A switchable stage of the compiled pipeline."""
 
-
-class Collection(Protocol):
-    """When a found issue is entered on the district platform."""
-
-    def entry_day(self, found_day: int) -> int:
-        """Day the issues found on ``found_day`` reach the platform."""
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Set the kernel's switches and parameters (see :mod:`gridsim.cases`)."""
         ...
+
+
+# 集 collect -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SameDayCollection:
     """当日收集: officers enter what they find the same day."""
 
-    def entry_day(self, found_day: int) -> int:
-        """Entered the day it is found."""
-        return found_day
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Entered the day it is found (a batch every day)."""
+        iparams[cases.ENTRY_INTERVAL] = 1
 
 
 @dataclass(frozen=True)
 class BatchedCollection:
-    """Batched collection: found issues are entered at the next batch day."""
+    """Batched collection: found issues are entered at the next batch day.
+
+    Batch days are the multiples of ``interval_days``.
+    """
 
     interval_days: int
 
-    def entry_day(self, found_day: int) -> int:
-        """The first batch day on or after ``found_day`` (batch days are multiples)."""
-        return -(-found_day // self.interval_days) * self.interval_days
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Entered on the first batch day on or after the day found."""
+        iparams[cases.ENTRY_INTERVAL] = self.interval_days
 
 
 # 交 assign ------------------------------------------------------------------
 
 
-class Assignment(Protocol):
-    """Which unit handles a verified case, and how long dispatch takes."""
-
-    dispatch_delay_days: int
-
-    def tiers(self, model: GridModel, cases: np.ndarray) -> np.ndarray:
-        """Tier index of each case."""
-        ...
-
-
 @dataclass(frozen=True)
 class TieredAssignment:
-    """分层解决、分类交办: most cases stay low; the rest go up by a fixed mix."""
+    """分层解决、分类交办: each case is handled at the tier its complexity calls for.
+
+    The case's own uniform against the cumulative ``shares`` gives the tier.
+    """
 
     shares: tuple[float, float, float, float]
     dispatch_delay_days: int
 
-    def tiers(self, model: GridModel, cases: np.ndarray) -> np.ndarray:
-        """Each case is handled at the tier its complexity calls for."""
-        return model.case_level(cases)
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Tier by complexity; dispatch takes ``dispatch_delay_days``."""
+        iparams[cases.CENTRAL] = 0
+        iparams[cases.DISPATCH_DELAY] = self.dispatch_delay_days
 
 
 @dataclass(frozen=True)
@@ -84,74 +85,71 @@ class CentralAssignment:
 
     dispatch_delay_days: int
 
-    def tiers(self, model: GridModel, cases: np.ndarray) -> np.ndarray:
-        """Every case is a district case."""
-        return np.full(len(cases), DISTRICT, dtype=np.int8)
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Every case is a district case; dispatch takes ``dispatch_delay_days``."""
+        iparams[cases.CENTRAL] = 1
+        iparams[cases.DISPATCH_DELAY] = self.dispatch_delay_days
 
 
 # 办 handle: joint consultation -------------------------------------------
 
 
-class Consultation(Protocol):
-    """How multi-department cases get to a unit's queue."""
-
-    bounces: bool
-
-    def release_day(self, model: GridModel, cases: np.ndarray, day: int) -> np.ndarray:
-        """Day each multi-department case can enter the queue."""
-        ...
-
-
 @dataclass(frozen=True)
 class JointConsultation:
-    """部门协同、联合会商: departments meet every ``interval_days`` to settle them."""
+    """部门协同、联合会商: departments meet every ``interval_days`` to settle them.
+
+    A multi-department case enters its unit's queue at the next meeting day on
+    or after it arrives.
+    """
 
     interval_days: int
     bounces: bool = False
 
-    def release_day(self, model: GridModel, cases: np.ndarray, day: int) -> np.ndarray:
-        """The next meeting day on or after ``day``."""
-        meeting = -(-day // self.interval_days) * self.interval_days
-        return np.full(len(cases), meeting, dtype=np.int64)
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Release at the next meeting; no bounce."""
+        iparams[cases.JOINT_CONSULTATION] = 1
+        iparams[cases.CONSULTATION_INTERVAL] = self.interval_days
+        iparams[cases.BOUNCES] = int(self.bounces)
 
 
 @dataclass(frozen=True)
 class NoConsultation:
-    """Without consultation a multi-department case bounces between offices."""
+    """Without consultation a multi-department case bounces between offices.
+
+    It waits an exponential time (its own draw, mean ``mean_bounce_days``) and
+    is less likely to be resolved.
+    """
 
     mean_bounce_days: float
     bounces: bool = True
 
-    def release_day(self, model: GridModel, cases: np.ndarray, day: int) -> np.ndarray:
-        """``day`` plus an exponential bounce (the case's own draw)."""
-        extra = np.ceil(model.case_u["bounce"][cases] * self.mean_bounce_days)
-        return day + extra.astype(np.int64)
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Release after the case's own exponential bounce."""
+        iparams[cases.JOINT_CONSULTATION] = 0
+        iparams[cases.BOUNCES] = int(self.bounces)
+        fparams[cases.BOUNCE_MEAN_DAYS] = self.mean_bounce_days
 
 
 # supervision: traffic lights and escalation --------------------------------
 
 
-class Supervision(Protocol):
-    """What happens when a case passes its deadline while still open."""
-
-    lights: bool
-    escalates: bool
-
-    def queue_keys(self, model: GridModel, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sort keys (primary, secondary) for a unit's queue; smaller goes first."""
-        ...
-
-
 @dataclass(frozen=True)
 class DeadlineSupervision:
-    """亮灯警示、限时办结: earliest deadline first; red lights; optional escalation."""
+    """亮灯警示、限时办结: earliest deadline first; red lights; optional escalation.
+
+    Queues serve escalated cases first, then the earliest deadline. An open
+    case past its deadline gets a red light and, if ``escalates``, moves to the
+    unit a tier up with a fresh deadline and a short urgent handling time.
+    """
 
     escalates: bool
     lights: bool = True
 
-    def queue_keys(self, model: GridModel, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Escalated cases first, then the earliest deadline."""
-        return (~model.escalated[cases]).astype(np.int8), model.deadline[cases]
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Deadline-first queues, red lights, escalation if asked."""
+        iparams[cases.LIGHTS] = int(self.lights)
+        iparams[cases.ESCALATES] = int(self.escalates)
+        iparams[cases.DEADLINE_FIRST] = 1
 
 
 @dataclass(frozen=True)
@@ -161,9 +159,11 @@ class NoSupervision:
     escalates: bool = False
     lights: bool = False
 
-    def queue_keys(self, model: GridModel, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First come, first served."""
-        return np.zeros(len(cases), dtype=np.int8), model.queued_day[cases]
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """First come, first served; no lights."""
+        iparams[cases.LIGHTS] = 0
+        iparams[cases.ESCALATES] = 0
+        iparams[cases.DEADLINE_FIRST] = 0
 
 
 # 考 evaluate --------------------------------------------------------------
@@ -207,11 +207,16 @@ class Survey:
 class Mechanisms:
     """The mechanism set of one scenario."""
 
-    collection: Collection
-    assignment: Assignment
-    consultation: Consultation
-    supervision: Supervision
+    collection: SameDayCollection | BatchedCollection
+    assignment: TieredAssignment | CentralAssignment
+    consultation: JointConsultation | NoConsultation
+    supervision: DeadlineSupervision | NoSupervision
     survey: Survey
+
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Set the kernel's switches for every compiled stage."""
+        for policy in (self.collection, self.assignment, self.consultation, self.supervision):
+            policy.configure(iparams, fparams)
 
 
 def mechanisms_for(scenario: Scenario) -> Mechanisms:
@@ -230,21 +235,21 @@ def mechanisms_for(scenario: Scenario) -> Mechanisms:
         scenario.deadlines,
         scenario.evaluate,
     )
-    collection: Collection = (
+    collection: SameDayCollection | BatchedCollection = (
         SameDayCollection() if c.mode == "same_day" else BatchedCollection(c.batch_interval_days)
     )
-    assignment: Assignment
+    assignment: TieredAssignment | CentralAssignment
     if a.mode == "tiered":
         shares = tuple(a.tier_shares.as_list())
         assignment = TieredAssignment(shares, int(np.ceil(a.dispatch_delay_days)))  # type: ignore[arg-type]
     else:
         assignment = CentralAssignment(int(np.ceil(a.central_dispatch_delay_days)))
-    consultation: Consultation = (
+    consultation: JointConsultation | NoConsultation = (
         JointConsultation(h.consultation_interval_days)
         if h.joint_consultation
         else NoConsultation(h.bounce_delay_days)
     )
-    supervision: Supervision = (
+    supervision: DeadlineSupervision | NoSupervision = (
         DeadlineSupervision(escalates=dl.escalation) if dl.enabled else NoSupervision()
     )
     survey = Survey(

@@ -21,8 +21,9 @@ import mesa
 import networkx as nx
 import numpy as np
 from mesa.time import Schedule
-from scipy.special import expit, logit, ndtri
+from scipy.special import logit, ndtri
 
+from gridsim import cases
 from gridsim.agents import (
     Administrator,
     Cadre,
@@ -32,6 +33,14 @@ from gridsim.agents import (
     Supervisor,
     Volunteer,
 )
+from gridsim.cases import (
+    CADRE_VISIT,
+    CHANNEL_NAMES,
+    CLOSED,
+    OFFICER_VISIT,
+    PATROL,
+    STATE_NAMES,
+)
 from gridsim.district import District, build_district
 from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
@@ -39,44 +48,8 @@ from gridsim.scenario import CATEGORIES, KINDS, ROLES, TIERS, Scenario
 from gridsim.streams import streams
 from gridsim.visits import plan_visits
 
-# Case states.
-LATENT, FOUND, VERIFY, DISPATCHED, WAITING, QUEUED, IN_SERVICE, REPLYING, CLOSED, INVALID = range(
-    10
-)
-STATE_NAMES = (
-    "latent",
-    "found",
-    "verify",
-    "dispatched",
-    "waiting",
-    "queued",
-    "in_service",
-    "replying",
-    "closed",
-    "invalid",
-)
-OPEN_STATES = (DISPATCHED, WAITING, QUEUED, IN_SERVICE)
-
-# Intake channels.
-NO_CHANNEL, OFFICER_VISIT, CADRE_VISIT, PATROL, SELF_REPORT = range(5)
-CHANNEL_NAMES = ("none", "officer_visit", "cadre_visit", "patrol", "self_report")
-
 _PUBLIC_CATEGORIES = np.array(
     [CATEGORIES.index(c) for c in ("environment", "infrastructure", "safety")]
-)
-_CASE_DRAWS = (
-    "valid",
-    "tier",
-    "service",
-    "same_day",
-    "resolve",
-    "multi",
-    "rework",
-    "spot",
-    "pick",
-    "satisfied",
-    "escalated",
-    "self",
 )
 
 
@@ -121,18 +94,9 @@ class GridModel(mesa.Model):
         self._build_staff()
         self._build_units()
         self._build_issues()
-        # Cases with a next step scheduled (next_day >= today), and open cases
-        # (for deadline checks); both may hold stale ids, filtered on use.
-        self._active = np.empty(0, dtype=np.int64)
-        self._incoming: list[np.ndarray] = []
-        self._open = np.empty(0, dtype=np.int64)
-        self._open_incoming: list[np.ndarray] = []
-        self._closed_today: list[np.ndarray] = []
-        self._queue = np.empty(0, dtype=np.int64)
-        self._schedule_latent_events()
         self._pair_visits_with_issues()
-        self.red_lights = 0
-        self.escalations = 0
+        self._build_pipeline()
+        self._schedule_latent_events()
         self.reopened = 0
         self.surveyed = 0
         self.satisfied_count = 0
@@ -254,9 +218,6 @@ class GridModel(mesa.Model):
             },
             days[self._working],
         )
-        self._visits_done = 0  # visits made so far (a prefix of the plan)
-        self.visits_officer = 0
-        self.visits_cadre = 0
         limits = [
             *self.spec.deadlines.limit_working_days.as_list(),
             self.spec.collect.verification_delay_days,
@@ -342,32 +303,57 @@ class GridModel(mesa.Model):
         self.is_public = self.household < 0
         n = len(self.household)
         self.n_issues = n
-        self._self_delay = np.concatenate([self_delay[keep_h], np.zeros(keep_p.sum())])
-        self._find_draw = np.concatenate([np.zeros(keep_h.sum()), p_find[keep_p]])
+        # Per-case fields: rows of four 2-D arrays the compiled pipeline
+        # shares (see gridsim.cases); the model keeps named views of them.
+        self._i64 = np.full((cases.I64_ROWS, n), -1, dtype=np.int64)
+        self._i8 = np.zeros((cases.I8_ROWS, n), dtype=np.int8)
+        self._flags = np.zeros((cases.FLAG_ROWS, n), dtype=bool)
+        self._draws = np.empty((cases.DRAW_ROWS, n))
+        self._i64[cases.ARRIVAL] = self.arrival
+        self._i64[cases.EXPIRY] = self.expiry
+        self._i64[cases.HOUSEHOLD] = self.household
+        self._i64[cases.ISSUE_GRID] = self.issue_grid
+        self._i64[cases.DEADLINE] = np.iinfo(np.int64).max
+        self._i64[cases.STAMP] = 0
+        self._i8[cases.CATEGORY] = self.category
+        self._flags[cases.PUBLIC] = self.is_public
+        self.arrival, self.expiry = self._i64[cases.ARRIVAL], self._i64[cases.EXPIRY]
+        self.household = self._i64[cases.HOUSEHOLD]
+        self.issue_grid = self._i64[cases.ISSUE_GRID]
+        self.category = self._i8[cases.CATEGORY]
+        self.is_public = self._flags[cases.PUBLIC]
         crng = self.streams["case"]
-        draws = crng.random((len(_CASE_DRAWS), n))
-        self.case_u = {name: draws[i] for i, name in enumerate(_CASE_DRAWS)}
-        self.case_u["bounce"] = crng.exponential(1.0, size=n)
-        # Case state arrays.
-        self.state = np.full(n, LATENT, dtype=np.int8)
-        self.channel = np.zeros(n, dtype=np.int8)
-        self.next_day = np.full(n, -1, dtype=np.int64)
-        self.found_day = np.full(n, -1, dtype=np.int64)
-        self.report_day = np.full(n, -1, dtype=np.int64)
-        self.assign_day = np.full(n, -1, dtype=np.int64)
-        self.queued_day = np.full(n, -1, dtype=np.int64)
-        self.close_day = np.full(n, -1, dtype=np.int64)
-        self.deadline = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        self.first_deadline = np.full(n, -1, dtype=np.int64)
-        self.tier = np.full(n, -1, dtype=np.int8)
-        self.unit = np.full(n, -1, dtype=np.int64)
-        self.escalated = np.zeros(n, dtype=bool)
-        self.red = np.zeros(n, dtype=bool)
-        self.bounced = np.zeros(n, dtype=bool)
-        self.resolved = np.zeros(n, dtype=bool)
-        self.spot_fixed = np.zeros(n, dtype=bool)
-        self.late = np.zeros(n, dtype=bool)
-        self.reworks = np.zeros(n, dtype=np.int8)
+        n_own = len(cases.CASE_DRAWS) - 1  # the last is the bounce, an exponential
+        crng.random(out=self._draws[:n_own])
+        self._draws[cases.E_BOUNCE] = crng.exponential(1.0, size=n)
+        self._draws[cases.Z_SERVICE] = ndtri(self._draws[cases.U_SERVICE])
+        self._draws[cases.Z_ESCALATED] = ndtri(self._draws[cases.U_ESCALATED])
+        self._draws[cases.E_SELF_DELAY] = np.concatenate(
+            [self_delay[keep_h], np.zeros(keep_p.sum())]
+        )
+        self._find_draw = np.concatenate([np.zeros(keep_h.sum()), p_find[keep_p]])
+        self.case_u = {name: self._draws[i] for i, name in enumerate(cases.CASE_DRAWS)}
+        # Case state: views of the shared rows.
+        self.state = self._i8[cases.STATE]
+        self.channel = self._i8[cases.CHANNEL]
+        self.tier = self._i8[cases.TIER]
+        self.reworks = self._i8[cases.REWORKS]
+        self.tier[:] = -1
+        self.next_day = self._i64[cases.NEXT_DAY]
+        self.found_day = self._i64[cases.FOUND_DAY]
+        self.report_day = self._i64[cases.REPORT_DAY]
+        self.assign_day = self._i64[cases.ASSIGN_DAY]
+        self.queued_day = self._i64[cases.QUEUED_DAY]
+        self.close_day = self._i64[cases.CLOSE_DAY]
+        self.deadline = self._i64[cases.DEADLINE]
+        self.first_deadline = self._i64[cases.FIRST_DEADLINE]
+        self.unit = self._i64[cases.UNIT]
+        self.escalated = self._flags[cases.ESCALATED]
+        self.red = self._flags[cases.RED]
+        self.bounced = self._flags[cases.BOUNCED]
+        self.resolved = self._flags[cases.RESOLVED]
+        self.spot_fixed = self._flags[cases.SPOT_FIXED]
+        self.late = self._flags[cases.LATE]
         self.surveyed_flag = np.zeros(n, dtype=bool)
         self.satisfied_flag = np.zeros(n, dtype=bool)
         # Household issues indexed by household (CSR) for visits.
@@ -392,26 +378,8 @@ class GridModel(mesa.Model):
         find = start + np.ceil(wait)
         ok = (find < self.expiry[pub]) & (find < self.days)
         ids = pub[ok]
-        days = find[ok].astype(np.int64)
         self.channel[ids] = PATROL
-        self._schedule(ids, days)
-
-    # -- agenda -------------------------------------------------------------
-
-    def _schedule(self, ids: np.ndarray, days: np.ndarray | int) -> None:
-        """Set the day of each case's next step (``next_day`` is authoritative)."""
-        if len(ids) == 0:
-            return
-        self.next_day[ids] = days
-        self._incoming.append(ids)
-
-    def _due(self, day: int) -> np.ndarray:
-        """Cases whose next step is ``day``."""
-        if self._incoming:
-            self._active = np.concatenate([self._active, *self._incoming])
-            self._incoming.clear()
-        active = self._active
-        return np.unique(active[self.next_day[active] == day])
+        self._kernel.schedule(self._pipeline, ids, find[ok].astype(np.int64))
 
     def _busday_offsets(self, day: np.ndarray, max_offset: int) -> np.ndarray:
         """Table ``[day, k]``: the day index ``k`` working days after ``day``."""
@@ -419,79 +387,6 @@ class GridModel(mesa.Model):
         k = np.arange(max_offset + 1)
         due = np.busday_offset(dates[:, None], k[None, :], roll="forward")
         return (due - self.start_date).astype(np.int64)
-
-    def _busday(self, day: int | np.ndarray, working_days: int | np.ndarray) -> np.ndarray:
-        """Day index ``working_days`` working days after ``day`` (weekends off)."""
-        table = self._busday_table
-        k = np.asarray(working_days)
-        if np.all(k < table.shape[1]):
-            return table[day, k]
-        dates = self.start_date + np.asarray(day, dtype=np.int64)
-        due = np.busday_offset(dates, k, roll="forward")
-        return (due - self.start_date).astype(np.int64)
-
-    # -- the day ------------------------------------------------------------
-
-    def step_day(self) -> None:
-        """Advance one simulated day (scheduled by Mesa once per day)."""
-        day = round(self.time)
-        active = self._active
-        self._active = active[self.next_day[active] >= day]
-        if self._working[day]:
-            self._visits(day)
-        self._decide_self_reports(day)
-        self._drain(day)
-        self._check_deadlines(day)
-        self._drain(day)
-        if self._closed_today:
-            self._update_trust(np.concatenate(self._closed_today))
-            self._closed_today.clear()
-
-    def _drain(self, day: int) -> None:
-        """Move every case whose next step is today, until nothing more happens today."""
-        while True:
-            ids = self._due(day)
-            if len(ids):
-                self.next_day[ids] = -1
-                self._advance(ids, day)
-                continue
-            if not self._admit(day):
-                break
-
-    def _visits(self, day: int) -> None:
-        """Officers and cadres visit the next households on their rounds."""
-        plan = self.visit_plan
-        i = plan.index_of(day)
-        if i < 0:
-            return
-        lo, hi = plan.day_offsets[i], plan.day_offsets[i + 1]
-        if hi == lo:
-            return
-        hh, by = plan.household[lo:hi], plan.visitor[lo:hi]
-        self._visits_done = hi
-        n_officer = int(np.count_nonzero(by == OFFICER_VISIT))
-        self.visits_officer += n_officer
-        self.visits_cadre += len(by) - n_officer
-        gain = self.spec.visits.contact_trust_gain
-        if gain:
-            self.trust[hh] = np.minimum(1.0, self.trust[hh] + gain)
-        self._detect(i, day)
-
-    @property
-    def visits_per_household(self) -> np.ndarray:
-        """Visits each household has had so far."""
-        done = self.visit_plan.household[: self._visits_done]
-        return np.bincount(done, minlength=self.district.n_households)
-
-    def _effective_trust(self, households: np.ndarray) -> np.ndarray:
-        g = self.household_grid[households]
-        return np.clip(self.trust[households] + self.grid_trust_offset[g], 0.01, 0.99)
-
-    def _familiarity(self, day: int) -> np.ndarray:
-        years = self.spec.cadres.familiarity_years
-        fam = 1.0 - np.exp(-np.maximum(0.0, day - self.cadre_posted_on) / (365.0 * years))
-        total = np.bincount(self.cadre_grid, weights=fam, minlength=self.district.n_grids)
-        return total / np.maximum(1, self.cadres_per_grid_count)
 
     def _pair_visits_with_issues(self) -> None:
         """For every planned visit, the household's issues pending that day.
@@ -516,325 +411,131 @@ class GridModel(mesa.Model):
         visit_of_pair = np.repeat(np.arange(len(hh)), cnt)[ok]
         self._pair_offsets = np.searchsorted(visit_of_pair, plan.day_offsets, side="left")
 
-    def _detect(self, day_index: int, day: int) -> None:
-        """Visited households tell the visitor of pending issues, or not."""
-        lo, hi = self._pair_offsets[day_index], self._pair_offsets[day_index + 1]
-        if hi == lo:
-            return
-        ids, who = self._pair_issue[lo:hi], self._pair_visitor[lo:hi]
-        ok = self.state[ids] == LATENT
-        ids, who = ids[ok], who[ok]
-        if len(ids) == 0:
-            return
-        s = self.spec
-        z = logit(s.collect.detect_probability) + s.households.trust_effect * (
-            self._effective_trust(self.household[ids]) - 0.5
+    def _build_pipeline(self) -> None:
+        """Group the arrays the compiled day kernel works on, and its parameters."""
+        from gridsim import pipeline  # numba: imported when a model is built
+
+        self._kernel = pipeline
+        s, d = self.spec, self.district
+        h, hh, r = s.handle, s.households, s.reply
+        f = np.zeros(cases.FPARAMS)
+        f[cases.DETECT_LOGIT] = logit(s.collect.detect_probability)
+        f[cases.TRUST_EFFECT] = hh.trust_effect
+        f[cases.FAMILIARITY_EFFECT] = s.cadres.familiarity_effect
+        f[cases.FAMILIARITY_DAYS] = 365.0 * s.cadres.familiarity_years
+        f[cases.CONTACT_GAIN] = s.visits.contact_trust_gain
+        f[cases.SPOT_SHARE] = s.collect.spot_fix_share
+        f[cases.VALID_SHARE] = s.collect.valid_share
+        f[cases.MULTI_SHARE] = h.multi_department_share
+        f[cases.SERVICE_SIGMA] = h.service_sigma
+        f[cases.CONGESTION_SLOWDOWN] = h.congestion_slowdown
+        f[cases.SAME_DAY_SHARE] = h.same_day_share
+        f[cases.ESCALATED_MEDIAN_DAYS] = s.deadlines.escalated_median_days
+        f[cases.BOUNCE_RESOLVABLE_FACTOR] = h.bounce_resolvable_factor
+        f[cases.REWORK_SHARE] = s.evaluate.rework_share
+        f[cases.SELF_REPORT_DELAY_DAYS] = hh.self_report_delay_days
+        f[cases.TRUST_GAIN_RESOLVED] = hh.trust_gain_resolved
+        f[cases.TRUST_LOSS_UNRESOLVED] = hh.trust_loss_unresolved
+        f[cases.TRUST_LOSS_LATE] = hh.trust_loss_late
+        f[cases.NEIGHBOUR_WEIGHT] = hh.neighbour_weight
+        f[cases.PUBLIC_WEIGHT] = r.public_weight
+        f[cases.ADJACENT_GRID_WEIGHT] = r.adjacent_grid_weight
+        i = np.zeros(cases.IPARAMS, dtype=np.int64)
+        i[cases.DAYS] = self.days
+        i[cases.VERIFICATION_DELAY] = s.collect.verification_delay_days
+        i[cases.REPLY_DELAY] = r.delay_days
+        i[cases.NEIGHBOURS] = hh.neighbours
+        i[cases.PUBLIC_REPLY] = int(r.public)
+        self.mechanisms.configure(i, f)
+        working_index = np.full(self.days, -1, dtype=np.int64)
+        working_index[self.visit_plan.working_days] = np.arange(len(self.visit_plan.working_days))
+        adjacency = self.grid_adjacency
+        self._detection_u = self.streams["detection"].random(len(self._pair_issue))
+        self._pipeline = pipeline.Pipeline(
+            i64=self._i64,
+            i8=self._i8,
+            flags=self._flags,
+            draws=self._draws,
+            trust=self.trust,
+            propensity=self.propensity,
+            household_grid=self.household_grid.astype(np.int64, copy=False),
+            grid_trust_offset=self.grid_trust_offset,
+            grid_start=d.grid_start.astype(np.int64, copy=False),
+            grid_households=d.grid_households.astype(np.int64, copy=False),
+            grid_community=d.grid_community.astype(np.int64, copy=False),
+            grid_street=d.grid_street.astype(np.int64, copy=False),
+            adj_indptr=adjacency.indptr.astype(np.int64),
+            adj_indices=adjacency.indices.astype(np.int64),
+            adj_data=adjacency.data.astype(float),
+            cadre_grid=self.cadre_grid,
+            cadre_posted_on=self.cadre_posted_on,
+            cadres_per_grid=self.cadres_per_grid_count.astype(np.int64, copy=False),
+            unit_base=self.unit_base.astype(np.int64, copy=False),
+            unit_capacity=self.unit_capacity,
+            unit_busy=self.unit_busy,
+            unit_handled=self.unit_handled,
+            working_index=working_index,
+            visit_offsets=self.visit_plan.day_offsets.astype(np.int64, copy=False),
+            visit_household=self.visit_plan.household.astype(np.int64, copy=False),
+            visit_visitor=self.visit_plan.visitor.astype(np.int8, copy=False),
+            pair_offsets=self._pair_offsets.astype(np.int64, copy=False),
+            pair_issue=self._pair_issue.astype(np.int64, copy=False),
+            pair_visitor=self._pair_visitor.astype(np.int8, copy=False),
+            detection_u=self._detection_u,
+            arrival_offsets=np.searchsorted(
+                self._arrival_days, np.arange(self.days + 1), side="left"
+            ).astype(np.int64),
+            arrival_order=self._arrival_order.astype(np.int64, copy=False),
+            busday=self._busday_table,
+            limits=np.array(s.deadlines.limit_working_days.as_list(), dtype=np.int64),
+            service_medians=np.array(h.service_median_days.as_list(), dtype=float),
+            resolvable=np.array(h.resolvable_share.as_list(), dtype=float),
+            tier_edges=np.cumsum(s.assign.tier_shares.as_list())[:-1],
+            fparams=f,
+            iparams=i,
+            counters=np.zeros(cases.COUNTERS, dtype=np.int64),
+            **pipeline.buffers(self.n_issues),
         )
-        cadre = who == CADRE_VISIT
-        if cadre.any():
-            fam = self._familiarity(day)[self.issue_grid[ids[cadre]]]
-            z[cadre] += s.cadres.familiarity_effect * fam
-        told = self.streams["detection"].random(len(ids)) < expit(z)
-        found, who = ids[told], who[told]
-        # A household visited twice in a day tells the first visitor.
-        found, first = np.unique(found, return_index=True)
-        self.channel[found] = who[first]
-        self._found(found, day)
 
-    def _decide_self_reports(self, day: int) -> None:
-        lo = np.searchsorted(self._arrival_days, day, side="left")
-        hi = np.searchsorted(self._arrival_days, day, side="right")
-        ids = self._arrival_order[lo:hi]
-        if len(ids) == 0:
-            return
-        ids = ids[self.state[ids] == LATENT]
-        p = np.clip(
-            self.propensity[self.household[ids]] * self._effective_trust(self.household[ids]) / 0.5,
-            0,
-            1,
-        )
-        tells = self.case_u["self"][ids] < p
-        ids = ids[tells]
-        report = np.maximum(self.arrival[ids], day) + np.ceil(
-            self._self_delay[ids] * self.spec.households.self_report_delay_days
-        ).astype(np.int64)
-        ok = (report < self.expiry[ids]) & (report < self.days)
-        ids, report = ids[ok], report[ok]
-        # A visit may still find it first; the earlier event wins.
-        self.channel[ids] = SELF_REPORT
-        self._schedule(ids, report)
+    def _count(self, counter: int) -> int:
+        return int(self._pipeline.counters[counter])
 
-    def _found(self, ids: np.ndarray, day: int) -> None:
-        """Issues found today: entered now, or at the next batch."""
-        self.state[ids] = FOUND
-        self.found_day[ids] = day
-        entry = self.mechanisms.collection.entry_day(day)
-        if entry == day:
-            self._enter(ids, day)
-        elif entry < self.days:
-            self._schedule(ids, entry)
-        else:
-            self.next_day[ids] = -1
+    @property
+    def red_lights(self) -> int:
+        """Red lights shown so far (open cases past their deadline)."""
+        return self._count(cases.RED_LIGHTS)
 
-    def _enter(self, ids: np.ndarray, day: int) -> None:
-        """集: the issue reaches the platform (受理); spot fixes close at once."""
-        self.report_day[ids] = day
-        c = self.spec.collect
-        staff = self.channel[ids] != SELF_REPORT
-        spot = staff & (self.case_u["spot"][ids] < c.spot_fix_share)
-        fixed = ids[spot]
-        if len(fixed):
-            self.spot_fixed[fixed] = True
-            self.resolved[fixed] = True
-            self.tier[fixed] = GRID
-            self._close(fixed, day)
-        rest = ids[~spot]
-        self.state[rest] = VERIFY
-        self._schedule(rest, self._busday(day, c.verification_delay_days))
+    @property
+    def escalations(self) -> int:
+        """Cases escalated a tier up so far."""
+        return self._count(cases.ESCALATIONS)
 
-    def _advance(self, ids: np.ndarray, day: int) -> None:
-        st = self.state[ids]
-        present = np.bincount(st, minlength=len(STATE_NAMES))
-        for state, handler in (
-            (LATENT, self._latent_due),
-            (FOUND, self._enter),
-            (VERIFY, self._verify),
-            (DISPATCHED, self._arrive),
-            (WAITING, self._enqueue),
-            (IN_SERVICE, self._finish),
-            (REPLYING, self._reply),
-        ):
-            if present[state]:
-                handler(ids[st == state], day)
+    @property
+    def visits_officer(self) -> int:
+        """Household visits made by information officers so far."""
+        return self._count(cases.VISITS_OFFICER)
 
-    def _latent_due(self, ids: np.ndarray, day: int) -> None:
-        ids = ids[self.expiry[ids] > day]
-        self._found(ids, day)
+    @property
+    def visits_cadre(self) -> int:
+        """Household visits made by cadres so far."""
+        return self._count(cases.VISITS_CADRE)
 
-    def _verify(self, ids: np.ndarray, day: int) -> None:
-        """Administrators verify (核实): invalid reports get a reply and stop here."""
-        valid = self.case_u["valid"][ids] < self.spec.collect.valid_share
-        bad = ids[~valid]
-        self.state[bad] = INVALID
-        self.close_day[bad] = day
-        self.next_day[bad] = -1
-        self._assign(ids[valid], day)
+    @property
+    def visits_per_household(self) -> np.ndarray:
+        """Visits each household has had so far."""
+        done = self.visit_plan.household[: self._count(cases.VISITS_DONE)]
+        return np.bincount(done, minlength=self.district.n_households)
 
-    def _assign(self, ids: np.ndarray, day: int) -> None:
-        """交: tier and unit; the deadline starts now."""
-        if len(ids) == 0:
-            return
-        a = self.mechanisms.assignment
-        tier = a.tiers(self, ids)
-        self.tier[ids] = tier
-        self.unit[ids] = self._unit_for(ids, tier)
-        self.assign_day[ids] = day
-        # The time limit belongs to the case (its complexity), not to whoever
-        # handles it: a simple case sent to a district department keeps its
-        # short limit, so assignment modes are judged by the same yardstick.
-        limits = np.array(self.spec.deadlines.limit_working_days.as_list(), dtype=np.int64)
-        deadline = self._busday(day, limits[self.case_level(ids)])
-        self.first_deadline[ids] = deadline
-        self._set_deadline(ids, deadline)
-        self.state[ids] = DISPATCHED
-        self._schedule(ids, day + a.dispatch_delay_days)
+    # -- the day ------------------------------------------------------------
 
-    def case_level(self, ids: np.ndarray) -> np.ndarray:
-        """The tier each case's complexity calls for (its own draw against the tier shares)."""
-        edges = np.cumsum(self.spec.assign.tier_shares.as_list())[:-1]
-        return np.searchsorted(edges, self.case_u["tier"][ids], side="right").astype(np.int8)
+    def step_day(self) -> None:
+        """Advance one simulated day (scheduled by Mesa once per day).
 
-    def _unit_for(self, ids: np.ndarray, tier: np.ndarray) -> np.ndarray:
-        d = self.district
-        g = self.issue_grid[ids]
-        by_tier = np.stack(
-            [
-                self.unit_base[GRID] + g,
-                self.unit_base[COMMUNITY] + d.grid_community[g],
-                self.unit_base[STREET] + d.grid_street[g],
-                self.unit_base[DISTRICT] + self.category[ids],
-            ]
-        )
-        return by_tier[tier, np.arange(len(ids))]
-
-    def _set_deadline(self, ids: np.ndarray, deadline: np.ndarray) -> None:
-        self.deadline[ids] = deadline
-        if self.mechanisms.supervision.lights:
-            self._open_incoming.append(ids)
-
-    def _arrive(self, ids: np.ndarray, day: int) -> None:
-        """The case reaches its unit; multi-department cases wait for consultation."""
-        h = self.spec.handle
-        multi = (
-            (self.case_u["multi"][ids] < h.multi_department_share)
-            & (self.tier[ids] >= STREET)
-            & ~self.escalated[ids]
-        )
-        direct = ids[~multi]
-        self._enqueue(direct, day)
-        joint = ids[multi]
-        if len(joint):
-            consult = self.mechanisms.consultation
-            release = consult.release_day(self, joint, day)
-            self.bounced[joint] = consult.bounces
-            now = release <= day
-            self._enqueue(joint[now], day)
-            later = joint[~now]
-            self.state[later] = WAITING
-            self._schedule(later, release[~now])
-
-    def _enqueue(self, ids: np.ndarray, day: int) -> None:
-        if len(ids) == 0:
-            return
-        self.state[ids] = QUEUED
-        self.queued_day[ids] = day
-        self.next_day[ids] = -1
-        self._queue = np.concatenate([self._queue, ids])
-
-    def _admit(self, day: int) -> bool:
-        """Queues admit cases to free capacity, in the supervision's priority order."""
-        q = self._queue
-        if len(q) == 0:
-            return False
-        q = q[self.state[q] == QUEUED]
-        self._queue = q
-        if len(q) == 0:
-            return False
-        units = self.unit[q]
-        free = self.unit_capacity - self.unit_busy
-        can = free[units] > 0  # only queues of units with a free slot are sorted
-        if not can.any():
-            return False
-        cand, cand_units = q[can], units[can]
-        k1, k2 = self.mechanisms.supervision.queue_keys(self, cand)
-        order = np.lexsort((cand, k2, k1, cand_units))
-        cs, us = cand[order], cand_units[order]
-        rank = np.arange(len(cs)) - np.searchsorted(us, us, side="left")
-        admit = rank < free[us]
-        ids = cs[admit]
-        if len(ids) == 0:
-            return False
-        queue_len = np.bincount(units, minlength=len(self.unit_capacity))
-        self._start_service(ids, day, queue_len)
-        self._queue = np.concatenate([q[~can], cs[~admit]])
-        return True
-
-    def _start_service(self, ids: np.ndarray, day: int, queue_len: np.ndarray) -> None:
-        """办: handling starts; duration from the case's own draws and the unit's load."""
-        h, dl = self.spec.handle, self.spec.deadlines
-        u = self.unit[ids]
-        medians = np.array(h.service_median_days.as_list())[self.tier[ids]]
-        load = queue_len[u] / self.unit_capacity[u]
-        normal = medians * np.exp(h.service_sigma * ndtri(self.case_u["service"][ids]))
-        normal = normal * (1.0 + h.congestion_slowdown * load)
-        normal = np.where(self.case_u["same_day"][ids] < h.same_day_share, 0.0, normal)
-        urgent = dl.escalated_median_days * np.exp(
-            0.5 * h.service_sigma * ndtri(self.case_u["escalated"][ids])
-        )
-        days = np.where(self.escalated[ids], urgent, normal)
-        finish = day + np.ceil(np.minimum(days, 10 * self.days)).astype(np.int64)
-        self.state[ids] = IN_SERVICE
-        np.add.at(self.unit_busy, u, 1)
-        self._schedule(ids, finish)
-
-    def _finish(self, ids: np.ndarray, day: int) -> None:
-        """Handling done: resolved or only explained; verification may send it back."""
-        h, ev = self.spec.handle, self.spec.evaluate
-        np.subtract.at(self.unit_busy, self.unit[ids], 1)
-        np.add.at(self.unit_handled, self.unit[ids], 1)
-        p = np.array(h.resolvable_share.as_list())[self.category[ids]]
-        p = np.where(self.bounced[ids], p * h.bounce_resolvable_factor, p)
-        resolved = self.case_u["resolve"][ids] < p
-        rework = (
-            resolved & (self.reworks[ids] == 0) & (self.case_u["rework"][ids] < ev.rework_share)
-        )
-        again = ids[rework]
-        self.reworks[again] += 1
-        self._enqueue(again, day)
-        done = ids[~rework]
-        self.resolved[done] = resolved[~rework]
-        delay = self.spec.reply.delay_days
-        if delay == 0:
-            self._reply(done, day)
-        else:
-            self.state[done] = REPLYING
-            self._schedule(done, day + delay)
-
-    def _reply(self, ids: np.ndarray, day: int) -> None:
-        """复: the resident hears back; the case is closed."""
-        self._close(ids, day)
-
-    def _close(self, ids: np.ndarray, day: int) -> None:
-        self.state[ids] = CLOSED
-        self.close_day[ids] = day
-        self.next_day[ids] = -1
-        self.late[ids] = (self.first_deadline[ids] >= 0) & (day > self.first_deadline[ids])
-        self._closed_today.append(ids)
-
-    def _update_trust(self, ids: np.ndarray) -> None:
-        s, r = self.spec.households, self.spec.reply
-        res, late = self.resolved[ids], self.late[ids]
-        signal = np.where(
-            res,
-            np.where(late, 0.5 * s.trust_gain_resolved, s.trust_gain_resolved),
-            -s.trust_loss_unresolved,
-        ) - np.where(late, s.trust_loss_late, 0.0)
-        own = ~self.is_public[ids]
-        hh = self.household[ids[own]]
-        sig = signal[own]
-        if len(hh):
-            d = self.district
-            g = self.household_grid[hh]
-            lo, hi = d.grid_start[g], d.grid_start[g] + d.grid_households[g]
-            who, how = [hh], [sig]
-            for k in range(1, s.neighbours + 1):
-                for nb in (hh - k, hh + k):
-                    inside = (nb >= lo) & (nb < hi)
-                    who.append(nb[inside])
-                    how.append(s.neighbour_weight * sig[inside])
-            touched = np.concatenate(who)
-            np.add.at(self.trust, touched, np.concatenate(how))
-            self.trust[touched] = np.clip(self.trust[touched], 0.0, 1.0)
-        if r.public:
-            delta = np.bincount(
-                self.issue_grid[ids],
-                weights=r.public_weight * signal,
-                minlength=len(self.grid_trust_offset),
-            )
-            self.grid_trust_offset += delta + r.adjacent_grid_weight * (self.grid_adjacency @ delta)
-
-    def _check_deadlines(self, day: int) -> None:
-        """Supervisors light red the open cases past their deadline; escalate them."""
-        if not self.mechanisms.supervision.lights:
-            return
-        if self._open_incoming:
-            self._open = np.concatenate([self._open, *self._open_incoming])
-            self._open_incoming.clear()
-        st = self.state[self._open]
-        self._open = self._open[(st <= IN_SERVICE) & (st >= DISPATCHED)]
-        ids = np.unique(self._open[self.deadline[self._open] == day - 1])
-        if len(ids) == 0:
-            return
-        self.red_lights += len(ids)
-        self.red[ids] = True
-        if self.mechanisms.supervision.escalates:
-            self._escalate(ids, day)
-
-    def _escalate(self, ids: np.ndarray, day: int) -> None:
-        queued = self.state[ids] == QUEUED
-        if queued.any():  # they re-enter the queue at the unit above: no second entry
-            self._queue = self._queue[~np.isin(self._queue, ids[queued])]
-        in_service = ids[self.state[ids] == IN_SERVICE]
-        np.subtract.at(self.unit_busy, self.unit[in_service], 1)
-        tier = self.tier[ids]
-        up = np.minimum(tier + 1, DISTRICT).astype(np.int8)
-        self.unit[ids] = self._unit_for(ids, up)
-        self.tier[ids] = up
-        self.escalated[ids] = True
-        self.escalations += len(ids)
-        limits = np.array(self.spec.deadlines.limit_working_days.as_list(), dtype=np.int64)
-        self._set_deadline(ids, self._busday(day, limits[up]))
-        self._enqueue(ids, day)
+        Visits and the detections they make, residents' own reports, every case
+        whose next step is today, queue admissions, red lights, and the trust
+        closures move — one compiled call (:func:`gridsim.pipeline.step_day`).
+        """
+        self._kernel.step_day(self._pipeline, round(self.time))
 
     def survey_wave(self) -> None:
         """考: survey a share of the cases closed since the last wave."""
@@ -859,7 +560,8 @@ class GridModel(mesa.Model):
                 self.resolved[reopen] = False
                 self.close_day[reopen] = -1
                 self.reworks[reopen] += 1
-                self._enqueue(reopen, day)  # admitted from tomorrow's queue
+                # Admitted from tomorrow's queue.
+                self._kernel.enqueue(self._pipeline, reopen, day)
 
     def rotate_cadre(self, cadre: Cadre) -> None:
         """Rotation: ``cadre`` swaps grids with a random cadre elsewhere; both start over."""

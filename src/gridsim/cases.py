@@ -1,0 +1,154 @@
+"""Codes of the case pipeline: states, channels, tiers, and the rows of its arrays.
+
+Plain integers shared by the model (:mod:`gridsim.model`), the compiled day
+kernel (:mod:`gridsim.pipeline`) and the KPIs. Numba reads them as
+compile-time constants; this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+# Case states (the model's codes).
+LATENT, FOUND, VERIFY, DISPATCHED, WAITING, QUEUED, IN_SERVICE, REPLYING, CLOSED, INVALID = range(
+    10
+)
+# Intake channels.
+NO_CHANNEL, OFFICER_VISIT, CADRE_VISIT, PATROL, SELF_REPORT = range(5)
+# Tiers.
+GRID, COMMUNITY, STREET, DISTRICT = range(4)
+
+# Rows of ``Pipeline.i64`` (one column per case).
+(
+    NEXT_DAY,
+    FOUND_DAY,
+    REPORT_DAY,
+    ASSIGN_DAY,
+    QUEUED_DAY,
+    CLOSE_DAY,
+    DEADLINE,
+    FIRST_DEADLINE,
+    UNIT,
+    ARRIVAL,
+    EXPIRY,
+    HOUSEHOLD,
+    ISSUE_GRID,
+    STAMP,
+) = range(14)
+I64_ROWS = 14
+# Rows of ``Pipeline.i8``.
+STATE, CHANNEL, TIER, CATEGORY, REWORKS = range(5)
+I8_ROWS = 5
+# Rows of ``Pipeline.flags``.
+ESCALATED, RED, BOUNCED, RESOLVED, SPOT_FIXED, LATE, PUBLIC = range(7)
+FLAG_ROWS = 7
+# Rows of ``Pipeline.draws``: the case's own uniforms, then derived draws.
+CASE_DRAWS = (
+    "valid",
+    "tier",
+    "service",
+    "same_day",
+    "resolve",
+    "multi",
+    "rework",
+    "spot",
+    "pick",
+    "satisfied",
+    "escalated",
+    "self",
+    "bounce",
+)
+(
+    U_VALID,
+    U_TIER,
+    U_SERVICE,
+    U_SAME_DAY,
+    U_RESOLVE,
+    U_MULTI,
+    U_REWORK,
+    U_SPOT,
+    U_PICK,
+    U_SATISFIED,
+    U_ESCALATED,
+    U_SELF,
+    E_BOUNCE,
+    Z_SERVICE,
+    Z_ESCALATED,
+    E_SELF_DELAY,
+) = range(16)
+DRAW_ROWS = 16
+
+# ``Pipeline.counters``.
+(
+    N_ACTIVE,
+    N_QUEUE,
+    N_OPEN,
+    N_CLOSED,
+    RED_LIGHTS,
+    ESCALATIONS,
+    VISITS_DONE,
+    VISITS_OFFICER,
+    VISITS_CADRE,
+    DETECTION_CURSOR,
+    STAMP_CLOCK,
+) = range(11)
+COUNTERS = 11
+
+# ``Pipeline.fparams``.
+(
+    DETECT_LOGIT,
+    TRUST_EFFECT,
+    FAMILIARITY_EFFECT,
+    FAMILIARITY_DAYS,
+    CONTACT_GAIN,
+    SPOT_SHARE,
+    VALID_SHARE,
+    MULTI_SHARE,
+    BOUNCE_MEAN_DAYS,
+    SERVICE_SIGMA,
+    CONGESTION_SLOWDOWN,
+    SAME_DAY_SHARE,
+    ESCALATED_MEDIAN_DAYS,
+    BOUNCE_RESOLVABLE_FACTOR,
+    REWORK_SHARE,
+    SELF_REPORT_DELAY_DAYS,
+    TRUST_GAIN_RESOLVED,
+    TRUST_LOSS_UNRESOLVED,
+    TRUST_LOSS_LATE,
+    NEIGHBOUR_WEIGHT,
+    PUBLIC_WEIGHT,
+    ADJACENT_GRID_WEIGHT,
+) = range(22)
+FPARAMS = 22
+
+# ``Pipeline.iparams``.
+(
+    DAYS,
+    ENTRY_INTERVAL,
+    VERIFICATION_DELAY,
+    CENTRAL,
+    DISPATCH_DELAY,
+    JOINT_CONSULTATION,
+    CONSULTATION_INTERVAL,
+    BOUNCES,
+    LIGHTS,
+    ESCALATES,
+    DEADLINE_FIRST,
+    REPLY_DELAY,
+    NEIGHBOURS,
+    PUBLIC_REPLY,
+) = range(14)
+IPARAMS = 14
+
+STATE_NAMES = (
+    "latent",
+    "found",
+    "verify",
+    "dispatched",
+    "waiting",
+    "queued",
+    "in_service",
+    "replying",
+    "closed",
+    "invalid",
+)
+OPEN_STATES = (DISPATCHED, WAITING, QUEUED, IN_SERVICE)
+CHANNEL_NAMES = ("none", "officer_visit", "cadre_visit", "patrol", "self_report")

@@ -1,0 +1,948 @@
+"""The case pipeline of one simulated day, compiled with numba.
+
+A Yuelu year moves some 75,000 latent issues and about 10,000 cases through
+collect → assign → handle → reply, a few dozen a day. In numpy every step of
+a day was a handful of whole-array calls on a few dozen ids, so a year was
+~150 small calls a day and their fixed cost, not the cases, set the pace. Here
+a day is one compiled call that walks the cases one by one.
+
+The kernel mirrors the vectorised pipeline it replaced step for step — the
+same groups in the same order, the same pre-drawn uniforms per case, the
+detection uniforms taken from one pre-drawn buffer in the order the old code
+drew them — so a run's KPIs are bit-identical to the numpy version's (a
+regression test holds them). Survey waves and cadre rotations stay in Python
+(:class:`gridsim.model.GridModel`): they are rare and whole-array.
+
+All state lives in numpy arrays owned by the model and grouped in a
+:class:`Pipeline` tuple, so the model, the KPIs and the survey read and write
+the same memory the kernel does.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from gridsim.cases import (
+    ADJACENT_GRID_WEIGHT,
+    ARRIVAL,
+    ASSIGN_DAY,
+    BOUNCE_MEAN_DAYS,
+    BOUNCE_RESOLVABLE_FACTOR,
+    BOUNCED,
+    BOUNCES,
+    CADRE_VISIT,
+    CATEGORY,
+    CENTRAL,
+    CHANNEL,
+    CLOSE_DAY,
+    CLOSED,
+    COMMUNITY,
+    CONGESTION_SLOWDOWN,
+    CONSULTATION_INTERVAL,
+    CONTACT_GAIN,
+    DAYS,
+    DEADLINE,
+    DEADLINE_FIRST,
+    DETECT_LOGIT,
+    DETECTION_CURSOR,
+    DISPATCH_DELAY,
+    DISPATCHED,
+    DISTRICT,
+    E_BOUNCE,
+    E_SELF_DELAY,
+    ENTRY_INTERVAL,
+    ESCALATED,
+    ESCALATED_MEDIAN_DAYS,
+    ESCALATES,
+    ESCALATIONS,
+    EXPIRY,
+    FAMILIARITY_DAYS,
+    FAMILIARITY_EFFECT,
+    FIRST_DEADLINE,
+    FOUND,
+    FOUND_DAY,
+    GRID,
+    HOUSEHOLD,
+    IN_SERVICE,
+    INVALID,
+    ISSUE_GRID,
+    JOINT_CONSULTATION,
+    LATE,
+    LATENT,
+    LIGHTS,
+    MULTI_SHARE,
+    N_ACTIVE,
+    N_CLOSED,
+    N_OPEN,
+    N_QUEUE,
+    NEIGHBOUR_WEIGHT,
+    NEIGHBOURS,
+    NEXT_DAY,
+    OFFICER_VISIT,
+    PUBLIC,
+    PUBLIC_REPLY,
+    PUBLIC_WEIGHT,
+    QUEUED,
+    QUEUED_DAY,
+    RED,
+    RED_LIGHTS,
+    REPLY_DELAY,
+    REPLYING,
+    REPORT_DAY,
+    RESOLVED,
+    REWORK_SHARE,
+    REWORKS,
+    SAME_DAY_SHARE,
+    SELF_REPORT,
+    SELF_REPORT_DELAY_DAYS,
+    SERVICE_SIGMA,
+    SPOT_FIXED,
+    SPOT_SHARE,
+    STAMP,
+    STAMP_CLOCK,
+    STATE,
+    STREET,
+    TIER,
+    TRUST_EFFECT,
+    TRUST_GAIN_RESOLVED,
+    TRUST_LOSS_LATE,
+    TRUST_LOSS_UNRESOLVED,
+    U_MULTI,
+    U_RESOLVE,
+    U_REWORK,
+    U_SAME_DAY,
+    U_SELF,
+    U_SPOT,
+    U_TIER,
+    U_VALID,
+    UNIT,
+    VALID_SHARE,
+    VERIFICATION_DELAY,
+    VERIFY,
+    VISITS_CADRE,
+    VISITS_DONE,
+    VISITS_OFFICER,
+    WAITING,
+    Z_ESCALATED,
+    Z_SERVICE,
+)
+
+
+class Pipeline(NamedTuple):
+    """Every array the day kernel reads or writes (views of the model's arrays).
+
+    Attributes:
+        i64, i8, flags, draws: Per-case fields, one row each (see the row
+            constants of this module), one column per case.
+        trust, propensity, household_grid: Per household.
+        grid_trust_offset, grid_start, grid_households, grid_community,
+            grid_street: Per grid.
+        adj_indptr, adj_indices, adj_data: Grid adjacency (CSR).
+        cadre_grid, cadre_posted_on, cadres_per_grid: Cadre postings (rotation
+            writes them in place).
+        unit_base, unit_capacity, unit_busy, unit_handled: Handling units.
+        working_index: Position of each day among the working days, or -1.
+        visit_offsets, visit_household, visit_visitor: The visit plan.
+        pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
+        detection_u: Pre-drawn detection uniforms, used in order.
+        arrival_offsets, arrival_order: Household issues by arrival day.
+        busday: ``[day, k]`` → the day ``k`` working days after ``day``.
+        limits, service_medians, resolvable, tier_edges: Per tier / category.
+        fparams, iparams: Scalar parameters (see the constants).
+        counters: Counters and buffer fills (see the constants).
+        active, due, queue, open_cases, closed, scratch: Work buffers.
+    """
+
+    i64: np.ndarray
+    i8: np.ndarray
+    flags: np.ndarray
+    draws: np.ndarray
+    trust: np.ndarray
+    propensity: np.ndarray
+    household_grid: np.ndarray
+    grid_trust_offset: np.ndarray
+    grid_start: np.ndarray
+    grid_households: np.ndarray
+    grid_community: np.ndarray
+    grid_street: np.ndarray
+    adj_indptr: np.ndarray
+    adj_indices: np.ndarray
+    adj_data: np.ndarray
+    cadre_grid: np.ndarray
+    cadre_posted_on: np.ndarray
+    cadres_per_grid: np.ndarray
+    unit_base: np.ndarray
+    unit_capacity: np.ndarray
+    unit_busy: np.ndarray
+    unit_handled: np.ndarray
+    working_index: np.ndarray
+    visit_offsets: np.ndarray
+    visit_household: np.ndarray
+    visit_visitor: np.ndarray
+    pair_offsets: np.ndarray
+    pair_issue: np.ndarray
+    pair_visitor: np.ndarray
+    detection_u: np.ndarray
+    arrival_offsets: np.ndarray
+    arrival_order: np.ndarray
+    busday: np.ndarray
+    limits: np.ndarray
+    service_medians: np.ndarray
+    resolvable: np.ndarray
+    tier_edges: np.ndarray
+    fparams: np.ndarray
+    iparams: np.ndarray
+    counters: np.ndarray
+    active: np.ndarray
+    due: np.ndarray
+    queue: np.ndarray
+    open_cases: np.ndarray
+    closed: np.ndarray
+    scratch: np.ndarray
+
+
+def buffers(n_cases: int) -> dict[str, np.ndarray]:
+    """Work buffers sized for ``n_cases`` cases (compacted when full)."""
+    size = 2 * n_cases + 64
+    return {
+        "active": np.empty(size, dtype=np.int64),
+        "due": np.empty(n_cases + 1, dtype=np.int64),
+        "queue": np.empty(size, dtype=np.int64),
+        "open_cases": np.empty(size, dtype=np.int64),
+        "closed": np.empty(n_cases + 1, dtype=np.int64),
+        "scratch": np.empty(max(n_cases, 1) * 2 + 64, dtype=np.int64),
+    }
+
+
+_jit = numba.njit(cache=True, nogil=True)
+
+# -- buffers ----------------------------------------------------------------
+
+
+@_jit
+def _new_stamp(p: Pipeline) -> int:
+    p.counters[STAMP_CLOCK] += 1
+    return p.counters[STAMP_CLOCK]
+
+
+@_jit
+def _compact_active(p: Pipeline, day: int) -> None:
+    """Keep the distinct cases whose next step is ``day`` or later."""
+    stamp = _new_stamp(p)
+    nd, st = p.i64[NEXT_DAY], p.i64[STAMP]
+    k = 0
+    for j in range(p.counters[N_ACTIVE]):
+        c = p.active[j]
+        if nd[c] >= day and st[c] != stamp:
+            st[c] = stamp
+            p.active[k] = c
+            k += 1
+    p.counters[N_ACTIVE] = k
+
+
+@_jit
+def _schedule(p: Pipeline, c: int, day: int, today: int) -> None:
+    """Set case ``c``'s next step to ``day`` (``next_day`` is authoritative)."""
+    p.i64[NEXT_DAY, c] = day
+    if p.counters[N_ACTIVE] == len(p.active):
+        _compact_active(p, today)
+    p.active[p.counters[N_ACTIVE]] = c
+    p.counters[N_ACTIVE] += 1
+
+
+@_jit
+def _compact_queue(p: Pipeline) -> None:
+    """Keep the distinct cases still queued."""
+    stamp = _new_stamp(p)
+    state, st = p.i8[STATE], p.i64[STAMP]
+    k = 0
+    for j in range(p.counters[N_QUEUE]):
+        c = p.queue[j]
+        if state[c] == QUEUED and st[c] != stamp:
+            st[c] = stamp
+            p.queue[k] = c
+            k += 1
+    p.counters[N_QUEUE] = k
+
+
+@_jit
+def _enqueue(p: Pipeline, c: int, day: int) -> None:
+    p.i8[STATE, c] = QUEUED
+    p.i64[QUEUED_DAY, c] = day
+    p.i64[NEXT_DAY, c] = -1
+    if p.counters[N_QUEUE] == len(p.queue):
+        _compact_queue(p)
+    p.queue[p.counters[N_QUEUE]] = c
+    p.counters[N_QUEUE] += 1
+
+
+@_jit
+def _compact_open(p: Pipeline) -> None:
+    """Keep the distinct cases still open (dispatched to in service)."""
+    stamp = _new_stamp(p)
+    state, st = p.i8[STATE], p.i64[STAMP]
+    k = 0
+    for j in range(p.counters[N_OPEN]):
+        c = p.open_cases[j]
+        s = state[c]
+        if s >= DISPATCHED and s <= IN_SERVICE and st[c] != stamp:
+            st[c] = stamp
+            p.open_cases[k] = c
+            k += 1
+    p.counters[N_OPEN] = k
+
+
+@_jit
+def _set_deadline(p: Pipeline, c: int, deadline: int) -> None:
+    p.i64[DEADLINE, c] = deadline
+    if p.iparams[LIGHTS]:
+        if p.counters[N_OPEN] == len(p.open_cases):
+            # Only duplicates can go mid-day: a case being assigned is not
+            # yet in an open state.
+            stamp = _new_stamp(p)
+            st = p.i64[STAMP]
+            k = 0
+            for j in range(p.counters[N_OPEN]):
+                o = p.open_cases[j]
+                if st[o] != stamp:
+                    st[o] = stamp
+                    p.open_cases[k] = o
+                    k += 1
+            p.counters[N_OPEN] = k
+        p.open_cases[p.counters[N_OPEN]] = c
+        p.counters[N_OPEN] += 1
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+@_jit
+def _busday(p: Pipeline, day: int, k: int) -> int:
+    return p.busday[day, k]
+
+
+@_jit
+def _effective_trust(p: Pipeline, household: int) -> float:
+    t = p.trust[household] + p.grid_trust_offset[p.household_grid[household]]
+    return min(max(t, 0.01), 0.99)
+
+
+@_jit
+def _case_level(p: Pipeline, c: int) -> int:
+    u = p.draws[U_TIER, c]
+    level = 0
+    for e in p.tier_edges:
+        if u >= e:
+            level += 1
+    return level
+
+
+@_jit
+def _unit_for(p: Pipeline, c: int, tier: int) -> int:
+    g = p.i64[ISSUE_GRID, c]
+    if tier == GRID:
+        return p.unit_base[GRID] + g
+    if tier == COMMUNITY:
+        return p.unit_base[COMMUNITY] + p.grid_community[g]
+    if tier == STREET:
+        return p.unit_base[STREET] + p.grid_street[g]
+    return p.unit_base[DISTRICT] + p.i8[CATEGORY, c]
+
+
+@_jit
+def _close(p: Pipeline, c: int, day: int) -> None:
+    p.i8[STATE, c] = CLOSED
+    p.i64[CLOSE_DAY, c] = day
+    p.i64[NEXT_DAY, c] = -1
+    fd = p.i64[FIRST_DEADLINE, c]
+    p.flags[LATE, c] = fd >= 0 and day > fd
+    p.closed[p.counters[N_CLOSED]] = c
+    p.counters[N_CLOSED] += 1
+
+
+# -- stages -------------------------------------------------------------------
+
+
+@_jit
+def _found(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Issues found today: entered now, or at the next batch."""
+    for c in ids:
+        p.i8[STATE, c] = FOUND
+        p.i64[FOUND_DAY, c] = day
+    interval = p.iparams[ENTRY_INTERVAL]
+    entry = -(-day // interval) * interval
+    if entry == day:
+        _enter(p, ids, day)
+    elif entry < p.iparams[DAYS]:
+        for c in ids:
+            _schedule(p, c, entry, day)
+    else:
+        for c in ids:
+            p.i64[NEXT_DAY, c] = -1
+
+
+@_jit
+def _enter(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """集: the issue reaches the platform (受理); spot fixes close at once."""
+    spot_share = p.fparams[SPOT_SHARE]
+    spot = np.empty(len(ids), dtype=np.bool_)
+    for j in range(len(ids)):
+        c = ids[j]
+        p.i64[REPORT_DAY, c] = day
+        spot[j] = p.i8[CHANNEL, c] != SELF_REPORT and p.draws[U_SPOT, c] < spot_share
+    for j in range(len(ids)):
+        if spot[j]:
+            c = ids[j]
+            p.flags[SPOT_FIXED, c] = True
+            p.flags[RESOLVED, c] = True
+            p.i8[TIER, c] = GRID
+            _close(p, c, day)
+    verified = _busday(p, day, p.iparams[VERIFICATION_DELAY])
+    for j in range(len(ids)):
+        if not spot[j]:
+            p.i8[STATE, ids[j]] = VERIFY
+            _schedule(p, ids[j], verified, day)
+
+
+@_jit
+def _verify(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Administrators verify (核实): invalid reports get a reply and stop here."""
+    share = p.fparams[VALID_SHARE]
+    n = 0
+    for c in ids:
+        if p.draws[U_VALID, c] < share:
+            n += 1
+        else:
+            p.i8[STATE, c] = INVALID
+            p.i64[CLOSE_DAY, c] = day
+            p.i64[NEXT_DAY, c] = -1
+    valid = np.empty(n, dtype=np.int64)
+    k = 0
+    for c in ids:
+        if p.draws[U_VALID, c] < share:
+            valid[k] = c
+            k += 1
+    _assign(p, valid, day)
+
+
+@_jit
+def _assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """交: tier and unit; the deadline (by the case's complexity) starts now."""
+    central = p.iparams[CENTRAL]
+    dispatch = day + p.iparams[DISPATCH_DELAY]
+    for c in ids:
+        level = _case_level(p, c)
+        tier = DISTRICT if central else level
+        p.i8[TIER, c] = tier
+        p.i64[UNIT, c] = _unit_for(p, c, tier)
+        p.i64[ASSIGN_DAY, c] = day
+        deadline = _busday(p, day, p.limits[level])
+        p.i64[FIRST_DEADLINE, c] = deadline
+        _set_deadline(p, c, deadline)
+        p.i8[STATE, c] = DISPATCHED
+        _schedule(p, c, dispatch, day)
+
+
+@_jit
+def _arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """The case reaches its unit; multi-department cases wait for consultation."""
+    share = p.fparams[MULTI_SHARE]
+    joint = p.iparams[JOINT_CONSULTATION]
+    multi = np.empty(len(ids), dtype=np.bool_)
+    for j in range(len(ids)):
+        c = ids[j]
+        multi[j] = (
+            p.draws[U_MULTI, c] < share and p.i8[TIER, c] >= STREET and not p.flags[ESCALATED, c]
+        )
+        if not multi[j]:
+            _enqueue(p, c, day)
+    for j in range(len(ids)):
+        if not multi[j]:
+            continue
+        c = ids[j]
+        if joint:
+            interval = p.iparams[CONSULTATION_INTERVAL]
+            release = -(-day // interval) * interval
+        else:
+            release = day + np.int64(np.ceil(p.draws[E_BOUNCE, c] * p.fparams[BOUNCE_MEAN_DAYS]))
+        p.flags[BOUNCED, c] = p.iparams[BOUNCES] != 0
+        if release <= day:
+            _enqueue(p, c, day)
+        else:
+            p.i8[STATE, c] = WAITING
+            _schedule(p, c, release, day)
+
+
+@_jit
+def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None:
+    """办: handling starts; duration from the case's own draws and the unit's load."""
+    u = p.i64[UNIT, c]
+    sigma = p.fparams[SERVICE_SIGMA]
+    if p.flags[ESCALATED, c]:
+        days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(0.5 * sigma * p.draws[Z_ESCALATED, c])
+    elif p.draws[U_SAME_DAY, c] < p.fparams[SAME_DAY_SHARE]:
+        days = 0.0
+    else:
+        load = queue_len[u] / p.unit_capacity[u]
+        normal = p.service_medians[p.i8[TIER, c]] * np.exp(sigma * p.draws[Z_SERVICE, c])
+        days = normal * (1.0 + p.fparams[CONGESTION_SLOWDOWN] * load)
+    finish = day + np.int64(np.ceil(min(days, 10.0 * p.iparams[DAYS])))
+    p.i8[STATE, c] = IN_SERVICE
+    p.unit_busy[u] += 1
+    _schedule(p, c, finish, day)
+
+
+@_jit
+def _finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Handling done: resolved or only explained; verification may send it back."""
+    factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
+    rework_share = p.fparams[REWORK_SHARE]
+    for c in ids:
+        u = p.i64[UNIT, c]
+        p.unit_busy[u] -= 1
+        p.unit_handled[u] += 1
+    done = np.empty(len(ids), dtype=np.bool_)
+    for j in range(len(ids)):
+        c = ids[j]
+        share = p.resolvable[p.i8[CATEGORY, c]]
+        if p.flags[BOUNCED, c]:
+            share = share * factor
+        resolved = p.draws[U_RESOLVE, c] < share
+        done[j] = not (resolved and p.i8[REWORKS, c] == 0 and p.draws[U_REWORK, c] < rework_share)
+        if done[j]:
+            p.flags[RESOLVED, c] = resolved
+        else:
+            p.i8[REWORKS, c] += 1
+            _enqueue(p, c, day)
+    delay = p.iparams[REPLY_DELAY]
+    for j in range(len(ids)):
+        if not done[j]:
+            continue
+        if delay == 0:
+            _close(p, ids[j], day)
+        else:
+            p.i8[STATE, ids[j]] = REPLYING
+            _schedule(p, ids[j], day + delay, day)
+
+
+@_jit
+def _reply(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """复: the resident hears back; the case is closed."""
+    for c in ids:
+        _close(p, c, day)
+
+
+@_jit
+def _latent_due(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    expiry = p.i64[EXPIRY]
+    n = 0
+    for c in ids:
+        if expiry[c] > day:
+            n += 1
+    live = np.empty(n, dtype=np.int64)
+    k = 0
+    for c in ids:
+        if expiry[c] > day:
+            live[k] = c
+            k += 1
+    _found(p, live, day)
+
+
+@_jit
+def _select(ids: np.ndarray, states: np.ndarray, state: int) -> np.ndarray:
+    n = 0
+    for s in states:
+        if s == state:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(len(ids)):
+        if states[j] == state:
+            out[k] = ids[j]
+            k += 1
+    return out
+
+
+@_jit
+def _advance(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Each due case takes its next step, state group by state group."""
+    states = np.empty(len(ids), dtype=np.int8)
+    for j in range(len(ids)):
+        states[j] = p.i8[STATE, ids[j]]
+    group = _select(ids, states, LATENT)
+    if len(group):
+        _latent_due(p, group, day)
+    group = _select(ids, states, FOUND)
+    if len(group):
+        _enter(p, group, day)
+    group = _select(ids, states, VERIFY)
+    if len(group):
+        _verify(p, group, day)
+    group = _select(ids, states, DISPATCHED)
+    if len(group):
+        _arrive(p, group, day)
+    group = _select(ids, states, WAITING)
+    for c in group:
+        _enqueue(p, c, day)
+    group = _select(ids, states, IN_SERVICE)
+    if len(group):
+        _finish(p, group, day)
+    group = _select(ids, states, REPLYING)
+    if len(group):
+        _reply(p, group, day)
+
+
+@_jit
+def _due(p: Pipeline, day: int) -> np.ndarray:
+    """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
+    nd = p.i64[NEXT_DAY]
+    k = 0
+    for j in range(p.counters[N_ACTIVE]):
+        c = p.active[j]
+        if nd[c] == day:
+            nd[c] = -1
+            p.due[k] = c
+            k += 1
+    out = p.due[:k].copy()
+    out.sort()
+    return out
+
+
+@_jit
+def _key_less(p: Pipeline, a: int, b: int) -> bool:
+    """Queue order: the supervision's keys, then the case id."""
+    if p.iparams[DEADLINE_FIRST]:
+        ka, kb = 0 if p.flags[ESCALATED, a] else 1, 0 if p.flags[ESCALATED, b] else 1
+        if ka != kb:
+            return ka < kb
+        da, db = p.i64[DEADLINE, a], p.i64[DEADLINE, b]
+    else:
+        da, db = p.i64[QUEUED_DAY, a], p.i64[QUEUED_DAY, b]
+    if da != db:
+        return da < db
+    return a < b
+
+
+@_jit
+def _admit(p: Pipeline, day: int) -> bool:
+    """Queues admit cases to free capacity, in the supervision's priority order."""
+    if p.counters[N_QUEUE] == 0:
+        return False
+    _compact_queue(p)
+    n = p.counters[N_QUEUE]
+    if n == 0:
+        return False
+    n_units = len(p.unit_capacity)
+    queue_len = np.zeros(n_units, dtype=np.int64)
+    any_free = False
+    for j in range(n):
+        u = p.i64[UNIT, p.queue[j]]
+        queue_len[u] += 1
+        if p.unit_capacity[u] - p.unit_busy[u] > 0:
+            any_free = True
+    if not any_free:
+        return False
+    # Candidates grouped by unit (counting sort), only for units with a free slot.
+    start = np.zeros(n_units + 1, dtype=np.int64)
+    for u in range(n_units):
+        free = p.unit_capacity[u] - p.unit_busy[u]
+        start[u + 1] = start[u] + (queue_len[u] if free > 0 else 0)
+    fill = start[:-1].copy()
+    cand = p.scratch
+    for j in range(n):
+        c = p.queue[j]
+        u = p.i64[UNIT, c]
+        if p.unit_capacity[u] - p.unit_busy[u] > 0:
+            cand[fill[u]] = c
+            fill[u] += 1
+    admitted = np.empty(start[n_units], dtype=np.int64)
+    n_admitted = 0
+    for u in range(n_units):
+        lo, hi = start[u], start[u + 1]
+        if hi == lo:
+            continue
+        free = p.unit_capacity[u] - p.unit_busy[u]
+        take = min(free, hi - lo)
+        # Partial selection sort: the ``take`` first cases in queue order.
+        for t in range(take):
+            best = lo + t
+            for j in range(lo + t + 1, hi):
+                if _key_less(p, cand[j], cand[best]):
+                    best = j
+            cand[lo + t], cand[best] = cand[best], cand[lo + t]
+            admitted[n_admitted] = cand[lo + t]
+            n_admitted += 1
+    if n_admitted == 0:
+        return False
+    for j in range(n_admitted):
+        _start_service(p, admitted[j], day, queue_len)
+    return True
+
+
+@_jit
+def _drain(p: Pipeline, day: int) -> None:
+    """Move every case whose next step is today, until nothing more happens today."""
+    while True:
+        ids = _due(p, day)
+        if len(ids):
+            _advance(p, ids, day)
+            continue
+        if not _admit(p, day):
+            break
+
+
+# -- visits and reports ----------------------------------------------------
+
+
+@_jit
+def _familiarity(p: Pipeline, day: int) -> np.ndarray:
+    n_grids = len(p.grid_start)
+    total = np.zeros(n_grids)
+    scale = p.fparams[FAMILIARITY_DAYS]
+    for i in range(len(p.cadre_grid)):
+        fam = 1.0 - np.exp(-max(0.0, day - p.cadre_posted_on[i]) / scale)
+        total[p.cadre_grid[i]] += fam
+    for g in range(n_grids):
+        total[g] = total[g] / max(1, p.cadres_per_grid[g])
+    return total
+
+
+@_jit
+def _visits(p: Pipeline, day: int) -> None:
+    """Officers and cadres visit the next households on their rounds; some tell."""
+    i = p.working_index[day]
+    if i < 0:
+        return
+    lo, hi = p.visit_offsets[i], p.visit_offsets[i + 1]
+    if hi == lo:
+        return
+    p.counters[VISITS_DONE] = hi
+    for j in range(lo, hi):
+        if p.visit_visitor[j] == OFFICER_VISIT:
+            p.counters[VISITS_OFFICER] += 1
+        else:
+            p.counters[VISITS_CADRE] += 1
+    gain = p.fparams[CONTACT_GAIN]
+    if gain != 0.0:
+        # Every visit sees the trust of the morning: a household visited
+        # twice gains once.
+        raised = np.empty(hi - lo)
+        for j in range(lo, hi):
+            raised[j - lo] = min(1.0, p.trust[p.visit_household[j]] + gain)
+        for j in range(lo, hi):
+            p.trust[p.visit_household[j]] = raised[j - lo]
+    _detect(p, i, day)
+
+
+@_jit
+def _detect(p: Pipeline, i: int, day: int) -> None:
+    """Visited households tell the visitor of pending issues, or not."""
+    lo, hi = p.pair_offsets[i], p.pair_offsets[i + 1]
+    if hi == lo:
+        return
+    state = p.i8[STATE]
+    logit0, effect = p.fparams[DETECT_LOGIT], p.fparams[TRUST_EFFECT]
+    fam_effect = p.fparams[FAMILIARITY_EFFECT]
+    fam = np.empty(0)
+    have_fam = False
+    told = p.scratch
+    n_told = 0
+    stamp = _new_stamp(p)
+    st = p.i64[STAMP]
+    cursor = p.counters[DETECTION_CURSOR]
+    for j in range(lo, hi):
+        c = p.pair_issue[j]
+        if state[c] != LATENT:
+            continue
+        z = logit0 + effect * (_effective_trust(p, p.i64[HOUSEHOLD, c]) - 0.5)
+        who = p.pair_visitor[j]
+        if who == CADRE_VISIT:
+            if not have_fam:
+                fam = _familiarity(p, day)
+                have_fam = True
+            z += fam_effect * fam[p.i64[ISSUE_GRID, c]]
+        u = p.detection_u[cursor]
+        cursor += 1
+        if u < 1.0 / (1.0 + np.exp(-z)) and st[c] != stamp:
+            # A household visited twice in a day tells the first visitor.
+            st[c] = stamp
+            p.i8[CHANNEL, c] = who
+            told[n_told] = c
+            n_told += 1
+    p.counters[DETECTION_CURSOR] = cursor
+    if n_told:
+        found = told[:n_told].copy()
+        found.sort()
+        _found(p, found, day)
+
+
+@_jit
+def _decide_self_reports(p: Pipeline, day: int) -> None:
+    """Residents whose issue arises today decide whether, and when, to report it."""
+    lo, hi = p.arrival_offsets[day], p.arrival_offsets[day + 1]
+    delay_days = p.fparams[SELF_REPORT_DELAY_DAYS]
+    days = p.iparams[DAYS]
+    for j in range(lo, hi):
+        c = p.arrival_order[j]
+        if p.i8[STATE, c] != LATENT:
+            continue
+        h = p.i64[HOUSEHOLD, c]
+        prob = min(max(p.propensity[h] * _effective_trust(p, h) / 0.5, 0.0), 1.0)
+        if not p.draws[U_SELF, c] < prob:
+            continue
+        report = max(p.i64[ARRIVAL, c], day) + np.int64(
+            np.ceil(p.draws[E_SELF_DELAY, c] * delay_days)
+        )
+        if report < p.i64[EXPIRY, c] and report < days:
+            # A visit may still find it first; the earlier event wins.
+            p.i8[CHANNEL, c] = SELF_REPORT
+            _schedule(p, c, report, day)
+
+
+# -- supervision and trust --------------------------------------------------
+
+
+@_jit
+def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    # Queued cases re-enter the queue at the unit above: no second entry.
+    stamp = _new_stamp(p)
+    st = p.i64[STAMP]
+    for c in ids:
+        st[c] = stamp
+    k = 0
+    for j in range(p.counters[N_QUEUE]):
+        c = p.queue[j]
+        if not (st[c] == stamp and p.i8[STATE, c] == QUEUED):
+            p.queue[k] = c
+            k += 1
+    p.counters[N_QUEUE] = k
+    for c in ids:
+        if p.i8[STATE, c] == IN_SERVICE:
+            p.unit_busy[p.i64[UNIT, c]] -= 1
+    for c in ids:
+        up = min(p.i8[TIER, c] + 1, DISTRICT)
+        p.i64[UNIT, c] = _unit_for(p, c, up)
+        p.i8[TIER, c] = up
+        p.flags[ESCALATED, c] = True
+    p.counters[ESCALATIONS] += len(ids)
+    for c in ids:
+        _set_deadline(p, c, _busday(p, day, p.limits[p.i8[TIER, c]]))
+    for c in ids:
+        _enqueue(p, c, day)
+
+
+@_jit
+def _check_deadlines(p: Pipeline, day: int) -> None:
+    """Supervisors light red the open cases past their deadline; escalate them."""
+    if not p.iparams[LIGHTS]:
+        return
+    _compact_open(p)
+    n = 0
+    late = p.scratch
+    for j in range(p.counters[N_OPEN]):
+        c = p.open_cases[j]
+        if p.i64[DEADLINE, c] == day - 1:
+            late[n] = c
+            n += 1
+    if n == 0:
+        return
+    ids = late[:n].copy()
+    ids.sort()
+    p.counters[RED_LIGHTS] += n
+    for c in ids:
+        p.flags[RED, c] = True
+    if p.iparams[ESCALATES]:
+        _escalate(p, ids, day)
+
+
+@_jit
+def _update_trust(p: Pipeline) -> None:
+    """Closed cases move their household's, neighbours' and grid's trust."""
+    n = p.counters[N_CLOSED]
+    if n == 0:
+        return
+    ids = p.closed[:n]
+    f = p.fparams
+    gain, loss_u, loss_late = (
+        f[TRUST_GAIN_RESOLVED],
+        f[TRUST_LOSS_UNRESOLVED],
+        f[TRUST_LOSS_LATE],
+    )
+    signal = np.empty(n)
+    for j in range(n):
+        c = ids[j]
+        late = p.flags[LATE, c]
+        s = (0.5 * gain if late else gain) if p.flags[RESOLVED, c] else -loss_u
+        signal[j] = s - (loss_late if late else 0.0)
+    weight = f[NEIGHBOUR_WEIGHT]
+    neighbours = p.iparams[NEIGHBOURS]
+    # Same order of additions as before: own households, then each ring.
+    for j in range(n):
+        if not p.flags[PUBLIC, ids[j]]:
+            p.trust[p.i64[HOUSEHOLD, ids[j]]] += signal[j]
+    for k in range(1, neighbours + 1):
+        for side in (-k, k):
+            for j in range(n):
+                c = ids[j]
+                if p.flags[PUBLIC, c]:
+                    continue
+                h = p.i64[HOUSEHOLD, c]
+                g = p.household_grid[h]
+                nb = h + side
+                if nb >= p.grid_start[g] and nb < p.grid_start[g] + p.grid_households[g]:
+                    p.trust[nb] += weight * signal[j]
+    for j in range(n):
+        c = ids[j]
+        if p.flags[PUBLIC, c]:
+            continue
+        h = p.i64[HOUSEHOLD, c]
+        g = p.household_grid[h]
+        for side in range(-neighbours, neighbours + 1):
+            nb = h + side
+            if nb >= p.grid_start[g] and nb < p.grid_start[g] + p.grid_households[g]:
+                p.trust[nb] = min(max(p.trust[nb], 0.0), 1.0)
+    if p.iparams[PUBLIC_REPLY]:
+        n_grids = len(p.grid_trust_offset)
+        delta = np.zeros(n_grids)
+        pw = f[PUBLIC_WEIGHT]
+        for j in range(n):
+            delta[p.i64[ISSUE_GRID, ids[j]]] += pw * signal[j]
+        aw = f[ADJACENT_GRID_WEIGHT]
+        for g in range(n_grids):
+            s = 0.0
+            for jj in range(p.adj_indptr[g], p.adj_indptr[g + 1]):
+                s += p.adj_data[jj] * delta[p.adj_indices[jj]]
+            p.grid_trust_offset[g] += delta[g] + aw * s
+    p.counters[N_CLOSED] = 0
+
+
+# -- the day ----------------------------------------------------------------
+
+
+@_jit
+def step_day(p: Pipeline, day: int) -> None:
+    """Advance one simulated day: visits, self-reports, the pipeline, deadlines, trust."""
+    _compact_active(p, day)
+    _visits(p, day)
+    _decide_self_reports(p, day)
+    _drain(p, day)
+    _check_deadlines(p, day)
+    _drain(p, day)
+    _update_trust(p)
+
+
+@_jit
+def enqueue(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Put cases in their unit's queue (used by the survey to reopen cases)."""
+    for c in ids:
+        _enqueue(p, c, day)
+
+
+@_jit
+def schedule(p: Pipeline, ids: np.ndarray, days: np.ndarray) -> None:
+    """Set each case's next step (set-up: patrol finds known in advance)."""
+    for j in range(len(ids)):
+        _schedule(p, ids[j], days[j], 0)
