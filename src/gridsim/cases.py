@@ -78,7 +78,8 @@ DRAW_ROWS = 16
 
 # ``Pipeline.counters``.
 (
-    N_ACTIVE,
+    N_ENTRIES,
+    FREE_ENTRY,
     N_QUEUE,
     N_OPEN,
     N_CLOSED,
@@ -89,8 +90,8 @@ DRAW_ROWS = 16
     VISITS_CADRE,
     DETECTION_CURSOR,
     STAMP_CLOCK,
-) = range(11)
-COUNTERS = 11
+) = range(12)
+COUNTERS = 12
 
 # ``Pipeline.fparams``.
 (

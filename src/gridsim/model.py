@@ -450,8 +450,10 @@ class GridModel(mesa.Model):
         working_index = np.full(self.days, -1, dtype=np.int64)
         working_index[self.visit_plan.working_days] = np.arange(len(self.visit_plan.working_days))
         adjacency = self.grid_adjacency
+        self._counters = np.zeros(cases.COUNTERS, dtype=np.int64)
+        self._counters[cases.FREE_ENTRY] = -1  # no free calendar entry yet
         self._detection_u = self.streams["detection"].random(len(self._pair_issue))
-        self._pipeline = pipeline.Pipeline(
+        self._pipeline = pipeline.make(
             i64=self._i64,
             i8=self._i8,
             flags=self._flags,
@@ -493,12 +495,12 @@ class GridModel(mesa.Model):
             tier_edges=np.cumsum(s.assign.tier_shares.as_list())[:-1],
             fparams=f,
             iparams=i,
-            counters=np.zeros(cases.COUNTERS, dtype=np.int64),
-            **pipeline.buffers(self.n_issues),
+            counters=self._counters,
+            **pipeline.buffers(self.n_issues, self.days),
         )
 
     def _count(self, counter: int) -> int:
-        return int(self._pipeline.counters[counter])
+        return int(self._counters[counter])
 
     @property
     def red_lights(self) -> int:

@@ -20,10 +20,10 @@ the same memory the kernel does.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numba
 import numpy as np
+from numba import types
+from numba.experimental import structref
 
 from gridsim.cases import (
     ADJACENT_GRID_WEIGHT,
@@ -64,6 +64,7 @@ from gridsim.cases import (
     FIRST_DEADLINE,
     FOUND,
     FOUND_DAY,
+    FREE_ENTRY,
     GRID,
     HOUSEHOLD,
     IN_SERVICE,
@@ -74,8 +75,8 @@ from gridsim.cases import (
     LATENT,
     LIGHTS,
     MULTI_SHARE,
-    N_ACTIVE,
     N_CLOSED,
+    N_ENTRIES,
     N_OPEN,
     N_QUEUE,
     NEIGHBOUR_WEIGHT,
@@ -130,8 +131,83 @@ from gridsim.cases import (
     Z_SERVICE,
 )
 
+_I64, _I8, _F64 = types.int64[::1], types.int8[::1], types.float64[::1]
+_I64_2D, _I8_2D = types.int64[:, ::1], types.int8[:, ::1]
+_BOOL_2D, _F64_2D = types.boolean[:, ::1], types.float64[:, ::1]
+_NUMPY = {
+    types.int64: np.int64,
+    types.int8: np.int8,
+    types.float64: np.float64,
+    types.boolean: np.bool_,
+}
 
-class Pipeline(NamedTuple):
+#: The kernel's arrays: name and numba type (C-contiguous).
+FIELDS: tuple[tuple[str, types.Type], ...] = (
+    ("i64", _I64_2D),
+    ("i8", _I8_2D),
+    ("flags", _BOOL_2D),
+    ("draws", _F64_2D),
+    ("trust", _F64),
+    ("propensity", _F64),
+    ("household_grid", _I64),
+    ("grid_trust_offset", _F64),
+    ("grid_start", _I64),
+    ("grid_households", _I64),
+    ("grid_community", _I64),
+    ("grid_street", _I64),
+    ("adj_indptr", _I64),
+    ("adj_indices", _I64),
+    ("adj_data", _F64),
+    ("cadre_grid", _I64),
+    ("cadre_posted_on", _F64),
+    ("cadres_per_grid", _I64),
+    ("unit_base", _I64),
+    ("unit_capacity", _I64),
+    ("unit_busy", _I64),
+    ("unit_handled", _I64),
+    ("working_index", _I64),
+    ("visit_offsets", _I64),
+    ("visit_household", _I64),
+    ("visit_visitor", _I8),
+    ("pair_offsets", _I64),
+    ("pair_issue", _I64),
+    ("pair_visitor", _I8),
+    ("detection_u", _F64),
+    ("arrival_offsets", _I64),
+    ("arrival_order", _I64),
+    ("busday", _I64_2D),
+    ("limits", _I64),
+    ("service_medians", _F64),
+    ("resolvable", _F64),
+    ("tier_edges", _F64),
+    ("fparams", _F64),
+    ("iparams", _I64),
+    ("counters", _I64),
+    ("cal_head", _I64),
+    ("cal_case", _I64),
+    ("cal_next", _I64),
+    ("due", _I64),
+    ("queue", _I64),
+    ("open_cases", _I64),
+    ("closed", _I64),
+    ("scratch", _I64),
+)
+
+
+@structref.register
+class PipelineType(types.StructRef):
+    """Numba type of :class:`Pipeline` (a struct of arrays passed by reference).
+
+    A struct, not a tuple: numba lowers a tuple of ~50 arrays into every
+    function that takes it, and compiling the kernel took minutes.
+    """
+
+    def preprocess_fields(self, fields: tuple) -> tuple:
+        """Fields as given, without literal types."""
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class Pipeline(structref.StructRefProxy):
     """Every array the day kernel reads or writes (views of the model's arrays).
 
     Attributes:
@@ -153,62 +229,145 @@ class Pipeline(NamedTuple):
         limits, service_medians, resolvable, tier_edges: Per tier / category.
         fparams, iparams: Scalar parameters (see the constants).
         counters: Counters and buffer fills (see the constants).
-        active, due, queue, open_cases, closed, scratch: Work buffers.
+        cal_head, cal_case, cal_next: The agenda, a calendar of linked lists:
+            ``cal_head[day]`` is the first entry filed under ``day``.
+        due, queue, open_cases, closed, scratch: Work buffers.
     """
 
-    i64: np.ndarray
-    i8: np.ndarray
-    flags: np.ndarray
-    draws: np.ndarray
-    trust: np.ndarray
-    propensity: np.ndarray
-    household_grid: np.ndarray
-    grid_trust_offset: np.ndarray
-    grid_start: np.ndarray
-    grid_households: np.ndarray
-    grid_community: np.ndarray
-    grid_street: np.ndarray
-    adj_indptr: np.ndarray
-    adj_indices: np.ndarray
-    adj_data: np.ndarray
-    cadre_grid: np.ndarray
-    cadre_posted_on: np.ndarray
-    cadres_per_grid: np.ndarray
-    unit_base: np.ndarray
-    unit_capacity: np.ndarray
-    unit_busy: np.ndarray
-    unit_handled: np.ndarray
-    working_index: np.ndarray
-    visit_offsets: np.ndarray
-    visit_household: np.ndarray
-    visit_visitor: np.ndarray
-    pair_offsets: np.ndarray
-    pair_issue: np.ndarray
-    pair_visitor: np.ndarray
-    detection_u: np.ndarray
-    arrival_offsets: np.ndarray
-    arrival_order: np.ndarray
-    busday: np.ndarray
-    limits: np.ndarray
-    service_medians: np.ndarray
-    resolvable: np.ndarray
-    tier_edges: np.ndarray
-    fparams: np.ndarray
-    iparams: np.ndarray
-    counters: np.ndarray
-    active: np.ndarray
-    due: np.ndarray
-    queue: np.ndarray
-    open_cases: np.ndarray
-    closed: np.ndarray
-    scratch: np.ndarray
+
+structref.define_boxing(PipelineType, Pipeline)
+_PIPELINE = PipelineType(list(FIELDS))
 
 
-def buffers(n_cases: int) -> dict[str, np.ndarray]:
-    """Work buffers sized for ``n_cases`` cases (compacted when full)."""
+@numba.njit(cache=True)
+def _make(
+    i64,
+    i8,
+    flags,
+    draws,
+    trust,
+    propensity,
+    household_grid,
+    grid_trust_offset,
+    grid_start,
+    grid_households,
+    grid_community,
+    grid_street,
+    adj_indptr,
+    adj_indices,
+    adj_data,
+    cadre_grid,
+    cadre_posted_on,
+    cadres_per_grid,
+    unit_base,
+    unit_capacity,
+    unit_busy,
+    unit_handled,
+    working_index,
+    visit_offsets,
+    visit_household,
+    visit_visitor,
+    pair_offsets,
+    pair_issue,
+    pair_visitor,
+    detection_u,
+    arrival_offsets,
+    arrival_order,
+    busday,
+    limits,
+    service_medians,
+    resolvable,
+    tier_edges,
+    fparams,
+    iparams,
+    counters,
+    cal_head,
+    cal_case,
+    cal_next,
+    due,
+    queue,
+    open_cases,
+    closed,
+    scratch,
+):
+    p = structref.new(_PIPELINE)
+    p.i64 = i64
+    p.i8 = i8
+    p.flags = flags
+    p.draws = draws
+    p.trust = trust
+    p.propensity = propensity
+    p.household_grid = household_grid
+    p.grid_trust_offset = grid_trust_offset
+    p.grid_start = grid_start
+    p.grid_households = grid_households
+    p.grid_community = grid_community
+    p.grid_street = grid_street
+    p.adj_indptr = adj_indptr
+    p.adj_indices = adj_indices
+    p.adj_data = adj_data
+    p.cadre_grid = cadre_grid
+    p.cadre_posted_on = cadre_posted_on
+    p.cadres_per_grid = cadres_per_grid
+    p.unit_base = unit_base
+    p.unit_capacity = unit_capacity
+    p.unit_busy = unit_busy
+    p.unit_handled = unit_handled
+    p.working_index = working_index
+    p.visit_offsets = visit_offsets
+    p.visit_household = visit_household
+    p.visit_visitor = visit_visitor
+    p.pair_offsets = pair_offsets
+    p.pair_issue = pair_issue
+    p.pair_visitor = pair_visitor
+    p.detection_u = detection_u
+    p.arrival_offsets = arrival_offsets
+    p.arrival_order = arrival_order
+    p.busday = busday
+    p.limits = limits
+    p.service_medians = service_medians
+    p.resolvable = resolvable
+    p.tier_edges = tier_edges
+    p.fparams = fparams
+    p.iparams = iparams
+    p.counters = counters
+    p.cal_head = cal_head
+    p.cal_case = cal_case
+    p.cal_next = cal_next
+    p.due = due
+    p.queue = queue
+    p.open_cases = open_cases
+    p.closed = closed
+    p.scratch = scratch
+    return p
+
+
+def make(**arrays: np.ndarray) -> Pipeline:
+    """Group the model's arrays for the kernel (they are shared, not copied).
+
+    Raises:
+        ValueError: An array is missing, of the wrong dtype or rank, or not
+            C-contiguous (a copy would silently break the sharing).
+    """
+    args = []
+    for name, typ in FIELDS:
+        a = arrays[name]
+        dtype = _NUMPY[typ.dtype]
+        if a.dtype != dtype or a.ndim != typ.ndim or not a.flags.c_contiguous:
+            raise ValueError(
+                f"pipeline array {name}: need C-contiguous {typ}, got {a.dtype} {a.shape}"
+            )
+        args.append(a)
+    return _make(*args)
+
+
+def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
+    """Work buffers sized for ``n_cases`` cases (compacted or grown when full)."""
     size = 2 * n_cases + 64
     return {
-        "active": np.empty(size, dtype=np.int64),
+        "cal_head": np.full(days, -1, dtype=np.int64),
+        "cal_case": np.empty(size, dtype=np.int64),
+        "cal_next": np.empty(size, dtype=np.int64),
         "due": np.empty(n_cases + 1, dtype=np.int64),
         "queue": np.empty(size, dtype=np.int64),
         "open_cases": np.empty(size, dtype=np.int64),
@@ -229,28 +388,37 @@ def _new_stamp(p: Pipeline) -> int:
 
 
 @_jit
-def _compact_active(p: Pipeline, day: int) -> None:
-    """Keep the distinct cases whose next step is ``day`` or later."""
-    stamp = _new_stamp(p)
-    nd, st = p.i64[NEXT_DAY], p.i64[STAMP]
-    k = 0
-    for j in range(p.counters[N_ACTIVE]):
-        c = p.active[j]
-        if nd[c] >= day and st[c] != stamp:
-            st[c] = stamp
-            p.active[k] = c
-            k += 1
-    p.counters[N_ACTIVE] = k
+def _grow_calendar(p: Pipeline) -> None:
+    n = len(p.cal_case)
+    case = np.empty(2 * n, dtype=np.int64)
+    case[:n] = p.cal_case
+    link = np.empty(2 * n, dtype=np.int64)
+    link[:n] = p.cal_next
+    p.cal_case = case
+    p.cal_next = link
 
 
 @_jit
 def _schedule(p: Pipeline, c: int, day: int, today: int) -> None:
-    """Set case ``c``'s next step to ``day`` (``next_day`` is authoritative)."""
+    """Set case ``c``'s next step to ``day`` and file it under that day.
+
+    ``next_day`` is authoritative: an entry whose case has since been moved
+    on is skipped when its day comes. Days past the horizon are not filed.
+    """
     p.i64[NEXT_DAY, c] = day
-    if p.counters[N_ACTIVE] == len(p.active):
-        _compact_active(p, today)
-    p.active[p.counters[N_ACTIVE]] = c
-    p.counters[N_ACTIVE] += 1
+    if day < today or day >= len(p.cal_head):
+        return
+    e = p.counters[FREE_ENTRY]
+    if e >= 0:
+        p.counters[FREE_ENTRY] = p.cal_next[e]
+    else:
+        e = p.counters[N_ENTRIES]
+        if e == len(p.cal_case):
+            _grow_calendar(p)
+        p.counters[N_ENTRIES] += 1
+    p.cal_case[e] = c
+    p.cal_next[e] = p.cal_head[day]
+    p.cal_head[day] = e
 
 
 @_jit
@@ -600,12 +768,17 @@ def _due(p: Pipeline, day: int) -> np.ndarray:
     """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
     nd = p.i64[NEXT_DAY]
     k = 0
-    for j in range(p.counters[N_ACTIVE]):
-        c = p.active[j]
+    e = p.cal_head[day]
+    p.cal_head[day] = -1
+    while e >= 0:
+        c, following = p.cal_case[e], p.cal_next[e]
         if nd[c] == day:
             nd[c] = -1
             p.due[k] = c
             k += 1
+        p.cal_next[e] = p.counters[FREE_ENTRY]
+        p.counters[FREE_ENTRY] = e
+        e = following
     out = p.due[:k].copy()
     out.sort()
     return out
@@ -925,7 +1098,6 @@ def _update_trust(p: Pipeline) -> None:
 @_jit
 def step_day(p: Pipeline, day: int) -> None:
     """Advance one simulated day: visits, self-reports, the pipeline, deadlines, trust."""
-    _compact_active(p, day)
     _visits(p, day)
     _decide_self_reports(p, day)
     _drain(p, day)
