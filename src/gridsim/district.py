@@ -3,8 +3,11 @@
 A district is either synthesised from totals (number of communities,
 households, target grid size) or read from a CSV of real communities. Either
 way, each community is cut into grids of about ``households_per_grid``
-households, and grids are joined in a ``networkx`` adjacency graph (a Delaunay
-triangulation of their positions, so neighbours are map neighbours).
+households, and neighbouring grids are joined by the edges of a Delaunay
+triangulation of their positions (so neighbours are map neighbours). The edges
+are kept as a numpy array (``District.grid_edges``); the sparse adjacency
+matrix the model uses (``District.adjacency``) and the ``networkx`` graph
+(``District.graph``, for plots and analysis) are built from it on first use.
 
 Households are numbered grid by grid: grid ``g`` owns household ids
 ``grid_start[g] .. grid_start[g] + grid_households[g] - 1``. Household state
@@ -14,11 +17,13 @@ itself lives in arrays owned by the model (struct-of-arrays).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import coo_array, csr_array
 from scipy.spatial import Delaunay
 
 from gridsim.scenario import KINDS, Scenario, ScenarioError, _display, read_rows
@@ -42,7 +47,11 @@ class District:
         grid_households: Households per grid.
         grid_start: First household id of each grid.
         grid_xy: Grid positions (for adjacency and maps), shape (grids, 2).
-        graph: Grid adjacency graph; nodes are grid indices.
+        grid_edges: Neighbouring grid pairs ``(u, v)`` with ``u < v``, one row
+            per edge, sorted by ``u`` then ``v``; int64, shape (edges, 2).
+
+    The adjacency matrix (:attr:`adjacency`) and graph (:attr:`graph`) are
+    derived from ``grid_edges`` when first read, then cached on the instance.
     """
 
     name: str
@@ -55,7 +64,7 @@ class District:
     grid_households: np.ndarray
     grid_start: np.ndarray
     grid_xy: np.ndarray
-    graph: nx.Graph = field(repr=False)
+    grid_edges: np.ndarray
 
     @property
     def n_communities(self) -> int:
@@ -86,6 +95,28 @@ class District:
     def grid_kind(self) -> np.ndarray:
         """Community kind index of each grid."""
         return self.community_kind[self.grid_community]
+
+    @cached_property
+    def adjacency(self) -> csr_array:
+        """Grid adjacency matrix: 1.0 where two grids are neighbours, else 0.
+
+        A symmetric ``scipy.sparse.csr_array`` of float64, shape (grids, grids),
+        rows and columns in grid order, in canonical form (sorted column indices
+        per row). Equal, entry for entry and in storage order, to
+        ``nx.to_scipy_sparse_array(self.graph, nodelist=range(self.n_grids),
+        format="csr").astype(float)``, without building the graph.
+        """
+        return _adjacency_matrix(self.grid_edges, self.n_grids)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """Grid adjacency graph (``networkx``); nodes are grid indices ``0 .. grids-1``.
+
+        Node attributes: ``community`` (community index) and ``pos`` (``(x, y)``
+        position). Edge attribute: ``same_community`` (both grids in one
+        community). Edges are inserted in :attr:`grid_edges` order.
+        """
+        return _adjacency_graph(self.grid_edges, self.grid_xy, self.grid_community)
 
     def household_grid(self) -> np.ndarray:
         """Grid index of every household (length ``n_households``)."""
@@ -241,28 +272,53 @@ def _communities_from_csv(path: str, rng: np.random.Generator) -> dict[str, obje
     }
 
 
-def _adjacency(xy: np.ndarray, community: np.ndarray) -> nx.Graph:
-    g = nx.Graph()
+def _delaunay_edges(xy: np.ndarray) -> np.ndarray:
+    """Unique neighbour pairs ``(u, v)``, ``u < v``, of a Delaunay triangulation.
+
+    Rows are sorted by ``u`` then ``v``; int64, shape (edges, 2). Collinear
+    layouts, where no triangulation exists, are chained in order of ``x``.
+    """
     n = len(xy)
-    g.add_nodes_from(range(n))
     if n == 2:
-        g.add_edge(0, 1)
-    elif n >= 3:
-        try:
-            tri = Delaunay(xy)
-            simplices = tri.simplices
-        except Exception:  # degenerate (collinear) layouts: chain by x
-            order = np.argsort(xy[:, 0])
-            simplices = np.column_stack([order[:-1], order[1:], order[1:]])
-        edges = np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
-        edges = np.unique(np.sort(edges, axis=1), axis=0)
-        edges = edges[edges[:, 0] != edges[:, 1]]
-        g.add_edges_from(edges.tolist())
-    for u, v in g.edges:
-        g.edges[u, v]["same_community"] = bool(community[u] == community[v])
-    for i in range(n):
-        g.nodes[i]["community"] = int(community[i])
-        g.nodes[i]["pos"] = (float(xy[i, 0]), float(xy[i, 1]))
+        return np.array([[0, 1]], dtype=np.int64)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    try:
+        simplices = Delaunay(xy).simplices
+    except Exception:  # degenerate (collinear) layouts: chain by x
+        order = np.argsort(xy[:, 0])
+        simplices = np.column_stack([order[:-1], order[1:], order[1:]])
+    simplices = simplices.astype(np.int64)
+    a = simplices[:, [0, 1, 0]].ravel()
+    b = simplices[:, [1, 2, 2]].ravel()
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    # One int64 key per pair sorts like the (lo, hi) rows, lexicographically.
+    key = np.unique((lo * n + hi)[lo != hi])
+    return np.column_stack([key // n, key % n])
+
+
+def _adjacency_matrix(edges: np.ndarray, n: int) -> csr_array:
+    """Symmetric 0/1 float CSR matrix of ``edges`` (``u < v`` pairs), canonical form.
+
+    Built the way ``nx.to_scipy_sparse_array`` builds it (COO of both directions,
+    then CSR), so values, storage order and index dtype all match it.
+    """
+    rows = np.concatenate([edges[:, 0], edges[:, 1]])
+    cols = np.concatenate([edges[:, 1], edges[:, 0]])
+    coords = (rows, cols) if len(rows) else ([], [])  # networkx passes lists
+    data = np.ones(len(rows), dtype=np.float64)
+    return coo_array((data, coords), shape=(n, n)).tocsr()
+
+
+def _adjacency_graph(edges: np.ndarray, xy: np.ndarray, community: np.ndarray) -> nx.Graph:
+    """The ``networkx`` graph of ``edges``, with node and edge attributes."""
+    comm = community.tolist()
+    g = nx.Graph()
+    g.add_nodes_from(
+        (i, {"community": c, "pos": (x, y)})
+        for i, (c, (x, y)) in enumerate(zip(comm, xy.tolist(), strict=True))
+    )
+    g.add_edges_from((u, v, {"same_community": comm[u] == comm[v]}) for u, v in edges.tolist())
     return g
 
 
@@ -311,5 +367,5 @@ def build_district(scenario: Scenario, rng: np.random.Generator) -> District:
         grid_households=grid_households.astype(np.int64),
         grid_start=grid_start.astype(np.int64),
         grid_xy=grid_xy,
-        graph=_adjacency(grid_xy, grid_community),
+        grid_edges=_delaunay_edges(grid_xy),
     )
