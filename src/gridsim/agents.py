@@ -1,10 +1,11 @@
 """Staff and handling units as Mesa agents.
 
-Staff are few and individual (a cadre has a posting and a tenure; an officer
-has a grid and an hours budget), so they are ``mesa.Agent`` objects. Their
-day-to-day work is carried out in bulk by the model, which reads their hours
-per grid from the agent sets; what is individual about them — a cadre's
-rotation, tenure and familiarity — lives on the agent.
+Cadres are individual — a posting, a tenure, residents' familiarity, a
+rotation — so each is a ``mesa.Agent``. The other staff act in bulk (their
+hours buy visits, patrols and verification in their grid or community), so
+each grid has one :class:`GridTeam` agent and each community one
+:class:`CommunityOffice` agent that count them. Each handling unit is an
+agent that knows its place in the tier tree and its capacity.
 
 Households and cases are *not* agents: there are hundreds of thousands of
 them, so they live in numpy arrays owned by :class:`gridsim.model.GridModel`.
@@ -21,43 +22,56 @@ if TYPE_CHECKING:
     from gridsim.model import GridModel
 
 
-class GridStaff(mesa.Agent):
-    """A person working in one grid.
+class GridTeam(mesa.Agent):
+    """A grid's own team: its information officers, security officers and volunteers.
+
+    One agent per grid, not one per person: these people act in bulk (their
+    hours buy visits and patrols in their grid) and nothing about any one of
+    them is individual in the model, while a Mesa agent costs ~10 us to create
+    — 35,000 of them were a quarter of a 10x district's set-up. Cadres, who
+    are individual (posting, tenure, rotation), stay one agent each.
 
     Args:
         model: The model.
-        grid: Grid index the person works in.
-        hours_per_week: Hours per week spent on grid work.
+        grid: Grid index.
+        information_officers: Grid information officers (网格民情员): visit
+            households, report via the app.
+        security_officers: Grid security officers (治安员): patrol public space.
+        volunteers: Volunteers, building heads, association members (the "X"
+            of 1+4+X).
+        hours_per_week: Hours per week of one person in each role (keys
+            ``information_officer``, ``security_officer``, ``volunteer``).
     """
 
-    role: str = "staff"
-    """Scenario role name (key of ``staff.hours_per_week`` and ``costs``)."""
+    roles = ("information_officer", "security_officer", "volunteer")
+    """Scenario role names counted by the team."""
 
-    def __init__(self, model: GridModel, grid: int, hours_per_week: float):
+    def __init__(
+        self,
+        model: GridModel,
+        grid: int,
+        information_officers: int,
+        security_officers: int,
+        volunteers: int,
+        hours_per_week: dict[str, float],
+    ):
         super().__init__(model)
         self.grid = int(grid)
-        self.hours_per_week = float(hours_per_week)
+        self.members = {
+            "information_officer": int(information_officers),
+            "security_officer": int(security_officers),
+            "volunteer": int(volunteers),
+        }
+        self.hours_per_week = hours_per_week
+
+    @property
+    def patrol_hours_per_week(self) -> float:
+        """Hours per week the security officers and volunteers patrol."""
+        h, n = self.hours_per_week, self.members
+        return h["security_officer"] * n["security_officer"] + h["volunteer"] * n["volunteer"]
 
 
-class InformationOfficer(GridStaff):
-    """Grid information officer (网格民情员): visits households, reports via the app."""
-
-    role = "information_officer"
-
-
-class SecurityOfficer(GridStaff):
-    """Grid security officer (治安员): patrols public space, fixes small things."""
-
-    role = "security_officer"
-
-
-class Volunteer(GridStaff):
-    """A volunteer, building head or association member (the 'X' of 1+4+X)."""
-
-    role = "volunteer"
-
-
-class Cadre(GridStaff):
+class Cadre(mesa.Agent):
     """A stationed cadre (联驻干部): visits residents; familiarity grows with tenure.
 
     Args:
@@ -68,9 +82,12 @@ class Cadre(GridStaff):
     """
 
     role = "cadre"
+    """Scenario role name (key of ``staff.hours_per_week`` and ``costs``)."""
 
     def __init__(self, model: GridModel, grid: int, hours_per_week: float, tenure_days: float):
-        super().__init__(model, grid, hours_per_week)
+        super().__init__(model)
+        self.grid = int(grid)
+        self.hours_per_week = float(hours_per_week)
         self.posted_on = -float(tenure_days)
         self.postings = 1
         self.slot = -1  # position in the model's cadre arrays
@@ -89,34 +106,37 @@ class Cadre(GridStaff):
         model.rotate_cadre(self)
 
 
-class CommunityStaff(mesa.Agent):
-    """A person working for a whole community (administrator or supervisor).
+class CommunityOffice(mesa.Agent):
+    """A community's administrators and supervisors (one agent per community).
+
+    Administrators (管理员) verify reports and dispatch cases; supervisors
+    (监督员) watch deadlines and raise red lights. Like a grid team, they act
+    in bulk, so the office counts them.
 
     Args:
         model: The model.
         community: Community index.
-        hours_per_week: Hours per week on grid work.
+        administrators: Administrators in the community.
+        supervisors: Supervisors in the community.
+        hours_per_week: Hours per week of one person in each role (keys
+            ``administrator``, ``supervisor``).
     """
 
-    role: str = "community_staff"
-    """Scenario role name."""
+    roles = ("administrator", "supervisor")
+    """Scenario role names counted by the office."""
 
-    def __init__(self, model: GridModel, community: int, hours_per_week: float):
+    def __init__(
+        self,
+        model: GridModel,
+        community: int,
+        administrators: int,
+        supervisors: int,
+        hours_per_week: dict[str, float],
+    ):
         super().__init__(model)
         self.community = int(community)
-        self.hours_per_week = float(hours_per_week)
-
-
-class Administrator(CommunityStaff):
-    """Grid administrator (管理员): verifies reports and dispatches cases."""
-
-    role = "administrator"
-
-
-class Supervisor(CommunityStaff):
-    """Grid supervisor (监督员): watches deadlines, raises red lights."""
-
-    role = "supervisor"
+        self.members = {"administrator": int(administrators), "supervisor": int(supervisors)}
+        self.hours_per_week = hours_per_week
 
 
 class HandlingUnit(mesa.Agent):

@@ -18,21 +18,12 @@ from __future__ import annotations
 import time
 
 import mesa
-import networkx as nx
 import numpy as np
 from mesa.time import Schedule
 from scipy.special import logit, ndtri
 
 from gridsim import cases
-from gridsim.agents import (
-    Administrator,
-    Cadre,
-    HandlingUnit,
-    InformationOfficer,
-    SecurityOfficer,
-    Supervisor,
-    Volunteer,
-)
+from gridsim.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
 from gridsim.cases import (
     CADRE_VISIT,
     CHANNEL_NAMES,
@@ -122,8 +113,7 @@ class GridModel(mesa.Model):
         conc = 10.0
         self.propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
         self.grid_trust_offset = np.zeros(d.n_grids)
-        adjacency = nx.to_scipy_sparse_array(d.graph, nodelist=range(d.n_grids), format="csr")
-        self.grid_adjacency = adjacency.astype(float)
+        self.grid_adjacency = d.adjacency
         kind_mult = np.array(
             [getattr(self.spec.district.kinds, k).visit_hours_multiplier for k in KINDS]
         )
@@ -133,19 +123,19 @@ class GridModel(mesa.Model):
         st, d = self.spec.staff, self.district
         hours = st.hours_per_week
         weights = d.grid_households.astype(float)
-        counts = {
-            InformationOfficer: _per_grid_counts(
-                d.n_grids, st.information_officers_per_grid, weights
-            ),
-            SecurityOfficer: _per_grid_counts(d.n_grids, st.security_officers_per_grid, weights),
-            Volunteer: _per_grid_counts(d.n_grids, st.volunteers_per_grid, weights),
-        }
-        for cls, per_grid in counts.items():
-            grids = np.repeat(np.arange(d.n_grids), per_grid)
-            if len(grids):
-                cls.create_agents(
-                    self, len(grids), grid=grids.tolist(), hours_per_week=getattr(hours, cls.role)
-                )
+        officers = _per_grid_counts(d.n_grids, st.information_officers_per_grid, weights)
+        security = _per_grid_counts(d.n_grids, st.security_officers_per_grid, weights)
+        volunteers = _per_grid_counts(d.n_grids, st.volunteers_per_grid, weights)
+        role_hours = {role: getattr(hours, role) for role in ROLES}
+        self.teams = GridTeam.create_agents(
+            self,
+            d.n_grids,
+            grid=list(range(d.n_grids)),
+            information_officers=officers.tolist(),
+            security_officers=security.tolist(),
+            volunteers=volunteers.tolist(),
+            hours_per_week=role_hours,
+        )
         cadre_counts = _per_grid_counts(d.n_grids, st.cadres_per_grid, weights)
         cadre_grids = np.repeat(np.arange(d.n_grids), cadre_counts)
         cad = self.spec.cadres
@@ -178,23 +168,17 @@ class GridModel(mesa.Model):
         n_comm = d.n_communities
         per_comm_admin = _per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm))
         per_comm_sup = _per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm))
-        for cls, per in ((Administrator, per_comm_admin), (Supervisor, per_comm_sup)):
-            comms = np.repeat(np.arange(n_comm), per)
-            if len(comms):
-                cls.create_agents(
-                    self,
-                    len(comms),
-                    community=comms.tolist(),
-                    hours_per_week=getattr(hours, cls.role),
-                )
-        # Work capacity per grid, per working day.
-        self.officer_hours_day = np.bincount(
-            np.repeat(np.arange(d.n_grids), counts[InformationOfficer]),
-            minlength=d.n_grids,
-        ) * (hours.information_officer / 5.0)
-        patrollers = (
-            hours.security_officer * counts[SecurityOfficer] + hours.volunteer * counts[Volunteer]
+        self.offices = CommunityOffice.create_agents(
+            self,
+            n_comm,
+            community=list(range(n_comm)),
+            administrators=per_comm_admin.tolist(),
+            supervisors=per_comm_sup.tolist(),
+            hours_per_week=role_hours,
         )
+        # Work capacity per grid, per working day.
+        self.officer_hours_day = officers * (hours.information_officer / 5.0)
+        patrollers = hours.security_officer * security + hours.volunteer * volunteers
         self.patrol_hours_day = patrollers / 7.0
         self.cadres_per_grid_count = np.bincount(self.cadre_grid, minlength=d.n_grids)
         v = self.spec.visits
@@ -357,14 +341,18 @@ class GridModel(mesa.Model):
         self.surveyed_flag = np.zeros(n, dtype=bool)
         self.satisfied_flag = np.zeros(n, dtype=bool)
         # Household issues indexed by household (CSR) for visits.
-        hh_ids = np.flatnonzero(~self.is_public)
-        order = hh_ids[np.argsort(self.household[hh_ids], kind="stable")]
-        self._hh_order = order
-        self._hh_offsets = np.searchsorted(
-            self.household[order], np.arange(d.n_households + 1), side="left"
-        )
-        # Arrivals in day order, to decide self-reports with the trust of the day.
-        self._arrival_order = hh_ids[np.argsort(np.maximum(self.arrival[hh_ids], 0), kind="stable")]
+        # Household issues come first, already in household order (drawn per
+        # household with np.repeat), so the index needs no sort.
+        hh_ids = np.arange(len(household[keep_h]), dtype=np.int64)
+        self._hh_order = hh_ids
+        per_household = np.bincount(self.household[hh_ids], minlength=d.n_households)
+        self._hh_offsets = np.concatenate([[0], np.cumsum(per_household)])
+        # Arrivals in day order, to decide self-reports with the trust of the day
+        # (a stable radix sort on small integer days).
+        day_key = np.maximum(self.arrival[hh_ids], 0)
+        if self.days < np.iinfo(np.int16).max:
+            day_key = day_key.astype(np.int16)
+        self._arrival_order = hh_ids[np.argsort(day_key, kind="stable")]
         self._arrival_days = np.maximum(self.arrival[self._arrival_order], 0)
 
     def _schedule_latent_events(self) -> None:
@@ -476,6 +464,8 @@ class GridModel(mesa.Model):
             unit_capacity=self.unit_capacity,
             unit_busy=self.unit_busy,
             unit_handled=self.unit_handled,
+            unit_queued=np.zeros(len(self.unit_capacity), dtype=np.int64),
+            unit_slot=np.zeros(len(self.unit_capacity), dtype=np.int64),
             working_index=working_index,
             visit_offsets=self.visit_plan.day_offsets.astype(np.int64, copy=False),
             visit_household=self.visit_plan.household.astype(np.int64, copy=False),
@@ -600,10 +590,11 @@ class GridModel(mesa.Model):
     def staff_by_role(self) -> dict[str, int]:
         """Number of people in each role."""
         out = dict.fromkeys(ROLES, 0)
-        for agent_type, agents in self.agents_by_type.items():
-            role = getattr(agent_type, "role", None)
-            if role in out:
-                out[role] = len(agents)
+        for group in (self.teams, self.offices):
+            for agent in group:
+                for role, n in agent.members.items():
+                    out[role] += n
+        out["cadre"] = len(self.cadres)
         return out
 
 

@@ -165,6 +165,8 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("unit_capacity", _I64),
     ("unit_busy", _I64),
     ("unit_handled", _I64),
+    ("unit_queued", _I64),
+    ("unit_slot", _I64),
     ("working_index", _I64),
     ("visit_offsets", _I64),
     ("visit_household", _I64),
@@ -186,11 +188,9 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("cal_head", _I64),
     ("cal_case", _I64),
     ("cal_next", _I64),
-    ("due", _I64),
     ("queue", _I64),
     ("open_cases", _I64),
     ("closed", _I64),
-    ("scratch", _I64),
 )
 
 
@@ -220,6 +220,7 @@ class Pipeline(structref.StructRefProxy):
         cadre_grid, cadre_posted_on, cadres_per_grid: Cadre postings (rotation
             writes them in place).
         unit_base, unit_capacity, unit_busy, unit_handled: Handling units.
+        unit_queued, unit_slot: Per-unit scratch of the admission (zeros between calls).
         working_index: Position of each day among the working days, or -1.
         visit_offsets, visit_household, visit_visitor: The visit plan.
         pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
@@ -231,7 +232,7 @@ class Pipeline(structref.StructRefProxy):
         counters: Counters and buffer fills (see the constants).
         cal_head, cal_case, cal_next: The agenda, a calendar of linked lists:
             ``cal_head[day]`` is the first entry filed under ``day``.
-        due, queue, open_cases, closed, scratch: Work buffers.
+        queue, open_cases, closed: Work buffers (grown when full).
     """
 
 
@@ -263,6 +264,8 @@ def _make(
     unit_capacity,
     unit_busy,
     unit_handled,
+    unit_queued,
+    unit_slot,
     working_index,
     visit_offsets,
     visit_household,
@@ -284,11 +287,9 @@ def _make(
     cal_head,
     cal_case,
     cal_next,
-    due,
     queue,
     open_cases,
     closed,
-    scratch,
 ):
     p = structref.new(_PIPELINE)
     p.i64 = i64
@@ -313,6 +314,8 @@ def _make(
     p.unit_capacity = unit_capacity
     p.unit_busy = unit_busy
     p.unit_handled = unit_handled
+    p.unit_queued = unit_queued
+    p.unit_slot = unit_slot
     p.working_index = working_index
     p.visit_offsets = visit_offsets
     p.visit_household = visit_household
@@ -334,11 +337,9 @@ def _make(
     p.cal_head = cal_head
     p.cal_case = cal_case
     p.cal_next = cal_next
-    p.due = due
     p.queue = queue
     p.open_cases = open_cases
     p.closed = closed
-    p.scratch = scratch
     return p
 
 
@@ -362,17 +363,20 @@ def make(**arrays: np.ndarray) -> Pipeline:
 
 
 def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
-    """Work buffers sized for ``n_cases`` cases (compacted or grown when full)."""
-    size = 2 * n_cases + 64
+    """Work buffers for ``n_cases`` cases over ``days`` days.
+
+    They start small and double when full (the kernel replaces them), so a
+    run's memory follows its busiest day, not the number of latent issues —
+    on this machine first-touched memory costs more than the work.
+    """
+    start = 1024
     return {
         "cal_head": np.full(days, -1, dtype=np.int64),
-        "cal_case": np.empty(size, dtype=np.int64),
-        "cal_next": np.empty(size, dtype=np.int64),
-        "due": np.empty(n_cases + 1, dtype=np.int64),
-        "queue": np.empty(size, dtype=np.int64),
-        "open_cases": np.empty(size, dtype=np.int64),
-        "closed": np.empty(n_cases + 1, dtype=np.int64),
-        "scratch": np.empty(max(n_cases, 1) * 2 + 64, dtype=np.int64),
+        "cal_case": np.empty(max(start, n_cases // 4), dtype=np.int64),
+        "cal_next": np.empty(max(start, n_cases // 4), dtype=np.int64),
+        "queue": np.empty(start, dtype=np.int64),
+        "open_cases": np.empty(start, dtype=np.int64),
+        "closed": np.empty(start, dtype=np.int64),
     }
 
 
@@ -388,14 +392,17 @@ def _new_stamp(p: Pipeline) -> int:
 
 
 @_jit
+def _grown(a: np.ndarray) -> np.ndarray:
+    """``a`` (int64) copied into an array twice its size."""
+    out = np.empty(2 * len(a), dtype=np.int64)
+    out[: len(a)] = a
+    return out
+
+
+@_jit
 def _grow_calendar(p: Pipeline) -> None:
-    n = len(p.cal_case)
-    case = np.empty(2 * n, dtype=np.int64)
-    case[:n] = p.cal_case
-    link = np.empty(2 * n, dtype=np.int64)
-    link[:n] = p.cal_next
-    p.cal_case = case
-    p.cal_next = link
+    p.cal_case = _grown(p.cal_case)
+    p.cal_next = _grown(p.cal_next)
 
 
 @_jit
@@ -443,6 +450,8 @@ def _enqueue(p: Pipeline, c: int, day: int) -> None:
     p.i64[NEXT_DAY, c] = -1
     if p.counters[N_QUEUE] == len(p.queue):
         _compact_queue(p)
+        if 2 * p.counters[N_QUEUE] > len(p.queue):
+            p.queue = _grown(p.queue)
     p.queue[p.counters[N_QUEUE]] = c
     p.counters[N_QUEUE] += 1
 
@@ -480,6 +489,8 @@ def _set_deadline(p: Pipeline, c: int, deadline: int) -> None:
                     p.open_cases[k] = o
                     k += 1
             p.counters[N_OPEN] = k
+            if 2 * k > len(p.open_cases):
+                p.open_cases = _grown(p.open_cases)
         p.open_cases[p.counters[N_OPEN]] = c
         p.counters[N_OPEN] += 1
 
@@ -527,6 +538,8 @@ def _close(p: Pipeline, c: int, day: int) -> None:
     p.i64[NEXT_DAY, c] = -1
     fd = p.i64[FIRST_DEADLINE, c]
     p.flags[LATE, c] = fd >= 0 and day > fd
+    if p.counters[N_CLOSED] == len(p.closed):
+        p.closed = _grown(p.closed)
     p.closed[p.counters[N_CLOSED]] = c
     p.counters[N_CLOSED] += 1
 
@@ -766,6 +779,12 @@ def _advance(p: Pipeline, ids: np.ndarray, day: int) -> None:
 @_jit
 def _due(p: Pipeline, day: int) -> np.ndarray:
     """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
+    filed = 0
+    e = p.cal_head[day]
+    while e >= 0:
+        filed += 1
+        e = p.cal_next[e]
+    out = np.empty(filed, dtype=np.int64)
     nd = p.i64[NEXT_DAY]
     k = 0
     e = p.cal_head[day]
@@ -774,12 +793,12 @@ def _due(p: Pipeline, day: int) -> np.ndarray:
         c, following = p.cal_case[e], p.cal_next[e]
         if nd[c] == day:
             nd[c] = -1
-            p.due[k] = c
+            out[k] = c
             k += 1
         p.cal_next[e] = p.counters[FREE_ENTRY]
         p.counters[FREE_ENTRY] = e
         e = following
-    out = p.due[:k].copy()
+    out = out[:k]
     out.sort()
     return out
 
@@ -808,37 +827,50 @@ def _admit(p: Pipeline, day: int) -> bool:
     n = p.counters[N_QUEUE]
     if n == 0:
         return False
-    n_units = len(p.unit_capacity)
-    queue_len = np.zeros(n_units, dtype=np.int64)
+    # Queue length per unit, touching only the units that have a queue
+    # (``unit_queued`` is all zeros between calls).
+    queue_len = p.unit_queued
+    units = np.empty(n, dtype=np.int64)
+    n_units = 0
     any_free = False
     for j in range(n):
         u = p.i64[UNIT, p.queue[j]]
+        if queue_len[u] == 0:
+            units[n_units] = u
+            n_units += 1
         queue_len[u] += 1
         if p.unit_capacity[u] - p.unit_busy[u] > 0:
             any_free = True
     if not any_free:
+        for k in range(n_units):
+            queue_len[units[k]] = 0
         return False
-    # Candidates grouped by unit (counting sort), only for units with a free slot.
-    start = np.zeros(n_units + 1, dtype=np.int64)
-    for u in range(n_units):
-        free = p.unit_capacity[u] - p.unit_busy[u]
-        start[u + 1] = start[u] + (queue_len[u] if free > 0 else 0)
-    fill = start[:-1].copy()
-    cand = p.scratch
+    # Candidates grouped by unit, only for units with a free slot.
+    start = p.unit_slot
+    total = 0
+    for k in range(n_units):
+        u = units[k]
+        start[u] = total
+        if p.unit_capacity[u] - p.unit_busy[u] > 0:
+            total += queue_len[u]
+    cand = np.empty(total, dtype=np.int64)
+    fill = np.empty(n_units, dtype=np.int64)
+    for k in range(n_units):
+        fill[k] = start[units[k]]
     for j in range(n):
         c = p.queue[j]
         u = p.i64[UNIT, c]
         if p.unit_capacity[u] - p.unit_busy[u] > 0:
-            cand[fill[u]] = c
-            fill[u] += 1
-    admitted = np.empty(start[n_units], dtype=np.int64)
+            cand[start[u]] = c
+            start[u] += 1
+    admitted = np.empty(total, dtype=np.int64)
     n_admitted = 0
-    for u in range(n_units):
-        lo, hi = start[u], start[u + 1]
+    for k in range(n_units):
+        u = units[k]
+        lo, hi = fill[k], start[u]
         if hi == lo:
             continue
-        free = p.unit_capacity[u] - p.unit_busy[u]
-        take = min(free, hi - lo)
+        take = min(p.unit_capacity[u] - p.unit_busy[u], hi - lo)
         # Partial selection sort: the ``take`` first cases in queue order.
         for t in range(take):
             best = lo + t
@@ -848,11 +880,11 @@ def _admit(p: Pipeline, day: int) -> bool:
             cand[lo + t], cand[best] = cand[best], cand[lo + t]
             admitted[n_admitted] = cand[lo + t]
             n_admitted += 1
-    if n_admitted == 0:
-        return False
     for j in range(n_admitted):
         _start_service(p, admitted[j], day, queue_len)
-    return True
+    for k in range(n_units):
+        queue_len[units[k]] = 0
+    return n_admitted > 0
 
 
 @_jit
@@ -921,7 +953,7 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     fam_effect = p.fparams[FAMILIARITY_EFFECT]
     fam = np.empty(0)
     have_fam = False
-    told = p.scratch
+    told = np.empty(hi - lo, dtype=np.int64)
     n_told = 0
     stamp = _new_stamp(p)
     st = p.i64[STAMP]
@@ -1014,7 +1046,7 @@ def _check_deadlines(p: Pipeline, day: int) -> None:
         return
     _compact_open(p)
     n = 0
-    late = p.scratch
+    late = np.empty(p.counters[N_OPEN], dtype=np.int64)
     for j in range(p.counters[N_OPEN]):
         c = p.open_cases[j]
         if p.i64[DEADLINE, c] == day - 1:
