@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PY ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3; do \
         $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install demo test lint format bench calibrate docs clean lab
+.PHONY: install warm demo test lint format bench calibrate docs clean lab
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,notebooks,dask]'
 	@touch $@
+
+# Numba compiles the case pipeline on first use (about 30 s once per checkout or
+# change of src/gridsim/pipeline.py) and caches it; doing it here keeps the parallel
+# test workers, notebook kernels and sweep workers from each compiling it.
+warm: install
+	@$(BIN)/python -m gridsim.pipeline
 
 install: $(STAMP)
 
@@ -25,7 +31,7 @@ DEMO_REPORTS     := out/reports
 DEMO_EXPERIMENTS := compare-grid-size compare-staffing compare-mechanisms
 DEMO_ZH          := compare-grid-size
 
-demo: install
+demo: warm
 	@mkdir -p out
 	set -o pipefail; $(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10 | tee out/yuelu-2013-kpis.txt
 	@echo "KPI table written to out/yuelu-2013-kpis.txt"
@@ -43,7 +49,7 @@ demo: install
 	  test -f $(DEMO_REPORTS)/$$e/index.html && echo "  file://$(CURDIR)/$(DEMO_REPORTS)/$$e/index.html"; \
 	done; true
 
-test: install
+test: warm
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/python -m pytest -q -n 2
@@ -61,7 +67,7 @@ format: install
 lab: install
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: install
+bench: warm
 	@test -x $(BIN)/py-spy || $(BIN)/python -m pip install -q py-spy \
 	    || echo "py-spy did not install: the profile falls back to cProfile"
 	$(BIN)/python benchmarks/run_all.py --out benchmarks/RESULTS.md

@@ -90,8 +90,9 @@ DRAW_ROWS = 16
     VISITS_CADRE,
     DETECTION_CURSOR,
     STAMP_CLOCK,
-) = range(12)
-COUNTERS = 12
+    ADMISSION_DUE,
+) = range(13)
+COUNTERS = 13
 
 # ``Pipeline.fparams``.
 (

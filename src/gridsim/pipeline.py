@@ -27,6 +27,7 @@ from numba.experimental import structref
 
 from gridsim.cases import (
     ADJACENT_GRID_WEIGHT,
+    ADMISSION_DUE,
     ARRIVAL,
     ASSIGN_DAY,
     BOUNCE_MEAN_DAYS,
@@ -445,6 +446,7 @@ def _compact_queue(p: Pipeline) -> None:
 
 @_jit
 def _enqueue(p: Pipeline, c: int, day: int) -> None:
+    p.counters[ADMISSION_DUE] = 1
     p.i8[STATE, c] = QUEUED
     p.i64[QUEUED_DAY, c] = day
     p.i64[NEXT_DAY, c] = -1
@@ -681,6 +683,7 @@ def _finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Handling done: resolved or only explained; verification may send it back."""
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
+    p.counters[ADMISSION_DUE] = 1
     for c in ids:
         u = p.i64[UNIT, c]
         p.unit_busy[u] -= 1
@@ -820,9 +823,14 @@ def _key_less(p: Pipeline, a: int, b: int) -> bool:
 
 @_jit
 def _admit(p: Pipeline, day: int) -> bool:
-    """Queues admit cases to free capacity, in the supervision's priority order."""
-    if p.counters[N_QUEUE] == 0:
+    """Queues admit cases to free capacity, in the supervision's priority order.
+
+    Only when a case joined a queue or a slot freed since the last round: a
+    round without either would admit nobody.
+    """
+    if p.counters[ADMISSION_DUE] == 0 or p.counters[N_QUEUE] == 0:
         return False
+    p.counters[ADMISSION_DUE] = 0
     _compact_queue(p)
     n = p.counters[N_QUEUE]
     if n == 0:
@@ -1027,6 +1035,7 @@ def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
     for c in ids:
         if p.i8[STATE, c] == IN_SERVICE:
             p.unit_busy[p.i64[UNIT, c]] -= 1
+            p.counters[ADMISSION_DUE] = 1
     for c in ids:
         up = min(p.i8[TIER, c] + 1, DISTRICT)
         p.i64[UNIT, c] = _unit_for(p, c, up)
@@ -1150,3 +1159,32 @@ def schedule(p: Pipeline, ids: np.ndarray, days: np.ndarray) -> None:
     """Set each case's next step (set-up: patrol finds known in advance)."""
     for j in range(len(ids)):
         _schedule(p, ids[j], days[j], 0)
+
+
+def warm_up() -> float:
+    """Compile the kernel now (and cache it), by running a tiny district for a week.
+
+    Numba compiles the pipeline on its first use in a fresh install — about
+    half a minute here — and caches the machine code next to this file (or in
+    ``NUMBA_CACHE_DIR``); later processes load it in well under a second.
+    ``make install`` calls this so that tests, notebooks and sweeps start warm.
+
+    Returns:
+        Seconds it took.
+    """
+    import time
+
+    from gridsim.model import GridModel
+    from gridsim.scenario import default_scenario
+
+    t0 = time.perf_counter()
+    tiny = default_scenario().with_changes(
+        {"district.communities": 2, "district.households": 600, "simulation.days": 7}
+    )
+    GridModel(tiny).run()
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    print(f"gridsim: case pipeline compiled and cached in {warm_up():.1f} s")
+
