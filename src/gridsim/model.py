@@ -346,7 +346,8 @@ class GridModel(mesa.Model):
         hh_ids = np.arange(len(household[keep_h]), dtype=np.int64)
         self._hh_order = hh_ids
         per_household = np.bincount(self.household[hh_ids], minlength=d.n_households)
-        self._hh_offsets = np.concatenate([[0], np.cumsum(per_household)])
+        self._hh_offsets = np.zeros(d.n_households + 1, dtype=np.int64)
+        np.cumsum(per_household, out=self._hh_offsets[1:])
         # Arrivals in day order, to decide self-reports with the trust of the day
         # (a stable radix sort on small integer days).
         day_key = np.maximum(self.arrival[hh_ids], 0)
@@ -448,7 +449,7 @@ class GridModel(mesa.Model):
             draws=self._draws,
             trust=self.trust,
             propensity=self.propensity,
-            household_grid=self.household_grid.astype(np.int64, copy=False),
+            household_grid=self.household_grid,
             grid_trust_offset=self.grid_trust_offset,
             grid_start=d.grid_start.astype(np.int64, copy=False),
             grid_households=d.grid_households.astype(np.int64, copy=False),

@@ -132,11 +132,13 @@ from gridsim.cases import (
     Z_SERVICE,
 )
 
-_I64, _I8, _F64 = types.int64[::1], types.int8[::1], types.float64[::1]
+_I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
+_F64 = types.float64[::1]
 _I64_2D, _I8_2D = types.int64[:, ::1], types.int8[:, ::1]
 _BOOL_2D, _F64_2D = types.boolean[:, ::1], types.float64[:, ::1]
 _NUMPY = {
     types.int64: np.int64,
+    types.int32: np.int32,
     types.int8: np.int8,
     types.float64: np.float64,
     types.boolean: np.bool_,
@@ -150,7 +152,7 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("draws", _F64_2D),
     ("trust", _F64),
     ("propensity", _F64),
-    ("household_grid", _I64),
+    ("household_grid", _I32),
     ("grid_trust_offset", _F64),
     ("grid_start", _I64),
     ("grid_households", _I64),
@@ -1187,4 +1189,3 @@ def warm_up() -> float:
 
 if __name__ == "__main__":
     print(f"gridsim: case pipeline compiled and cached in {warm_up():.1f} s")
-
