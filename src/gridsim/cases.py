@@ -32,8 +32,9 @@ GRID, COMMUNITY, STREET, DISTRICT = range(4)
     HOUSEHOLD,
     ISSUE_GRID,
     STAMP,
-) = range(14)
-I64_ROWS = 14
+    QUEUE_ENTRY,
+) = range(15)
+I64_ROWS = 15
 # Rows of ``Pipeline.i8``.
 STATE, CHANNEL, TIER, CATEGORY, REWORKS = range(5)
 I8_ROWS = 5
@@ -80,7 +81,9 @@ DRAW_ROWS = 16
 (
     N_ENTRIES,
     FREE_ENTRY,
-    N_QUEUE,
+    N_DIRTY,
+    HQ_ENTRIES,
+    HQ_FREE,
     N_OPEN,
     N_CLOSED,
     RED_LIGHTS,
@@ -91,8 +94,8 @@ DRAW_ROWS = 16
     DETECTION_CURSOR,
     STAMP_CLOCK,
     ADMISSION_DUE,
-) = range(13)
-COUNTERS = 13
+) = range(15)
+COUNTERS = 15
 
 # ``Pipeline.fparams``.
 (

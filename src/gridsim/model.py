@@ -441,6 +441,8 @@ class GridModel(mesa.Model):
         adjacency = self.grid_adjacency
         self._counters = np.zeros(cases.COUNTERS, dtype=np.int64)
         self._counters[cases.FREE_ENTRY] = -1  # no free calendar entry yet
+        self._counters[cases.HQ_FREE] = -1  # no free queue entry yet
+        n_units = len(self.unit_capacity)
         self._detection_u = self.streams["detection"].random(len(self._pair_issue))
         self._pipeline = pipeline.make(
             i64=self._i64,
@@ -465,8 +467,11 @@ class GridModel(mesa.Model):
             unit_capacity=self.unit_capacity,
             unit_busy=self.unit_busy,
             unit_handled=self.unit_handled,
-            unit_queued=np.zeros(len(self.unit_capacity), dtype=np.int64),
-            unit_slot=np.zeros(len(self.unit_capacity), dtype=np.int64),
+            unit_queued=np.zeros(n_units, dtype=np.int64),
+            unit_queue_len=np.zeros(n_units, dtype=np.int64),
+            unit_root=np.full(n_units, -1, dtype=np.int64),
+            unit_dirty=np.zeros(n_units, dtype=np.int8),
+            dirty_units=np.zeros(n_units, dtype=np.int64),
             working_index=working_index,
             visit_offsets=self.visit_plan.day_offsets.astype(np.int64, copy=False),
             visit_household=self.visit_plan.household.astype(np.int64, copy=False),

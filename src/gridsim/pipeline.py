@@ -68,6 +68,8 @@ from gridsim.cases import (
     FREE_ENTRY,
     GRID,
     HOUSEHOLD,
+    HQ_ENTRIES,
+    HQ_FREE,
     IN_SERVICE,
     INVALID,
     ISSUE_GRID,
@@ -77,9 +79,9 @@ from gridsim.cases import (
     LIGHTS,
     MULTI_SHARE,
     N_CLOSED,
+    N_DIRTY,
     N_ENTRIES,
     N_OPEN,
-    N_QUEUE,
     NEIGHBOUR_WEIGHT,
     NEIGHBOURS,
     NEXT_DAY,
@@ -87,6 +89,7 @@ from gridsim.cases import (
     PUBLIC,
     PUBLIC_REPLY,
     PUBLIC_WEIGHT,
+    QUEUE_ENTRY,
     QUEUED,
     QUEUED_DAY,
     RED,
@@ -169,7 +172,10 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("unit_busy", _I64),
     ("unit_handled", _I64),
     ("unit_queued", _I64),
-    ("unit_slot", _I64),
+    ("unit_queue_len", _I64),
+    ("unit_root", _I64),
+    ("unit_dirty", _I8),
+    ("dirty_units", _I64),
     ("working_index", _I64),
     ("visit_offsets", _I64),
     ("visit_household", _I64),
@@ -191,7 +197,11 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("cal_head", _I64),
     ("cal_case", _I64),
     ("cal_next", _I64),
-    ("queue", _I64),
+    ("hq_case", _I64),
+    ("hq_k1", _I8),
+    ("hq_k2", _I64),
+    ("hq_left", _I64),
+    ("hq_right", _I64),
     ("open_cases", _I64),
     ("closed", _I64),
 )
@@ -223,7 +233,15 @@ class Pipeline(structref.StructRefProxy):
         cadre_grid, cadre_posted_on, cadres_per_grid: Cadre postings (rotation
             writes them in place).
         unit_base, unit_capacity, unit_busy, unit_handled: Handling units.
-        unit_queued, unit_slot: Per-unit scratch of the admission (zeros between calls).
+        unit_queued: Cases in each unit's queue.
+        unit_queue_len: Each unit's queue length at the start of an admission
+            round (what congestion slows service by).
+        unit_root, hq_case, hq_k1, hq_k2, hq_left, hq_right: Each unit's queue,
+            a skew heap of entries ordered by the supervision's keys
+            ``(k1, k2)`` then the case id; an entry no longer named by the
+            case's ``QUEUE_ENTRY`` is stale and skipped.
+        unit_dirty, dirty_units: Units whose queue grew or whose slot freed
+            since their last admission round.
         working_index: Position of each day among the working days, or -1.
         visit_offsets, visit_household, visit_visitor: The visit plan.
         pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
@@ -235,7 +253,7 @@ class Pipeline(structref.StructRefProxy):
         counters: Counters and buffer fills (see the constants).
         cal_head, cal_case, cal_next: The agenda, a calendar of linked lists:
             ``cal_head[day]`` is the first entry filed under ``day``.
-        queue, open_cases, closed: Work buffers (grown when full).
+        open_cases, closed: Work buffers (grown when full).
     """
 
 
@@ -268,7 +286,10 @@ def _make(
     unit_busy,
     unit_handled,
     unit_queued,
-    unit_slot,
+    unit_queue_len,
+    unit_root,
+    unit_dirty,
+    dirty_units,
     working_index,
     visit_offsets,
     visit_household,
@@ -290,7 +311,11 @@ def _make(
     cal_head,
     cal_case,
     cal_next,
-    queue,
+    hq_case,
+    hq_k1,
+    hq_k2,
+    hq_left,
+    hq_right,
     open_cases,
     closed,
 ):
@@ -318,7 +343,10 @@ def _make(
     p.unit_busy = unit_busy
     p.unit_handled = unit_handled
     p.unit_queued = unit_queued
-    p.unit_slot = unit_slot
+    p.unit_queue_len = unit_queue_len
+    p.unit_root = unit_root
+    p.unit_dirty = unit_dirty
+    p.dirty_units = dirty_units
     p.working_index = working_index
     p.visit_offsets = visit_offsets
     p.visit_household = visit_household
@@ -340,7 +368,11 @@ def _make(
     p.cal_head = cal_head
     p.cal_case = cal_case
     p.cal_next = cal_next
-    p.queue = queue
+    p.hq_case = hq_case
+    p.hq_k1 = hq_k1
+    p.hq_k2 = hq_k2
+    p.hq_left = hq_left
+    p.hq_right = hq_right
     p.open_cases = open_cases
     p.closed = closed
     return p
@@ -377,7 +409,10 @@ def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
         "cal_head": np.full(days, -1, dtype=np.int64),
         "cal_case": np.empty(max(start, n_cases // 4), dtype=np.int64),
         "cal_next": np.empty(max(start, n_cases // 4), dtype=np.int64),
-        "queue": np.empty(start, dtype=np.int64),
+        **{
+            name: np.empty(start, dtype=np.int8 if name == "hq_k1" else np.int64)
+            for name in ("hq_case", "hq_k1", "hq_k2", "hq_left", "hq_right")
+        },
         "open_cases": np.empty(start, dtype=np.int64),
         "closed": np.empty(start, dtype=np.int64),
     }
@@ -432,32 +467,95 @@ def _schedule(p: Pipeline, c: int, day: int, today: int) -> None:
 
 
 @_jit
-def _compact_queue(p: Pipeline) -> None:
-    """Keep the distinct cases still queued."""
-    stamp = _new_stamp(p)
-    state, st = p.i8[STATE], p.i64[STAMP]
-    k = 0
-    for j in range(p.counters[N_QUEUE]):
-        c = p.queue[j]
-        if state[c] == QUEUED and st[c] != stamp:
-            st[c] = stamp
-            p.queue[k] = c
-            k += 1
-    p.counters[N_QUEUE] = k
+def _grow_queues(p: Pipeline) -> None:
+    p.hq_case = _grown(p.hq_case)
+    k1 = np.empty(2 * len(p.hq_k1), dtype=np.int8)
+    k1[: len(p.hq_k1)] = p.hq_k1
+    p.hq_k1 = k1
+    p.hq_k2 = _grown(p.hq_k2)
+    p.hq_left = _grown(p.hq_left)
+    p.hq_right = _grown(p.hq_right)
+
+
+@_jit
+def _entry_less(p: Pipeline, a: int, b: int) -> bool:
+    """Queue order of two entries: the supervision's keys, then the case id."""
+    if p.hq_k1[a] != p.hq_k1[b]:
+        return p.hq_k1[a] < p.hq_k1[b]
+    if p.hq_k2[a] != p.hq_k2[b]:
+        return p.hq_k2[a] < p.hq_k2[b]
+    return p.hq_case[a] < p.hq_case[b]
+
+
+@_jit
+def _meld(p: Pipeline, a: int, b: int) -> int:
+    """Skew-heap union of the heaps rooted at entries ``a`` and ``b`` (top-down)."""
+    if a < 0:
+        return b
+    if b < 0:
+        return a
+    if _entry_less(p, b, a):
+        a, b = b, a
+    root = a
+    while True:
+        # a's new right is its old left; its new left is its old right melded with b.
+        old_right = p.hq_right[a]
+        p.hq_right[a] = p.hq_left[a]
+        if old_right < 0:
+            p.hq_left[a] = b
+            return root
+        if _entry_less(p, b, old_right):
+            p.hq_left[a] = b
+            a, b = b, old_right
+        else:
+            p.hq_left[a] = old_right
+            a = old_right
+
+
+@_jit
+def _mark_dirty(p: Pipeline, u: int) -> None:
+    p.counters[ADMISSION_DUE] = 1
+    if not p.unit_dirty[u]:
+        p.unit_dirty[u] = 1
+        p.dirty_units[p.counters[N_DIRTY]] = u
+        p.counters[N_DIRTY] += 1
 
 
 @_jit
 def _enqueue(p: Pipeline, c: int, day: int) -> None:
-    p.counters[ADMISSION_DUE] = 1
+    """Case ``c`` joins its unit's queue today."""
     p.i8[STATE, c] = QUEUED
     p.i64[QUEUED_DAY, c] = day
     p.i64[NEXT_DAY, c] = -1
-    if p.counters[N_QUEUE] == len(p.queue):
-        _compact_queue(p)
-        if 2 * p.counters[N_QUEUE] > len(p.queue):
-            p.queue = _grown(p.queue)
-    p.queue[p.counters[N_QUEUE]] = c
-    p.counters[N_QUEUE] += 1
+    e = p.counters[HQ_FREE]
+    if e >= 0:
+        p.counters[HQ_FREE] = p.hq_left[e]
+    else:
+        e = p.counters[HQ_ENTRIES]
+        if e == len(p.hq_case):
+            _grow_queues(p)
+        p.counters[HQ_ENTRIES] += 1
+    p.hq_case[e] = c
+    if p.iparams[DEADLINE_FIRST]:
+        p.hq_k1[e] = 0 if p.flags[ESCALATED, c] else 1
+        p.hq_k2[e] = p.i64[DEADLINE, c]
+    else:
+        p.hq_k1[e] = 0
+        p.hq_k2[e] = day
+    p.hq_left[e] = -1
+    p.hq_right[e] = -1
+    p.i64[QUEUE_ENTRY, c] = e
+    u = p.i64[UNIT, c]
+    p.unit_root[u] = _meld(p, p.unit_root[u], e)
+    p.unit_queued[u] += 1
+    _mark_dirty(p, u)
+
+
+@_jit
+def _leave_queue(p: Pipeline, c: int) -> None:
+    """A queued case leaves its unit's queue (its entry goes stale)."""
+    p.unit_queued[p.i64[UNIT, c]] -= 1
+    p.i64[QUEUE_ENTRY, c] = -1
 
 
 @_jit
@@ -685,11 +783,11 @@ def _finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Handling done: resolved or only explained; verification may send it back."""
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
-    p.counters[ADMISSION_DUE] = 1
     for c in ids:
         u = p.i64[UNIT, c]
         p.unit_busy[u] -= 1
         p.unit_handled[u] += 1
+        _mark_dirty(p, u)
     done = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
@@ -809,91 +907,44 @@ def _due(p: Pipeline, day: int) -> np.ndarray:
 
 
 @_jit
-def _key_less(p: Pipeline, a: int, b: int) -> bool:
-    """Queue order: the supervision's keys, then the case id."""
-    if p.iparams[DEADLINE_FIRST]:
-        ka, kb = 0 if p.flags[ESCALATED, a] else 1, 0 if p.flags[ESCALATED, b] else 1
-        if ka != kb:
-            return ka < kb
-        da, db = p.i64[DEADLINE, a], p.i64[DEADLINE, b]
-    else:
-        da, db = p.i64[QUEUED_DAY, a], p.i64[QUEUED_DAY, b]
-    if da != db:
-        return da < db
-    return a < b
-
-
-@_jit
 def _admit(p: Pipeline, day: int) -> bool:
     """Queues admit cases to free capacity, in the supervision's priority order.
 
-    Only when a case joined a queue or a slot freed since the last round: a
-    round without either would admit nobody.
+    Only units whose queue grew or whose slot freed since their last round are
+    looked at: any other unit is full or has nobody waiting.
     """
-    if p.counters[ADMISSION_DUE] == 0 or p.counters[N_QUEUE] == 0:
+    if p.counters[ADMISSION_DUE] == 0:
         return False
     p.counters[ADMISSION_DUE] = 0
-    _compact_queue(p)
-    n = p.counters[N_QUEUE]
-    if n == 0:
-        return False
-    # Queue length per unit, touching only the units that have a queue
-    # (``unit_queued`` is all zeros between calls).
-    queue_len = p.unit_queued
-    units = np.empty(n, dtype=np.int64)
-    n_units = 0
-    any_free = False
-    for j in range(n):
-        u = p.i64[UNIT, p.queue[j]]
-        if queue_len[u] == 0:
-            units[n_units] = u
-            n_units += 1
-        queue_len[u] += 1
-        if p.unit_capacity[u] - p.unit_busy[u] > 0:
-            any_free = True
-    if not any_free:
-        for k in range(n_units):
-            queue_len[units[k]] = 0
-        return False
-    # Candidates grouped by unit, only for units with a free slot.
-    start = p.unit_slot
-    total = 0
-    for k in range(n_units):
-        u = units[k]
-        start[u] = total
-        if p.unit_capacity[u] - p.unit_busy[u] > 0:
-            total += queue_len[u]
-    cand = np.empty(total, dtype=np.int64)
-    fill = np.empty(n_units, dtype=np.int64)
-    for k in range(n_units):
-        fill[k] = start[units[k]]
-    for j in range(n):
-        c = p.queue[j]
-        u = p.i64[UNIT, c]
-        if p.unit_capacity[u] - p.unit_busy[u] > 0:
-            cand[start[u]] = c
-            start[u] += 1
-    admitted = np.empty(total, dtype=np.int64)
+    n_dirty = p.counters[N_DIRTY]
+    p.counters[N_DIRTY] = 0
+    admitted = np.empty(0, dtype=np.int64)
     n_admitted = 0
-    for k in range(n_units):
-        u = units[k]
-        lo, hi = fill[k], start[u]
-        if hi == lo:
+    for k in range(n_dirty):
+        u = p.dirty_units[k]
+        p.unit_dirty[u] = 0
+        free = p.unit_capacity[u] - p.unit_busy[u]
+        if free <= 0 or p.unit_queued[u] == 0:
             continue
-        take = min(p.unit_capacity[u] - p.unit_busy[u], hi - lo)
-        # Partial selection sort: the ``take`` first cases in queue order.
-        for t in range(take):
-            best = lo + t
-            for j in range(lo + t + 1, hi):
-                if _key_less(p, cand[j], cand[best]):
-                    best = j
-            cand[lo + t], cand[best] = cand[best], cand[lo + t]
-            admitted[n_admitted] = cand[lo + t]
+        p.unit_queue_len[u] = p.unit_queued[u]
+        while free > 0 and p.unit_root[u] >= 0:
+            e = p.unit_root[u]
+            p.unit_root[u] = _meld(p, p.hq_left[e], p.hq_right[e])
+            c = p.hq_case[e]
+            p.hq_left[e] = p.counters[HQ_FREE]
+            p.counters[HQ_FREE] = e
+            if p.i64[QUEUE_ENTRY, c] != e:
+                continue  # stale: the case left this queue
+            _leave_queue(p, c)
+            if n_admitted == len(admitted):
+                grown = np.empty(max(16, 2 * n_admitted), dtype=np.int64)
+                grown[:n_admitted] = admitted[:n_admitted]
+                admitted = grown
+            admitted[n_admitted] = c
             n_admitted += 1
+            free -= 1
     for j in range(n_admitted):
-        _start_service(p, admitted[j], day, queue_len)
-    for k in range(n_units):
-        queue_len[units[k]] = 0
+        _start_service(p, admitted[j], day, p.unit_queue_len)
     return n_admitted > 0
 
 
@@ -1023,21 +1074,13 @@ def _decide_self_reports(p: Pipeline, day: int) -> None:
 @_jit
 def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
     # Queued cases re-enter the queue at the unit above: no second entry.
-    stamp = _new_stamp(p)
-    st = p.i64[STAMP]
     for c in ids:
-        st[c] = stamp
-    k = 0
-    for j in range(p.counters[N_QUEUE]):
-        c = p.queue[j]
-        if not (st[c] == stamp and p.i8[STATE, c] == QUEUED):
-            p.queue[k] = c
-            k += 1
-    p.counters[N_QUEUE] = k
+        if p.i8[STATE, c] == QUEUED:
+            _leave_queue(p, c)
     for c in ids:
         if p.i8[STATE, c] == IN_SERVICE:
             p.unit_busy[p.i64[UNIT, c]] -= 1
-            p.counters[ADMISSION_DUE] = 1
+            _mark_dirty(p, p.i64[UNIT, c])
     for c in ids:
         up = min(p.i8[TIER, c] + 1, DISTRICT)
         p.i64[UNIT, c] = _unit_for(p, c, up)
