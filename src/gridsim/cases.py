@@ -16,7 +16,7 @@ NO_CHANNEL, OFFICER_VISIT, CADRE_VISIT, PATROL, SELF_REPORT = range(5)
 # Tiers.
 GRID, COMMUNITY, STREET, DISTRICT = range(4)
 
-# Rows of ``Pipeline.i64`` (one column per case).
+# Rows of ``Pipeline.ints`` (int32, one column per case: days and ids).
 (
     NEXT_DAY,
     FOUND_DAY,
@@ -34,7 +34,7 @@ GRID, COMMUNITY, STREET, DISTRICT = range(4)
     STAMP,
     QUEUE_ENTRY,
 ) = range(15)
-I64_ROWS = 15
+INT_ROWS = 15
 # Rows of ``Pipeline.i8``.
 STATE, CHANNEL, TIER, CATEGORY, REWORKS = range(5)
 I8_ROWS = 5

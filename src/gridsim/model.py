@@ -289,21 +289,21 @@ class GridModel(mesa.Model):
         self.n_issues = n
         # Per-case fields: rows of four 2-D arrays the compiled pipeline
         # shares (see gridsim.cases); the model keeps named views of them.
-        self._i64 = np.full((cases.I64_ROWS, n), -1, dtype=np.int64)
+        self._ints = np.full((cases.INT_ROWS, n), -1, dtype=np.int32)
         self._i8 = np.zeros((cases.I8_ROWS, n), dtype=np.int8)
         self._flags = np.zeros((cases.FLAG_ROWS, n), dtype=bool)
         self._draws = np.empty((cases.DRAW_ROWS, n))
-        self._i64[cases.ARRIVAL] = self.arrival
-        self._i64[cases.EXPIRY] = self.expiry
-        self._i64[cases.HOUSEHOLD] = self.household
-        self._i64[cases.ISSUE_GRID] = self.issue_grid
-        self._i64[cases.DEADLINE] = np.iinfo(np.int64).max
-        self._i64[cases.STAMP] = 0
+        self._ints[cases.ARRIVAL] = self.arrival
+        self._ints[cases.EXPIRY] = self.expiry
+        self._ints[cases.HOUSEHOLD] = self.household
+        self._ints[cases.ISSUE_GRID] = self.issue_grid
+        self._ints[cases.DEADLINE] = np.iinfo(np.int32).max  # no deadline
+        self._ints[cases.STAMP] = 0
         self._i8[cases.CATEGORY] = self.category
         self._flags[cases.PUBLIC] = self.is_public
-        self.arrival, self.expiry = self._i64[cases.ARRIVAL], self._i64[cases.EXPIRY]
-        self.household = self._i64[cases.HOUSEHOLD]
-        self.issue_grid = self._i64[cases.ISSUE_GRID]
+        self.arrival, self.expiry = self._ints[cases.ARRIVAL], self._ints[cases.EXPIRY]
+        self.household = self._ints[cases.HOUSEHOLD]
+        self.issue_grid = self._ints[cases.ISSUE_GRID]
         self.category = self._i8[cases.CATEGORY]
         self.is_public = self._flags[cases.PUBLIC]
         crng = self.streams["case"]
@@ -323,15 +323,15 @@ class GridModel(mesa.Model):
         self.tier = self._i8[cases.TIER]
         self.reworks = self._i8[cases.REWORKS]
         self.tier[:] = -1
-        self.next_day = self._i64[cases.NEXT_DAY]
-        self.found_day = self._i64[cases.FOUND_DAY]
-        self.report_day = self._i64[cases.REPORT_DAY]
-        self.assign_day = self._i64[cases.ASSIGN_DAY]
-        self.queued_day = self._i64[cases.QUEUED_DAY]
-        self.close_day = self._i64[cases.CLOSE_DAY]
-        self.deadline = self._i64[cases.DEADLINE]
-        self.first_deadline = self._i64[cases.FIRST_DEADLINE]
-        self.unit = self._i64[cases.UNIT]
+        self.next_day = self._ints[cases.NEXT_DAY]
+        self.found_day = self._ints[cases.FOUND_DAY]
+        self.report_day = self._ints[cases.REPORT_DAY]
+        self.assign_day = self._ints[cases.ASSIGN_DAY]
+        self.queued_day = self._ints[cases.QUEUED_DAY]
+        self.close_day = self._ints[cases.CLOSE_DAY]
+        self.deadline = self._ints[cases.DEADLINE]
+        self.first_deadline = self._ints[cases.FIRST_DEADLINE]
+        self.unit = self._ints[cases.UNIT]
         self.escalated = self._flags[cases.ESCALATED]
         self.red = self._flags[cases.RED]
         self.bounced = self._flags[cases.BOUNCED]
@@ -445,7 +445,7 @@ class GridModel(mesa.Model):
         n_units = len(self.unit_capacity)
         self._detection_u = self.streams["detection"].random(len(self._pair_issue))
         self._pipeline = pipeline.make(
-            i64=self._i64,
+            ints=self._ints,
             i8=self._i8,
             flags=self._flags,
             draws=self._draws,

@@ -137,7 +137,7 @@ from gridsim.cases import (
 
 _I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
 _F64 = types.float64[::1]
-_I64_2D, _I8_2D = types.int64[:, ::1], types.int8[:, ::1]
+_I64_2D, _I32_2D, _I8_2D = types.int64[:, ::1], types.int32[:, ::1], types.int8[:, ::1]
 _BOOL_2D, _F64_2D = types.boolean[:, ::1], types.float64[:, ::1]
 _NUMPY = {
     types.int64: np.int64,
@@ -149,7 +149,7 @@ _NUMPY = {
 
 #: The kernel's arrays: name and numba type (C-contiguous).
 FIELDS: tuple[tuple[str, types.Type], ...] = (
-    ("i64", _I64_2D),
+    ("ints", _I32_2D),
     ("i8", _I8_2D),
     ("flags", _BOOL_2D),
     ("draws", _F64_2D),
@@ -224,7 +224,7 @@ class Pipeline(structref.StructRefProxy):
     """Every array the day kernel reads or writes (views of the model's arrays).
 
     Attributes:
-        i64, i8, flags, draws: Per-case fields, one row each (see the row
+        ints, i8, flags, draws: Per-case fields, one row each (see the row
             constants of this module), one column per case.
         trust, propensity, household_grid: Per household.
         grid_trust_offset, grid_start, grid_households, grid_community,
@@ -263,7 +263,7 @@ _PIPELINE = PipelineType(list(FIELDS))
 
 @numba.njit(cache=True)
 def _make(
-    i64,
+    ints,
     i8,
     flags,
     draws,
@@ -320,7 +320,7 @@ def _make(
     closed,
 ):
     p = structref.new(_PIPELINE)
-    p.i64 = i64
+    p.ints = ints
     p.i8 = i8
     p.flags = flags
     p.draws = draws
@@ -450,7 +450,7 @@ def _schedule(p: Pipeline, c: int, day: int, today: int) -> None:
     ``next_day`` is authoritative: an entry whose case has since been moved
     on is skipped when its day comes. Days past the horizon are not filed.
     """
-    p.i64[NEXT_DAY, c] = day
+    p.ints[NEXT_DAY, c] = day
     if day < today or day >= len(p.cal_head):
         return
     e = p.counters[FREE_ENTRY]
@@ -525,8 +525,8 @@ def _mark_dirty(p: Pipeline, u: int) -> None:
 def _enqueue(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` joins its unit's queue today."""
     p.i8[STATE, c] = QUEUED
-    p.i64[QUEUED_DAY, c] = day
-    p.i64[NEXT_DAY, c] = -1
+    p.ints[QUEUED_DAY, c] = day
+    p.ints[NEXT_DAY, c] = -1
     e = p.counters[HQ_FREE]
     if e >= 0:
         p.counters[HQ_FREE] = p.hq_left[e]
@@ -538,14 +538,14 @@ def _enqueue(p: Pipeline, c: int, day: int) -> None:
     p.hq_case[e] = c
     if p.iparams[DEADLINE_FIRST]:
         p.hq_k1[e] = 0 if p.flags[ESCALATED, c] else 1
-        p.hq_k2[e] = p.i64[DEADLINE, c]
+        p.hq_k2[e] = p.ints[DEADLINE, c]
     else:
         p.hq_k1[e] = 0
         p.hq_k2[e] = day
     p.hq_left[e] = -1
     p.hq_right[e] = -1
-    p.i64[QUEUE_ENTRY, c] = e
-    u = p.i64[UNIT, c]
+    p.ints[QUEUE_ENTRY, c] = e
+    u = p.ints[UNIT, c]
     p.unit_root[u] = _meld(p, p.unit_root[u], e)
     p.unit_queued[u] += 1
     _mark_dirty(p, u)
@@ -554,15 +554,15 @@ def _enqueue(p: Pipeline, c: int, day: int) -> None:
 @_jit
 def _leave_queue(p: Pipeline, c: int) -> None:
     """A queued case leaves its unit's queue (its entry goes stale)."""
-    p.unit_queued[p.i64[UNIT, c]] -= 1
-    p.i64[QUEUE_ENTRY, c] = -1
+    p.unit_queued[p.ints[UNIT, c]] -= 1
+    p.ints[QUEUE_ENTRY, c] = -1
 
 
 @_jit
 def _compact_open(p: Pipeline) -> None:
     """Keep the distinct cases still open (dispatched to in service)."""
     stamp = _new_stamp(p)
-    state, st = p.i8[STATE], p.i64[STAMP]
+    state, st = p.i8[STATE], p.ints[STAMP]
     k = 0
     for j in range(p.counters[N_OPEN]):
         c = p.open_cases[j]
@@ -576,13 +576,13 @@ def _compact_open(p: Pipeline) -> None:
 
 @_jit
 def _set_deadline(p: Pipeline, c: int, deadline: int) -> None:
-    p.i64[DEADLINE, c] = deadline
+    p.ints[DEADLINE, c] = deadline
     if p.iparams[LIGHTS]:
         if p.counters[N_OPEN] == len(p.open_cases):
             # Only duplicates can go mid-day: a case being assigned is not
             # yet in an open state.
             stamp = _new_stamp(p)
-            st = p.i64[STAMP]
+            st = p.ints[STAMP]
             k = 0
             for j in range(p.counters[N_OPEN]):
                 o = p.open_cases[j]
@@ -623,7 +623,7 @@ def _case_level(p: Pipeline, c: int) -> int:
 
 @_jit
 def _unit_for(p: Pipeline, c: int, tier: int) -> int:
-    g = p.i64[ISSUE_GRID, c]
+    g = p.ints[ISSUE_GRID, c]
     if tier == GRID:
         return p.unit_base[GRID] + g
     if tier == COMMUNITY:
@@ -636,9 +636,9 @@ def _unit_for(p: Pipeline, c: int, tier: int) -> int:
 @_jit
 def _close(p: Pipeline, c: int, day: int) -> None:
     p.i8[STATE, c] = CLOSED
-    p.i64[CLOSE_DAY, c] = day
-    p.i64[NEXT_DAY, c] = -1
-    fd = p.i64[FIRST_DEADLINE, c]
+    p.ints[CLOSE_DAY, c] = day
+    p.ints[NEXT_DAY, c] = -1
+    fd = p.ints[FIRST_DEADLINE, c]
     p.flags[LATE, c] = fd >= 0 and day > fd
     if p.counters[N_CLOSED] == len(p.closed):
         p.closed = _grown(p.closed)
@@ -654,7 +654,7 @@ def _found(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Issues found today: entered now, or at the next batch."""
     for c in ids:
         p.i8[STATE, c] = FOUND
-        p.i64[FOUND_DAY, c] = day
+        p.ints[FOUND_DAY, c] = day
     interval = p.iparams[ENTRY_INTERVAL]
     entry = -(-day // interval) * interval
     if entry == day:
@@ -664,7 +664,7 @@ def _found(p: Pipeline, ids: np.ndarray, day: int) -> None:
             _schedule(p, c, entry, day)
     else:
         for c in ids:
-            p.i64[NEXT_DAY, c] = -1
+            p.ints[NEXT_DAY, c] = -1
 
 
 @_jit
@@ -674,7 +674,7 @@ def _enter(p: Pipeline, ids: np.ndarray, day: int) -> None:
     spot = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        p.i64[REPORT_DAY, c] = day
+        p.ints[REPORT_DAY, c] = day
         spot[j] = p.i8[CHANNEL, c] != SELF_REPORT and p.draws[U_SPOT, c] < spot_share
     for j in range(len(ids)):
         if spot[j]:
@@ -700,8 +700,8 @@ def _verify(p: Pipeline, ids: np.ndarray, day: int) -> None:
             n += 1
         else:
             p.i8[STATE, c] = INVALID
-            p.i64[CLOSE_DAY, c] = day
-            p.i64[NEXT_DAY, c] = -1
+            p.ints[CLOSE_DAY, c] = day
+            p.ints[NEXT_DAY, c] = -1
     valid = np.empty(n, dtype=np.int64)
     k = 0
     for c in ids:
@@ -720,10 +720,10 @@ def _assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
         level = _case_level(p, c)
         tier = DISTRICT if central else level
         p.i8[TIER, c] = tier
-        p.i64[UNIT, c] = _unit_for(p, c, tier)
-        p.i64[ASSIGN_DAY, c] = day
+        p.ints[UNIT, c] = _unit_for(p, c, tier)
+        p.ints[ASSIGN_DAY, c] = day
         deadline = _busday(p, day, p.limits[level])
-        p.i64[FIRST_DEADLINE, c] = deadline
+        p.ints[FIRST_DEADLINE, c] = deadline
         _set_deadline(p, c, deadline)
         p.i8[STATE, c] = DISPATCHED
         _schedule(p, c, dispatch, day)
@@ -762,7 +762,7 @@ def _arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
 @_jit
 def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None:
     """办: handling starts; duration from the case's own draws and the unit's load."""
-    u = p.i64[UNIT, c]
+    u = p.ints[UNIT, c]
     sigma = p.fparams[SERVICE_SIGMA]
     if p.flags[ESCALATED, c]:
         days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(0.5 * sigma * p.draws[Z_ESCALATED, c])
@@ -784,7 +784,7 @@ def _finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
     for c in ids:
-        u = p.i64[UNIT, c]
+        u = p.ints[UNIT, c]
         p.unit_busy[u] -= 1
         p.unit_handled[u] += 1
         _mark_dirty(p, u)
@@ -821,7 +821,7 @@ def _reply(p: Pipeline, ids: np.ndarray, day: int) -> None:
 
 @_jit
 def _latent_due(p: Pipeline, ids: np.ndarray, day: int) -> None:
-    expiry = p.i64[EXPIRY]
+    expiry = p.ints[EXPIRY]
     n = 0
     for c in ids:
         if expiry[c] > day:
@@ -888,7 +888,7 @@ def _due(p: Pipeline, day: int) -> np.ndarray:
         filed += 1
         e = p.cal_next[e]
     out = np.empty(filed, dtype=np.int64)
-    nd = p.i64[NEXT_DAY]
+    nd = p.ints[NEXT_DAY]
     k = 0
     e = p.cal_head[day]
     p.cal_head[day] = -1
@@ -933,7 +933,7 @@ def _admit(p: Pipeline, day: int) -> bool:
             c = p.hq_case[e]
             p.hq_left[e] = p.counters[HQ_FREE]
             p.counters[HQ_FREE] = e
-            if p.i64[QUEUE_ENTRY, c] != e:
+            if p.ints[QUEUE_ENTRY, c] != e:
                 continue  # stale: the case left this queue
             _leave_queue(p, c)
             if n_admitted == len(admitted):
@@ -1017,19 +1017,19 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     told = np.empty(hi - lo, dtype=np.int64)
     n_told = 0
     stamp = _new_stamp(p)
-    st = p.i64[STAMP]
+    st = p.ints[STAMP]
     cursor = p.counters[DETECTION_CURSOR]
     for j in range(lo, hi):
         c = p.pair_issue[j]
         if state[c] != LATENT:
             continue
-        z = logit0 + effect * (_effective_trust(p, p.i64[HOUSEHOLD, c]) - 0.5)
+        z = logit0 + effect * (_effective_trust(p, p.ints[HOUSEHOLD, c]) - 0.5)
         who = p.pair_visitor[j]
         if who == CADRE_VISIT:
             if not have_fam:
                 fam = _familiarity(p, day)
                 have_fam = True
-            z += fam_effect * fam[p.i64[ISSUE_GRID, c]]
+            z += fam_effect * fam[p.ints[ISSUE_GRID, c]]
         u = p.detection_u[cursor]
         cursor += 1
         if u < 1.0 / (1.0 + np.exp(-z)) and st[c] != stamp:
@@ -1055,14 +1055,14 @@ def _decide_self_reports(p: Pipeline, day: int) -> None:
         c = p.arrival_order[j]
         if p.i8[STATE, c] != LATENT:
             continue
-        h = p.i64[HOUSEHOLD, c]
+        h = p.ints[HOUSEHOLD, c]
         prob = min(max(p.propensity[h] * _effective_trust(p, h) / 0.5, 0.0), 1.0)
         if not p.draws[U_SELF, c] < prob:
             continue
-        report = max(p.i64[ARRIVAL, c], day) + np.int64(
+        report = max(p.ints[ARRIVAL, c], day) + np.int64(
             np.ceil(p.draws[E_SELF_DELAY, c] * delay_days)
         )
-        if report < p.i64[EXPIRY, c] and report < days:
+        if report < p.ints[EXPIRY, c] and report < days:
             # A visit may still find it first; the earlier event wins.
             p.i8[CHANNEL, c] = SELF_REPORT
             _schedule(p, c, report, day)
@@ -1079,11 +1079,11 @@ def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
             _leave_queue(p, c)
     for c in ids:
         if p.i8[STATE, c] == IN_SERVICE:
-            p.unit_busy[p.i64[UNIT, c]] -= 1
-            _mark_dirty(p, p.i64[UNIT, c])
+            p.unit_busy[p.ints[UNIT, c]] -= 1
+            _mark_dirty(p, p.ints[UNIT, c])
     for c in ids:
         up = min(p.i8[TIER, c] + 1, DISTRICT)
-        p.i64[UNIT, c] = _unit_for(p, c, up)
+        p.ints[UNIT, c] = _unit_for(p, c, up)
         p.i8[TIER, c] = up
         p.flags[ESCALATED, c] = True
     p.counters[ESCALATIONS] += len(ids)
@@ -1103,7 +1103,7 @@ def _check_deadlines(p: Pipeline, day: int) -> None:
     late = np.empty(p.counters[N_OPEN], dtype=np.int64)
     for j in range(p.counters[N_OPEN]):
         c = p.open_cases[j]
-        if p.i64[DEADLINE, c] == day - 1:
+        if p.ints[DEADLINE, c] == day - 1:
             late[n] = c
             n += 1
     if n == 0:
@@ -1141,14 +1141,14 @@ def _update_trust(p: Pipeline) -> None:
     # Same order of additions as before: own households, then each ring.
     for j in range(n):
         if not p.flags[PUBLIC, ids[j]]:
-            p.trust[p.i64[HOUSEHOLD, ids[j]]] += signal[j]
+            p.trust[p.ints[HOUSEHOLD, ids[j]]] += signal[j]
     for k in range(1, neighbours + 1):
         for side in (-k, k):
             for j in range(n):
                 c = ids[j]
                 if p.flags[PUBLIC, c]:
                     continue
-                h = p.i64[HOUSEHOLD, c]
+                h = p.ints[HOUSEHOLD, c]
                 g = p.household_grid[h]
                 nb = h + side
                 if nb >= p.grid_start[g] and nb < p.grid_start[g] + p.grid_households[g]:
@@ -1157,7 +1157,7 @@ def _update_trust(p: Pipeline) -> None:
         c = ids[j]
         if p.flags[PUBLIC, c]:
             continue
-        h = p.i64[HOUSEHOLD, c]
+        h = p.ints[HOUSEHOLD, c]
         g = p.household_grid[h]
         for side in range(-neighbours, neighbours + 1):
             nb = h + side
@@ -1168,7 +1168,7 @@ def _update_trust(p: Pipeline) -> None:
         delta = np.zeros(n_grids)
         pw = f[PUBLIC_WEIGHT]
         for j in range(n):
-            delta[p.i64[ISSUE_GRID, ids[j]]] += pw * signal[j]
+            delta[p.ints[ISSUE_GRID, ids[j]]] += pw * signal[j]
         aw = f[ADJACENT_GRID_WEIGHT]
         for g in range(n_grids):
             s = 0.0
