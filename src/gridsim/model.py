@@ -344,7 +344,6 @@ class GridModel(mesa.Model):
         # Household issues come first, already in household order (drawn per
         # household with np.repeat), so the index needs no sort.
         hh_ids = np.arange(len(household[keep_h]), dtype=np.int64)
-        self._hh_order = hh_ids
         per_household = np.bincount(self.household[hh_ids], minlength=d.n_households)
         self._hh_offsets = np.zeros(d.n_households + 1, dtype=np.int64)
         np.cumsum(per_household, out=self._hh_offsets[1:])
@@ -384,21 +383,18 @@ class GridModel(mesa.Model):
         found once; on the day only whether each issue is still unreported
         (and the household's trust) is checked.
         """
+        from gridsim.visit_rounds import pairs
+
         plan = self.visit_plan
-        hh = plan.household
-        day = np.repeat(plan.working_days, np.diff(plan.day_offsets))
-        off = self._hh_offsets
-        cnt = off[hh + 1] - off[hh]
-        tot = int(cnt.sum())
-        starts = np.repeat(off[hh], cnt)
-        k = np.arange(tot) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ids = self._hh_order[starts + k]
-        pair_day = np.repeat(day, cnt)
-        ok = (self.arrival[ids] <= pair_day) & (self.expiry[ids] > pair_day)
-        self._pair_issue = ids[ok]
-        self._pair_visitor = np.repeat(plan.visitor, cnt)[ok]
-        visit_of_pair = np.repeat(np.arange(len(hh)), cnt)[ok]
-        self._pair_offsets = np.searchsorted(visit_of_pair, plan.day_offsets, side="left")
+        self._pair_issue, self._pair_visitor, self._pair_offsets = pairs(
+            plan.household,
+            plan.visitor,
+            plan.day_offsets,
+            plan.working_days,
+            self._hh_offsets,
+            self.arrival,
+            self.expiry,
+        )
 
     def _build_pipeline(self) -> None:
         """Group the arrays the compiled day kernel works on, and its parameters."""

@@ -40,28 +40,6 @@ class VisitPlan:
         return i if i < len(self.working_days) and self.working_days[i] == day else -1
 
 
-def _rounds(
-    rate: np.ndarray,
-    grid_start: np.ndarray,
-    grid_size: np.ndarray,
-    first: np.ndarray,
-    n_days: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(day index, grid, household) of every visit of one kind of visitor."""
-    n_grids = len(rate)
-    steps = np.arange(n_days + 1, dtype=float)[:, None]
-    cumulative = np.floor(0.5 + steps * rate[None, :]).astype(np.int64)  # visits made by day i
-    per_day = np.diff(cumulative, axis=0)  # (days, grids)
-    counts = per_day.ravel()
-    total = int(counts.sum())
-    day = np.repeat(np.repeat(np.arange(n_days), n_grids), counts)
-    grid = np.repeat(np.tile(np.arange(n_grids), n_days), counts)
-    before = cumulative[:-1].ravel()  # visits made before this day, per (day, grid)
-    k = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    position = (first[grid] + np.repeat(before, counts) + k) % grid_size[grid]
-    return day, grid, grid_start[grid] + position
-
-
 def plan_visits(
     rates: dict[int, np.ndarray],
     grid_start: np.ndarray,
@@ -70,6 +48,9 @@ def plan_visits(
     working_days: np.ndarray,
 ) -> VisitPlan:
     """Plan the year's visiting rounds.
+
+    Within a working day the visits come kind by kind (in the order of
+    ``rates``), each kind grid by grid.
 
     Args:
         rates: Visitor code → visits per working day in each grid.
@@ -81,20 +62,20 @@ def plan_visits(
     Returns:
         The plan.
     """
-    n_days = len(working_days)
-    days, households, visitors = [], [], []
-    for code, rate in rates.items():
-        day, _, hh = _rounds(rate, grid_start, grid_size, first[code], n_days)
-        days.append(day)
-        households.append(hh)
-        visitors.append(np.full(len(hh), code, dtype=np.int8))
-    day = np.concatenate(days)
-    order = np.argsort(day, kind="stable")  # by day; within a day, visitor order as given
-    day = day[order]
-    offsets = np.searchsorted(day, np.arange(n_days + 1), side="left")
+    from gridsim.visit_rounds import rounds  # numba: imported when a model is built
+
+    codes = np.array(list(rates), dtype=np.int8)
+    household, visitor, offsets = rounds(
+        np.array([np.asarray(rates[c], dtype=float) for c in rates]),
+        np.array([np.asarray(first[c], dtype=np.int64) for c in rates]),
+        codes,
+        np.asarray(grid_start, dtype=np.int64),
+        np.asarray(grid_size, dtype=np.int64),
+        len(working_days),
+    )
     return VisitPlan(
-        household=np.concatenate(households)[order],
-        visitor=np.concatenate(visitors)[order],
+        household=household,
+        visitor=visitor,
         day_offsets=offsets,
         working_days=np.asarray(working_days, dtype=np.int64),
     )
