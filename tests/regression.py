@@ -2,7 +2,8 @@
 
 Run ``python tests/regression.py`` to rewrite ``tests/data/regression.json``
 — only for a change that legitimately alters the random draws, and only after
-showing the KPI distributions unchanged (see benchmarks/RESULTS.md).
+showing the KPI distributions unchanged with ``benchmarks/kpi_distributions.py``
+(the last such check is ``benchmarks/draws-check.md``).
 """
 
 from __future__ import annotations

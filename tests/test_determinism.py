@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import gridsim
+from gridsim.cases import CASE_DRAWS
 
 LATENT_ARRAYS = ("arrival", "household", "category", "expiry", "issue_grid", "is_public")
 
@@ -100,8 +101,11 @@ def test_policy_changes_keep_latent_issues(small, change, replication):
     assert base.n_issues == variant.n_issues > 0
     for name in LATENT_ARRAYS:
         np.testing.assert_array_equal(getattr(base, name), getattr(variant, name), err_msg=name)
-    for name in base.case_u:
-        np.testing.assert_array_equal(base.case_u[name], variant.case_u[name], err_msg=name)
+    ids = np.arange(base.n_issues)
+    for name in CASE_DRAWS:
+        np.testing.assert_array_equal(
+            base.case_uniform(name, ids), variant.case_uniform(name, ids), err_msg=name
+        )
     np.testing.assert_array_equal(base.trust, variant.trust)
 
 

@@ -41,7 +41,8 @@ I8_ROWS = 5
 # Rows of ``Pipeline.flags``.
 ESCALATED, RED, BOUNCED, RESOLVED, SPOT_FIXED, LATE, PUBLIC = range(7)
 FLAG_ROWS = 7
-# Rows of ``Pipeline.draws``: the case's own uniforms, then derived draws.
+# A case's own random numbers, drawn on demand: slot ``k`` of case ``c`` is
+# counter ``c * CASE_DRAW_SLOTS + k`` of the run's case key (gridsim.streams).
 CASE_DRAWS = (
     "valid",
     "tier",
@@ -56,6 +57,9 @@ CASE_DRAWS = (
     "escalated",
     "self",
     "bounce",
+    "service_angle",
+    "escalated_angle",
+    "self_delay",
 )
 (
     U_VALID,
@@ -70,12 +74,12 @@ CASE_DRAWS = (
     U_SATISFIED,
     U_ESCALATED,
     U_SELF,
-    E_BOUNCE,
-    Z_SERVICE,
-    Z_ESCALATED,
-    E_SELF_DELAY,
+    U_BOUNCE,
+    U_SERVICE_ANGLE,
+    U_ESCALATED_ANGLE,
+    U_SELF_DELAY,
 ) = range(16)
-DRAW_ROWS = 16
+CASE_DRAW_SLOTS = 16
 
 # ``Pipeline.counters``.
 (
@@ -140,8 +144,10 @@ FPARAMS = 22
     REPLY_DELAY,
     NEIGHBOURS,
     PUBLIC_REPLY,
-) = range(14)
-IPARAMS = 14
+    CASE_KEY,
+    DETECTION_KEY,
+) = range(16)
+IPARAMS = 16
 
 STATE_NAMES = (
     "latent",

@@ -194,7 +194,7 @@ class Survey:
         """Whether each surveyed resident says they are satisfied (own uniform)."""
         p = np.where(model.resolved[cases], self.satisfied_if_resolved, self.satisfied_if_replied)
         p = np.clip(p - self.late_penalty * model.late[cases], 0.0, 1.0)
-        return model.case_u["satisfied"][cases] < p
+        return model.case_uniform("satisfied", cases) < p
 
     def reported(self, satisfaction: float) -> float:
         """Satisfaction as reported: a third party reports it as measured."""

@@ -20,7 +20,7 @@ import time
 import mesa
 import numpy as np
 from mesa.time import Schedule
-from scipy.special import logit, ndtri
+from scipy.special import logit
 
 from gridsim import cases
 from gridsim.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
@@ -36,7 +36,7 @@ from gridsim.district import District, build_district
 from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
 from gridsim.scenario import CATEGORIES, KINDS, ROLES, TIERS, Scenario
-from gridsim.streams import streams
+from gridsim.streams import process_key, streams, uniforms
 from gridsim.visits import plan_visits
 
 _PUBLIC_CATEGORIES = np.array(
@@ -261,7 +261,6 @@ class GridModel(mesa.Model):
         arrival = rng.uniform(-warmup, self.days, size=n_h)
         life = rng.exponential(lifetime, size=n_h)
         cat = rng.choice(len(CATEGORIES), size=n_h, p=sc.issues.categories.as_list())
-        self_delay = rng.exponential(1.0, size=n_h)
         # Public-space issues, per grid.
         prng = self.streams["public"]
         p_counts = prng.poisson(
@@ -292,7 +291,6 @@ class GridModel(mesa.Model):
         self._ints = np.full((cases.INT_ROWS, n), -1, dtype=np.int32)
         self._i8 = np.zeros((cases.I8_ROWS, n), dtype=np.int8)
         self._flags = np.zeros((cases.FLAG_ROWS, n), dtype=bool)
-        self._draws = np.empty((cases.DRAW_ROWS, n))
         self._ints[cases.ARRIVAL] = self.arrival
         self._ints[cases.EXPIRY] = self.expiry
         self._ints[cases.HOUSEHOLD] = self.household
@@ -306,17 +304,10 @@ class GridModel(mesa.Model):
         self.issue_grid = self._ints[cases.ISSUE_GRID]
         self.category = self._i8[cases.CATEGORY]
         self.is_public = self._flags[cases.PUBLIC]
-        crng = self.streams["case"]
-        n_own = len(cases.CASE_DRAWS) - 1  # the last is the bounce, an exponential
-        crng.random(out=self._draws[:n_own])
-        self._draws[cases.E_BOUNCE] = crng.exponential(1.0, size=n)
-        self._draws[cases.Z_SERVICE] = ndtri(self._draws[cases.U_SERVICE])
-        self._draws[cases.Z_ESCALATED] = ndtri(self._draws[cases.U_ESCALATED])
-        self._draws[cases.E_SELF_DELAY] = np.concatenate(
-            [self_delay[keep_h], np.zeros(keep_p.sum())]
-        )
+        # A case's own random numbers are drawn where they are used, from its
+        # id and this key (gridsim.streams): no table of them.
+        self._case_key = process_key(self.streams["case"])
         self._find_draw = np.concatenate([np.zeros(keep_h.sum()), p_find[keep_p]])
-        self.case_u = {name: self._draws[i] for i, name in enumerate(cases.CASE_DRAWS)}
         # Case state: views of the shared rows.
         self.state = self._i8[cases.STATE]
         self.channel = self._i8[cases.CHANNEL]
@@ -431,6 +422,8 @@ class GridModel(mesa.Model):
         i[cases.REPLY_DELAY] = r.delay_days
         i[cases.NEIGHBOURS] = hh.neighbours
         i[cases.PUBLIC_REPLY] = int(r.public)
+        i[cases.CASE_KEY] = self._case_key
+        i[cases.DETECTION_KEY] = process_key(self.streams["detection"])
         self.mechanisms.configure(i, f)
         working_index = np.full(self.days, -1, dtype=np.int64)
         working_index[self.visit_plan.working_days] = np.arange(len(self.visit_plan.working_days))
@@ -439,12 +432,10 @@ class GridModel(mesa.Model):
         self._counters[cases.FREE_ENTRY] = -1  # no free calendar entry yet
         self._counters[cases.HQ_FREE] = -1  # no free queue entry yet
         n_units = len(self.unit_capacity)
-        self._detection_u = self.streams["detection"].random(len(self._pair_issue))
         self._pipeline = pipeline.make(
             ints=self._ints,
             i8=self._i8,
             flags=self._flags,
-            draws=self._draws,
             trust=self.trust,
             propensity=self.propensity,
             household_grid=self.household_grid,
@@ -475,7 +466,6 @@ class GridModel(mesa.Model):
             pair_offsets=self._pair_offsets.astype(np.int64, copy=False),
             pair_issue=self._pair_issue.astype(np.int64, copy=False),
             pair_visitor=self._pair_visitor.astype(np.int8, copy=False),
-            detection_u=self._detection_u,
             arrival_offsets=np.searchsorted(
                 self._arrival_days, np.arange(self.days + 1), side="left"
             ).astype(np.int64),
@@ -489,6 +479,17 @@ class GridModel(mesa.Model):
             iparams=i,
             counters=self._counters,
             **pipeline.buffers(self.n_issues, self.days),
+        )
+
+    def case_uniform(self, draw: str, ids: np.ndarray) -> np.ndarray:
+        """Each case's own uniform ``draw`` (a name in :data:`gridsim.cases.CASE_DRAWS`).
+
+        The same numbers the compiled pipeline uses, so a case's survey answer
+        is as fixed by its id as its service time (common random numbers).
+        """
+        slot = cases.CASE_DRAWS.index(draw)
+        return uniforms(
+            self._case_key, np.asarray(ids, dtype=np.int64) * cases.CASE_DRAW_SLOTS + slot
         )
 
     def _count(self, counter: int) -> int:
@@ -539,7 +540,7 @@ class GridModel(mesa.Model):
         )
         self._last_survey = day
         survey = self.mechanisms.survey
-        picked = closed[self.case_u["pick"][closed] < survey.share]
+        picked = closed[self.case_uniform("pick", closed) < survey.share]
         if len(picked) == 0:
             return
         ok = survey.satisfied(self, picked)

@@ -35,6 +35,8 @@ from gridsim.cases import (
     BOUNCED,
     BOUNCES,
     CADRE_VISIT,
+    CASE_DRAW_SLOTS,
+    CASE_KEY,
     CATEGORY,
     CENTRAL,
     CHANNEL,
@@ -49,11 +51,10 @@ from gridsim.cases import (
     DEADLINE_FIRST,
     DETECT_LOGIT,
     DETECTION_CURSOR,
+    DETECTION_KEY,
     DISPATCH_DELAY,
     DISPATCHED,
     DISTRICT,
-    E_BOUNCE,
-    E_SELF_DELAY,
     ENTRY_INTERVAL,
     ESCALATED,
     ESCALATED_MEDIAN_DAYS,
@@ -115,11 +116,17 @@ from gridsim.cases import (
     TRUST_GAIN_RESOLVED,
     TRUST_LOSS_LATE,
     TRUST_LOSS_UNRESOLVED,
+    U_BOUNCE,
+    U_ESCALATED,
+    U_ESCALATED_ANGLE,
     U_MULTI,
     U_RESOLVE,
     U_REWORK,
     U_SAME_DAY,
     U_SELF,
+    U_SELF_DELAY,
+    U_SERVICE,
+    U_SERVICE_ANGLE,
     U_SPOT,
     U_TIER,
     U_VALID,
@@ -131,14 +138,12 @@ from gridsim.cases import (
     VISITS_DONE,
     VISITS_OFFICER,
     WAITING,
-    Z_ESCALATED,
-    Z_SERVICE,
 )
 
 _I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
 _F64 = types.float64[::1]
 _I64_2D, _I32_2D, _I8_2D = types.int64[:, ::1], types.int32[:, ::1], types.int8[:, ::1]
-_BOOL_2D, _F64_2D = types.boolean[:, ::1], types.float64[:, ::1]
+_BOOL_2D = types.boolean[:, ::1]
 _NUMPY = {
     types.int64: np.int64,
     types.int32: np.int32,
@@ -152,7 +157,6 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("ints", _I32_2D),
     ("i8", _I8_2D),
     ("flags", _BOOL_2D),
-    ("draws", _F64_2D),
     ("trust", _F64),
     ("propensity", _F64),
     ("household_grid", _I32),
@@ -183,7 +187,6 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("pair_offsets", _I64),
     ("pair_issue", _I64),
     ("pair_visitor", _I8),
-    ("detection_u", _F64),
     ("arrival_offsets", _I64),
     ("arrival_order", _I64),
     ("busday", _I64_2D),
@@ -224,8 +227,8 @@ class Pipeline(structref.StructRefProxy):
     """Every array the day kernel reads or writes (views of the model's arrays).
 
     Attributes:
-        ints, i8, flags, draws: Per-case fields, one row each (see the row
-            constants of this module), one column per case.
+        ints, i8, flags: Per-case fields, one row each (see the row constants
+            of :mod:`gridsim.cases`), one column per case.
         trust, propensity, household_grid: Per household.
         grid_trust_offset, grid_start, grid_households, grid_community,
             grid_street: Per grid.
@@ -245,7 +248,6 @@ class Pipeline(structref.StructRefProxy):
         working_index: Position of each day among the working days, or -1.
         visit_offsets, visit_household, visit_visitor: The visit plan.
         pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
-        detection_u: Pre-drawn detection uniforms, used in order.
         arrival_offsets, arrival_order: Household issues by arrival day.
         busday: ``[day, k]`` → the day ``k`` working days after ``day``.
         limits, service_medians, resolvable, tier_edges: Per tier / category.
@@ -266,7 +268,6 @@ def _make(
     ints,
     i8,
     flags,
-    draws,
     trust,
     propensity,
     household_grid,
@@ -297,7 +298,6 @@ def _make(
     pair_offsets,
     pair_issue,
     pair_visitor,
-    detection_u,
     arrival_offsets,
     arrival_order,
     busday,
@@ -323,7 +323,6 @@ def _make(
     p.ints = ints
     p.i8 = i8
     p.flags = flags
-    p.draws = draws
     p.trust = trust
     p.propensity = propensity
     p.household_grid = household_grid
@@ -354,7 +353,6 @@ def _make(
     p.pair_offsets = pair_offsets
     p.pair_issue = pair_issue
     p.pair_visitor = pair_visitor
-    p.detection_u = detection_u
     p.arrival_offsets = arrival_offsets
     p.arrival_order = arrival_order
     p.busday = busday
@@ -605,6 +603,43 @@ def _busday(p: Pipeline, day: int, k: int) -> int:
     return p.busday[day, k]
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@_jit
+def _uniform(key: int, counter: int) -> float:
+    """SplitMix64 output ``counter + 1`` of ``key`` as a uniform in [0, 1).
+
+    Bit for bit :func:`gridsim.streams.uniforms`.
+    """
+    z = np.uint64(key) + (np.uint64(counter) + np.uint64(1)) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@_jit
+def _u(p: Pipeline, c: int, slot: int) -> float:
+    """Case ``c``'s own uniform number ``slot`` (see :data:`gridsim.cases.CASE_DRAWS`)."""
+    return _uniform(p.iparams[CASE_KEY], c * CASE_DRAW_SLOTS + slot)
+
+
+@_jit
+def _normal(p: Pipeline, c: int, slot: int, angle: int) -> float:
+    """A standard normal from two of the case's uniforms (Box–Muller)."""
+    r = np.sqrt(-2.0 * np.log(1.0 - _u(p, c, slot)))
+    return r * np.cos(2.0 * np.pi * _u(p, c, angle))
+
+
+@_jit
+def _exponential(p: Pipeline, c: int, slot: int) -> float:
+    """A unit-mean exponential from one of the case's uniforms."""
+    return -np.log(1.0 - _u(p, c, slot))
+
+
 @_jit
 def _effective_trust(p: Pipeline, household: int) -> float:
     t = p.trust[household] + p.grid_trust_offset[p.household_grid[household]]
@@ -613,7 +648,7 @@ def _effective_trust(p: Pipeline, household: int) -> float:
 
 @_jit
 def _case_level(p: Pipeline, c: int) -> int:
-    u = p.draws[U_TIER, c]
+    u = _u(p, c, U_TIER)
     level = 0
     for e in p.tier_edges:
         if u >= e:
@@ -675,7 +710,7 @@ def _enter(p: Pipeline, ids: np.ndarray, day: int) -> None:
     for j in range(len(ids)):
         c = ids[j]
         p.ints[REPORT_DAY, c] = day
-        spot[j] = p.i8[CHANNEL, c] != SELF_REPORT and p.draws[U_SPOT, c] < spot_share
+        spot[j] = p.i8[CHANNEL, c] != SELF_REPORT and _u(p, c, U_SPOT) < spot_share
     for j in range(len(ids)):
         if spot[j]:
             c = ids[j]
@@ -696,7 +731,7 @@ def _verify(p: Pipeline, ids: np.ndarray, day: int) -> None:
     share = p.fparams[VALID_SHARE]
     n = 0
     for c in ids:
-        if p.draws[U_VALID, c] < share:
+        if _u(p, c, U_VALID) < share:
             n += 1
         else:
             p.i8[STATE, c] = INVALID
@@ -705,7 +740,7 @@ def _verify(p: Pipeline, ids: np.ndarray, day: int) -> None:
     valid = np.empty(n, dtype=np.int64)
     k = 0
     for c in ids:
-        if p.draws[U_VALID, c] < share:
+        if _u(p, c, U_VALID) < share:
             valid[k] = c
             k += 1
     _assign(p, valid, day)
@@ -738,7 +773,7 @@ def _arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
     for j in range(len(ids)):
         c = ids[j]
         multi[j] = (
-            p.draws[U_MULTI, c] < share and p.i8[TIER, c] >= STREET and not p.flags[ESCALATED, c]
+            _u(p, c, U_MULTI) < share and p.i8[TIER, c] >= STREET and not p.flags[ESCALATED, c]
         )
         if not multi[j]:
             _enqueue(p, c, day)
@@ -750,7 +785,9 @@ def _arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
             interval = p.iparams[CONSULTATION_INTERVAL]
             release = -(-day // interval) * interval
         else:
-            release = day + np.int64(np.ceil(p.draws[E_BOUNCE, c] * p.fparams[BOUNCE_MEAN_DAYS]))
+            release = day + np.int64(
+                np.ceil(_exponential(p, c, U_BOUNCE) * p.fparams[BOUNCE_MEAN_DAYS])
+            )
         p.flags[BOUNCED, c] = p.iparams[BOUNCES] != 0
         if release <= day:
             _enqueue(p, c, day)
@@ -765,12 +802,16 @@ def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None
     u = p.ints[UNIT, c]
     sigma = p.fparams[SERVICE_SIGMA]
     if p.flags[ESCALATED, c]:
-        days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(0.5 * sigma * p.draws[Z_ESCALATED, c])
-    elif p.draws[U_SAME_DAY, c] < p.fparams[SAME_DAY_SHARE]:
+        days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(
+            0.5 * sigma * _normal(p, c, U_ESCALATED, U_ESCALATED_ANGLE)
+        )
+    elif _u(p, c, U_SAME_DAY) < p.fparams[SAME_DAY_SHARE]:
         days = 0.0
     else:
         load = queue_len[u] / p.unit_capacity[u]
-        normal = p.service_medians[p.i8[TIER, c]] * np.exp(sigma * p.draws[Z_SERVICE, c])
+        normal = p.service_medians[p.i8[TIER, c]] * np.exp(
+            sigma * _normal(p, c, U_SERVICE, U_SERVICE_ANGLE)
+        )
         days = normal * (1.0 + p.fparams[CONGESTION_SLOWDOWN] * load)
     finish = day + np.int64(np.ceil(min(days, 10.0 * p.iparams[DAYS])))
     p.i8[STATE, c] = IN_SERVICE
@@ -794,8 +835,8 @@ def _finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
         share = p.resolvable[p.i8[CATEGORY, c]]
         if p.flags[BOUNCED, c]:
             share = share * factor
-        resolved = p.draws[U_RESOLVE, c] < share
-        done[j] = not (resolved and p.i8[REWORKS, c] == 0 and p.draws[U_REWORK, c] < rework_share)
+        resolved = _u(p, c, U_RESOLVE) < share
+        done[j] = not (resolved and p.i8[REWORKS, c] == 0 and _u(p, c, U_REWORK) < rework_share)
         if done[j]:
             p.flags[RESOLVED, c] = resolved
         else:
@@ -1030,7 +1071,7 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
                 fam = _familiarity(p, day)
                 have_fam = True
             z += fam_effect * fam[p.ints[ISSUE_GRID, c]]
-        u = p.detection_u[cursor]
+        u = _uniform(p.iparams[DETECTION_KEY], cursor)
         cursor += 1
         if u < 1.0 / (1.0 + np.exp(-z)) and st[c] != stamp:
             # A household visited twice in a day tells the first visitor.
@@ -1057,10 +1098,10 @@ def _decide_self_reports(p: Pipeline, day: int) -> None:
             continue
         h = p.ints[HOUSEHOLD, c]
         prob = min(max(p.propensity[h] * _effective_trust(p, h) / 0.5, 0.0), 1.0)
-        if not p.draws[U_SELF, c] < prob:
+        if not _u(p, c, U_SELF) < prob:
             continue
         report = max(p.ints[ARRIVAL, c], day) + np.int64(
-            np.ceil(p.draws[E_SELF_DELAY, c] * delay_days)
+            np.ceil(_exponential(p, c, U_SELF_DELAY) * delay_days)
         )
         if report < p.ints[EXPIRY, c] and report < days:
             # A visit may still find it first; the earlier event wins.
