@@ -254,8 +254,10 @@ class GridModel(mesa.Model):
         warmup = min(3.0 * lifetime, 365.0)
         span = self.days + warmup
         kind_rate = np.array([getattr(sc.district.kinds, k).latent_rate_multiplier for k in KINDS])
-        hh_rate = s.latent_issues_per_year * kind_rate[d.grid_kind][self.household_grid]
-        counts = rng.poisson(hh_rate * span / 365.0)
+        # Expected issues per household over the span, per grid (one value per
+        # grid, then spread to households: no per-household temporaries).
+        grid_rate = s.latent_issues_per_year * kind_rate[d.grid_kind] * span / 365.0
+        counts = rng.poisson(grid_rate[self.household_grid])
         household = np.repeat(np.arange(d.n_households, dtype=np.int64), counts)
         n_h = len(household)
         arrival = rng.uniform(-warmup, self.days, size=n_h)
@@ -334,16 +336,16 @@ class GridModel(mesa.Model):
         # Household issues indexed by household (CSR) for visits.
         # Household issues come first, already in household order (drawn per
         # household with np.repeat), so the index needs no sort.
-        hh_ids = np.arange(len(household[keep_h]), dtype=np.int64)
-        per_household = np.bincount(self.household[hh_ids], minlength=d.n_households)
+        n_own = int(keep_h.sum())
+        per_household = np.bincount(self.household[:n_own], minlength=d.n_households)
         self._hh_offsets = np.zeros(d.n_households + 1, dtype=np.int64)
         np.cumsum(per_household, out=self._hh_offsets[1:])
         # Arrivals in day order, to decide self-reports with the trust of the day
         # (a stable radix sort on small integer days).
-        day_key = np.maximum(self.arrival[hh_ids], 0)
+        day_key = np.maximum(self.arrival[:n_own], 0)
         if self.days < np.iinfo(np.int16).max:
             day_key = day_key.astype(np.int16)
-        self._arrival_order = hh_ids[np.argsort(day_key, kind="stable")]
+        self._arrival_order = np.argsort(day_key, kind="stable").astype(np.int32)
         self._arrival_days = np.maximum(self.arrival[self._arrival_order], 0)
 
     def _schedule_latent_events(self) -> None:
@@ -461,15 +463,15 @@ class GridModel(mesa.Model):
             dirty_units=np.zeros(n_units, dtype=np.int64),
             working_index=working_index,
             visit_offsets=self.visit_plan.day_offsets.astype(np.int64, copy=False),
-            visit_household=self.visit_plan.household.astype(np.int64, copy=False),
+            visit_household=self.visit_plan.household,
             visit_visitor=self.visit_plan.visitor.astype(np.int8, copy=False),
             pair_offsets=self._pair_offsets.astype(np.int64, copy=False),
-            pair_issue=self._pair_issue.astype(np.int64, copy=False),
+            pair_issue=self._pair_issue,
             pair_visitor=self._pair_visitor.astype(np.int8, copy=False),
             arrival_offsets=np.searchsorted(
                 self._arrival_days, np.arange(self.days + 1), side="left"
             ).astype(np.int64),
-            arrival_order=self._arrival_order.astype(np.int64, copy=False),
+            arrival_order=self._arrival_order,
             busday=self._busday_table,
             limits=np.array(s.deadlines.limit_working_days.as_list(), dtype=np.int64),
             service_medians=np.array(h.service_median_days.as_list(), dtype=float),

@@ -49,7 +49,7 @@ def rounds(
     for k in range(n_kinds):
         for g in range(n_grids):
             total += np.int64(np.floor(0.5 + n_days * rates[k, g]))
-    household = np.empty(total, dtype=np.int64)
+    household = np.empty(total, dtype=np.int32)
     visitor = np.empty(total, dtype=np.int8)
     day_offsets = np.empty(n_days + 1, dtype=np.int64)
     j = 0
@@ -97,7 +97,7 @@ def pairs(
             for c in range(household_offsets[h], household_offsets[h + 1]):
                 if arrival[c] <= d and expiry[c] > d:
                     count += 1
-    issue = np.empty(count, dtype=np.int64)
+    issue = np.empty(count, dtype=np.int32)
     visitor = np.empty(count, dtype=np.int8)
     pair_offsets = np.empty(n_days + 1, dtype=np.int64)
     k = 0
