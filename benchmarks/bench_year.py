@@ -74,6 +74,82 @@ def profile_target(scenario: gridsim.Scenario, years: int) -> None:
         year_seconds(scenario, r)
 
 
+PHASES = {
+    "district": "district (communities, grids, adjacency)",
+    "_build_households": "households (trust, propensity)",
+    "_build_staff": "staff agents, visit plan, working-day table",
+    "_build_units": "handling-unit agents",
+    "_build_issues": "latent issues and case arrays",
+    "_pair_visits_with_issues": "visit-issue pairs",
+    "_build_pipeline": "kernel state and parameters",
+    "step_day": "365 days in the compiled kernel (gridsim.pipeline)",
+    "survey_wave": "survey waves (numpy, between days)",
+    "compute_kpis": "KPIs, per-grid table, daily series",
+}
+
+
+def phase_split(scenario: gridsim.Scenario, repeats: int) -> dict[str, float]:
+    """Median CPU seconds of each phase of a fresh year (set-up steps, days, surveys, KPIs).
+
+    The compiled kernel is one native frame to a sampling profiler, so this
+    split — timers around the model's own steps — says where a year goes.
+    """
+    import gridsim.model as gm
+
+    spent: dict[str, list[float]] = {}
+    originals = {}
+
+    def timed(owner: object, name: str) -> None:
+        original = getattr(owner, name)
+        originals[(owner, name)] = original
+
+        def wrapper(*args, **kwargs):
+            t0 = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent.setdefault(name, [0.0])[-1] += time.process_time() - t0
+
+        setattr(owner, name, wrapper)
+
+    for name in PHASES:
+        if name == "district":
+            timed(gm, "build_district")
+        elif name == "compute_kpis":
+            timed(gm, "compute_kpis")
+        else:
+            timed(gm.GridModel, name)
+    totals = []
+    try:
+        for r in range(repeats):
+            for v in spent.values():
+                v.append(0.0)
+            t0 = time.process_time()
+            gm.GridModel(scenario, replication=r).run()
+            totals.append(time.process_time() - t0)
+    finally:
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+    out = {
+        "district" if k == "build_district" else k: median(v[1:] if len(v) > 1 else v)
+        for k, v in spent.items()
+    }
+    out["total"] = median(totals)
+    out["other"] = out["total"] - sum(v for k, v in out.items() if k != "total")
+    return out
+
+
+def phase_table(phases: dict[str, float]) -> list[str]:
+    """Markdown rows of :func:`phase_split`."""
+    total = phases["total"]
+    rows = ["| phase | CPU ms | share |", "|---|---:|---:|"]
+    for key, label in [*PHASES.items(), ("other", "Mesa's event loop and the rest")]:
+        ms = 1000 * phases.get(key, 0.0)
+        rows.append(f"| {label} | {ms:.1f} | {100 * phases.get(key, 0.0) / total:.0f}% |")
+    rows.append(f"| **total** | **{1000 * total:.1f}** | |")
+    return rows
+
+
 def measure(scenario_path: str, repeats: int, floor_days: int) -> dict:
     scenario = gridsim.load_scenario(scenario_path)
     year_seconds(scenario, 0)  # warm imports and caches
@@ -89,6 +165,7 @@ def measure(scenario_path: str, repeats: int, floor_days: int) -> dict:
         "total_median_s": median([r[2] for r in runs]),
         "cpu_s": [r[3] for r in runs],
         "cpu_median_s": median([r[3] for r in runs]),
+        "phases": phase_split(scenario, repeats),
     }
     households = scenario.district.households or 191_232
     result["floor_households"] = households
@@ -152,6 +229,10 @@ def main() -> int:
         f"numpy {np.__version__}, mesa {mesa.__version__}, gridsim {gridsim.__version__}",
         "",
         *table(r),
+        "",
+        "Where a year's CPU time goes (medians):",
+        "",
+        *phase_table(r["phases"]),
         "",
         f"Reproduce: `.venv/bin/python benchmarks/bench_year.py --repeats {args.repeats}`",
     ]
