@@ -111,18 +111,23 @@ def tiny_experiment(variants: int, replications: int):
     )
 
 
-def timed_sweep(exp, executor) -> float:
-    """Wall seconds of ``exp.run`` into a fresh temporary workspace."""
+def timed_sweep(exp, executor) -> tuple[float, float]:
+    """Wall seconds of ``exp.run`` into a fresh temporary workspace, and the driver's CPU seconds.
+
+    The CPU time is this process's (every thread: receiving results, writing the
+    store, the final comparison; for the serial executor the runs too). On a
+    shared machine it is a steadier measure of the driver's cost than wall time.
+    """
     from gridsim.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="gridsim-bench-") as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ws = Workspace("bench", store=tmp)
         try:
             exp.run(ws, executor, progress=False)
         finally:
             ws.close()
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
 
 def busy() -> float:
@@ -175,20 +180,28 @@ def speedup(variants: int, replications: int, repeats: int, workers: int) -> dic
     # Untimed warm-up: start the worker pool (imports in every worker), run one Yuelu
     # year per worker (the first year in a process is slower) and warm the driver.
     warm = yuelu_experiment(min(workers, len(VARIANTS)), 1)
-    pool_start = timed_sweep(warm, parallel)
+    pool_start, _ = timed_sweep(warm, parallel)
     timed_sweep(warm, serial)
     capacity(workers)  # warm the probe too
     s_times: list[float] = []
     p_times: list[float] = []
+    p_cpu: list[float] = []
     caps: list[float] = []
+    runs = variants * replications
     for i in range(repeats):
         caps.append(capacity(workers))
         print(f"  repeat {i + 1}: machine capacity {caps[-1]:.2f} cores", flush=True)
         order = [("serial", serial), ("parallel", parallel)]
         for name, ex in order if i % 2 == 0 else order[::-1]:
-            t = timed_sweep(exp, ex)
+            t, cpu = timed_sweep(exp, ex)
             (s_times if name == "serial" else p_times).append(t)
-            print(f"  repeat {i + 1}: {name:8s} {t:6.2f} s", flush=True)
+            if name == "parallel":
+                p_cpu.append(cpu)
+            print(
+                f"  repeat {i + 1}: {name:8s} {t:6.2f} s, driver CPU "
+                f"{1e3 * cpu / runs:6.1f} ms per run",
+                flush=True,
+            )
     stop_workers()
     s, p = median(s_times), median(p_times)
     return {
@@ -203,6 +216,8 @@ def speedup(variants: int, replications: int, repeats: int, workers: int) -> dic
         "parallel_median_s": p,
         "speedup": s / p,
         "pair_speedups": [a / b for a, b in zip(s_times, p_times, strict=True)],
+        "driver_cpu_s": p_cpu,
+        "driver_cpu_ms_per_run": 1e3 * median(p_cpu) / runs,
         "pool_cold_start_s": pool_start,
         "capacity": caps,
         "capacity_median": median(caps),
@@ -331,7 +346,9 @@ def main() -> int:
             f"{r['serial_median_s']:.2f} s, {args.workers} workers "
             f"{r['parallel_median_s']:.2f} s, speed-up {r['speedup']:.2f}x "
             f"(pool cold start {r['pool_cold_start_s']:.1f} s, untimed); the machine gave "
-            f"{args.workers} processes {r['capacity_median']:.2f} cores' worth meanwhile"
+            f"{args.workers} processes {r['capacity_median']:.2f} cores' worth meanwhile; "
+            f"the driver (parent process) used {r['driver_cpu_ms_per_run']:.1f} ms of CPU "
+            "per run of the parallel sweeps"
         )
         write_json(args.json, r)
         return 0

@@ -310,13 +310,19 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         f"| machine capacity for 2 processes (probe) | {c['capacity_median']:.2f} cores | "
         + ", ".join(f"{x:.2f}" for x in c["capacity"])
         + " |",
+        f"| driver CPU per run, parallel sweeps | {c['driver_cpu_ms_per_run']:.1f} ms | "
+        + ", ".join(f"{1e3 * x / c['runs_per_sweep']:.1f}" for x in c["driver_cpu_s"])
+        + " |",
         "",
         "Two workers need two idle cores. Before each repeat a probe timed a fixed "
         "CPU-bound job (pure Python and numpy, ~0.5 s) alone and two copies at once on the "
         "same worker processes, three times each (medians): capacity = 2 x alone / "
         "together, 2.0 on an idle 2-core machine, about 1.0 when other jobs hold a core. "
         f"Speed-up / capacity = {c['speedup'] / c['capacity_median']:.2f} (1.0: the sweep "
-        "used all the parallelism the machine offered at the time).",
+        "used all the parallelism the machine offered at the time). Driver CPU is the "
+        "parent process's CPU time (all threads: receiving results, writing the store, "
+        "the final comparison) over a parallel sweep, per run: every millisecond of it is "
+        "taken from the two workers on this 2-core machine.",
         "",
         load("sweep"),
         "",

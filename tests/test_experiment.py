@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import os
 import signal
@@ -17,8 +19,15 @@ import pandas as pd
 import pytest
 
 from gridsim.comparison import compare, precision_met
-from gridsim.executors import ProcessExecutor, SerialExecutor, simulate
-from gridsim.experiment import Experiment, ExperimentError
+from gridsim.executors import (
+    ProcessExecutor,
+    SerialExecutor,
+    encode_payload,
+    run_task,
+    simulate,
+)
+from gridsim.experiment import Experiment, ExperimentError, payload_result
+from gridsim.store import EncodedResult, EncodedRun
 from gridsim.workspace import Workspace
 
 SMALL = """
@@ -204,6 +213,31 @@ def test_paired_difference_uses_replication_pairs():
     assert b["n_pairs"] == 8
 
 
+def test_pairs_follow_replication_labels_not_row_order():
+    """Rows in any order, a replication the baseline lacks, a variant listed twice."""
+    runs = pd.DataFrame(
+        {
+            "variant": ["b", "a", "b", "a", "b", "a", "c", "c"],
+            "replication": [2, 0, 0, 1, 3, 2, 1, 1],
+            "k": [12.0, 1.0, 11.0, 2.0, 99.0, 3.0, 5.0, 7.0],
+            "m": [1.0, np.nan, 2.0, 4.0, 3.0, 8.0, 0.0, 1.0],
+        }
+    )
+    table = compare(runs, "a", ["k", "m"]).set_index(["variant", "kpi"])
+    assert list(table.index.get_level_values("variant").unique()) == ["b", "a", "c"]
+    b = table.loc[("b", "k")]
+    assert b["n_pairs"] == 2 and b["n"] == 3  # replication 3 has no baseline partner
+    assert b["diff"] == pytest.approx(((12 - 3) + (11 - 1)) / 2)
+    assert b["mean"] == pytest.approx((12 + 11 + 99) / 3)
+    assert table.loc[("b", "m"), "n"] == 3 and table.loc[("a", "m"), "n"] == 2
+    assert table.loc[("b", "m"), "diff"] == pytest.approx(1 - 8)  # the NaN pair is dropped
+    assert table.loc[("b", "m"), "diff_pct"] == pytest.approx(100 * (1 - 8) / 6)
+    # "c" lists replication 1 twice: both rows are paired with the baseline's
+    c = table.loc[("c", "k")]
+    assert c["n_pairs"] == 1 and c["diff"] == pytest.approx(((5 - 2) + (7 - 2)) / 2)
+    assert compare(runs, "missing", ["k"])["diff"].isna().all()
+
+
 def test_precision_rule():
     runs = pd.DataFrame({"variant": ["a"] * 4, "replication": range(4), "k": [100.0, 101, 99, 100]})
     assert precision_met(runs, ["k"], 0.05)
@@ -233,6 +267,57 @@ def test_serial_and_local_processes_give_identical_results(exp_dir):
     assert serial.keys() == procs.keys() == {t.key for t in tasks}
     for key in serial:
         assert serial[key] == procs[key]
+
+
+def test_workers_encode_exactly_what_the_store_would(exp_dir):
+    """The worker-encoded row (what sweeps store) is the text ``write_run`` stores."""
+    exp = Experiment.from_file(exp_dir / "scenarios" / "exp.toml")
+    variant = exp.variants[1]
+    plain = next(t for t in exp.tasks(range(2)) if t.variant == variant.name and t.replication)
+    task = dataclasses.replace(plain, encode=True)
+    payload = simulate(plain)
+    encoded = run_task(task)
+    assert isinstance(encoded, EncodedResult)
+    # the driver's fallback for executors that return plain payloads agrees
+    assert encode_payload(payload)[:3] == encoded[:3]
+    assert encode_payload(encoded) is encoded
+    ws = Workspace("enc", store=exp_dir / "ws")
+    assert ws.write_run("old", variant.scenario, payload_result(variant, plain, payload))
+    run = EncodedRun(
+        task.scenario_hash,
+        task.replication,
+        variant.scenario.name,
+        task.seed,
+        variant.scenario_json,
+        encoded,
+    )
+    assert ws.write_runs("new", [run]) == 1
+    assert ws.write_runs("new", [run]) == 0  # already stored: kept, not replaced
+    ws.close()
+    columns = "scenario_hash, replication, model_version, scenario_name, seed, scenario, " + (
+        "kpis, daily, grids"
+    )
+    with sqlite3.connect(exp_dir / "ws" / "enc.sqlite") as conn:
+        old = conn.execute(f"SELECT {columns} FROM runs WHERE experiment = 'old'").fetchall()
+        new = conn.execute(f"SELECT {columns} FROM runs WHERE experiment = 'new'").fetchall()
+    assert len(old) == 1 and old == new
+
+
+def test_serial_executor_thaws_what_it_froze(exp_dir):
+    """Objects alive before a serial sweep are frozen for it (cheap collections), then thawed."""
+    before = gc.get_freeze_count()
+    runs = SerialExecutor().run(_tasks(exp_dir)[:2])
+    next(runs)
+    assert gc.get_freeze_count() > before
+    runs.close()  # an abandoned sweep thaws too
+    assert gc.get_freeze_count() <= before
+
+
+def test_serial_and_local_processes_encode_identically(exp_dir):
+    tasks = [dataclasses.replace(t, encode=True) for t in _tasks(exp_dir)]
+    serial = {t.key: p[:3] for t, p in SerialExecutor().run(tasks)}
+    procs = {t.key: p[:3] for t, p in ProcessExecutor(workers=2).run(tasks)}
+    assert serial == procs and len(serial) == len(tasks)
 
 
 def test_dask_local_cluster_gives_identical_results(exp_dir):

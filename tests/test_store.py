@@ -23,10 +23,14 @@ from sqlalchemy.exc import OperationalError
 import gridsim
 from gridsim.kpis import RunResult
 from gridsim.store import (
+    EncodedRun,
     InvalidTenantError,
+    JsonText,
     RunKey,
     Store,
     TenantMismatchError,
+    encode_result,
+    json_text,
     run_key,
     validate_tenant,
 )
@@ -203,6 +207,64 @@ def test_storage_is_json_text_only(
     rec = ws.load_runs("e")[0]
     assert math.isnan(rec.kpis["satisfaction"]) and math.isnan(rec.kpis["cost"])
     assert math.isnan(rec.grids.loc[0, "on_time_rate"])
+
+
+def _element_by_element(value: object) -> object:
+    """The store's conversion, one element at a time (what columns used to go through)."""
+    if isinstance(value, np.ndarray | pd.Series):
+        return [_element_by_element(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {k: _element_by_element(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return None if value is pd.NA else value
+
+
+def test_json_text_converts_columns_as_element_by_element() -> None:
+    columns = {
+        "f64": np.array([1.5, np.nan, np.inf, -np.inf, -0.0, 1e-300, 2.0]),
+        "f32": np.array([0.1, np.nan, 3.0], dtype=np.float32),
+        "i64": np.arange(5, dtype=np.int64) - 2,
+        "u8": np.array([0, 255], dtype=np.uint8),
+        "bool": np.array([True, False]),
+        "obj": np.array(["a", None, 1.5], dtype=object),
+        "series": pd.Series([1.0, np.nan, 7.25]),
+        "ints": pd.Series([3, 4]),
+        "names": pd.Series(["Yuelu", "Tianxin"]),
+        "nullable": pd.Series([1, None], dtype="Int64"),
+    }
+    text = json_text(columns)
+    assert isinstance(text, JsonText)
+    assert json.loads(text) == _element_by_element(columns)
+    assert text == json.dumps(
+        _element_by_element(columns), allow_nan=False, ensure_ascii=False, separators=(",", ":")
+    )
+    assert json_text(text) is text  # encoded once, never again
+
+
+def test_write_runs_counts_new_rows_only(
+    ws: Workspace, tiny: gridsim.Scenario, tiny_result: RunResult
+) -> None:
+    encoded = encode_result(tiny_result)
+
+    def run(replication: int) -> EncodedRun:
+        return EncodedRun(
+            tiny.content_hash(), replication, tiny.name, 2013, json_text(tiny.to_dict()), encoded
+        )
+
+    assert ws.write_runs("e", []) == 0
+    assert ws.write_runs("e", [run(0), run(1)]) == 2
+    assert ws.write_runs("e", [run(1), run(2), run(2)]) == 1  # one transaction, stored keys kept
+    assert sorted(k.replication for k in ws.existing_keys("e")) == [0, 1, 2]
+    assert list(ws.list_experiments()["name"]) == ["e"]
+    with pytest.raises(ValueError, match="JSON objects as text"):
+        ws.write_runs("e", [run(3)._replace(scenario=tiny.to_dict())])  # type: ignore[arg-type]
+    assert len(ws.list_runs("e")) == 3
+    rec = ws.load_runs("e")[2]
+    assert rec.key == run_key(tiny, 2)
+    assert rec.scenario == tiny.to_dict()
+    pd.testing.assert_frame_equal(rec.daily, tiny_result.daily)
+    assert rec.kpis.keys() == tiny_result.kpis.keys()
 
 
 def test_wal_mode_file_modes_and_location(

@@ -20,7 +20,15 @@ from psycopg import errors
 import gridsim
 import pg_server
 from gridsim.kpis import RunResult
-from gridsim.store import PG_GROUP_ROLE, SchemaMissingError, StoreError, TenantMismatchError
+from gridsim.store import (
+    PG_GROUP_ROLE,
+    EncodedRun,
+    SchemaMissingError,
+    StoreError,
+    TenantMismatchError,
+    encode_result,
+    json_text,
+)
 from gridsim.workspace import Workspace, create_tenant
 
 TINY = {
@@ -112,6 +120,30 @@ def test_insert_if_absent_on_postgres(tenants: Tenants) -> None:
             "shared", tenants.scenario, dataclasses.replace(tenants.result, replication=r)
         )
     assert len(a.list_runs("shared")) == 3
+
+
+def test_encoded_runs_on_postgres(tenants: Tenants) -> None:
+    a, scenario = tenants.alpha, tenants.scenario
+    encoded = encode_result(tenants.result)
+    runs = [
+        EncodedRun(
+            scenario.content_hash(), r, scenario.name, 2013, json_text(scenario.to_dict()), encoded
+        )
+        for r in (0, 20, 21)
+    ]
+    assert a.write_runs("encoded", runs) == 3
+    assert a.write_runs("encoded", runs[1:]) == 0  # kept, not replaced
+    records = a.load_runs("encoded")
+    assert [r.replication for r in records] == [0, 20, 21]
+    assert records[1].scenario == scenario.to_dict()
+    assert records[1].daily["open"].tolist() == tenants.result.daily["open"].tolist()
+    with tenants.connect("alpha") as con:
+        kinds = con.execute(
+            "SELECT DISTINCT json_typeof(kpis), json_typeof(daily) FROM runs "
+            "WHERE experiment = 'encoded'"
+        ).fetchall()
+    assert kinds == [("object", "object")]  # JSON documents, not JSON strings
+    assert a.delete_experiment("encoded") == 3
 
 
 def test_raw_sql_sees_only_own_rows(tenants: Tenants) -> None:

@@ -63,16 +63,39 @@ def compare(runs: pd.DataFrame, baseline: str, kpis: list[str] | tuple[str, ...]
     ]
     if runs.empty:
         return pd.DataFrame(columns=columns)
-    base = runs[runs["variant"] == baseline].set_index("replication")
+    kpis = list(kpis)
+    # One numpy block for every run and KPI; variants are row positions into it.
+    values_all = runs[kpis].to_numpy(dtype=float)
+    replications = runs["replication"].to_numpy()
+    rows_of = runs.groupby("variant", sort=False).indices
+    order = [v for v in pd.unique(runs["variant"].to_numpy()) if v in rows_of]
+    base_rows = rows_of.get(baseline, np.zeros(0, dtype=int))
+    base_index = pd.Index(replications[base_rows])
+    base_values = values_all[base_rows]
+    base_means = [
+        float(np.nanmean(np.ascontiguousarray(base_values[:, j]))) if len(base_rows) else math.nan
+        for j in range(len(kpis))
+    ]
     rows = []
-    for variant, group in runs.groupby("variant", sort=False):
-        g = group.set_index("replication")
-        common = g.index.intersection(base.index)
-        for kpi in kpis:
-            m, lo, hi = mean_ci(g[kpi].to_numpy(dtype=float))
-            d = (g.loc[common, kpi] - base.loc[common, kpi]).to_numpy(dtype=float)
-            dm, dlo, dhi = mean_ci(d)
-            bm = float(np.nanmean(base[kpi].to_numpy(dtype=float))) if len(base) else math.nan
+    for variant in order:
+        index = pd.Index(replications[rows_of[variant]])
+        values = values_all[rows_of[variant]]
+        common = index.intersection(base_index)
+        if index.is_unique and base_index.is_unique:  # pair replications by position
+            diffs = values[index.get_indexer(common)] - base_values[base_index.get_indexer(common)]
+        else:  # a replication listed twice: pair by label, as pandas aligns them
+            mine = pd.DataFrame(values, index=index)
+            theirs = pd.DataFrame(base_values, index=base_index)
+            pairs = [
+                (mine.loc[common, j] - theirs.loc[common, j]).to_numpy(dtype=float)
+                for j in range(len(kpis))
+            ]
+            diffs = np.column_stack(pairs) if pairs else np.empty((len(common), 0))
+        for j, kpi in enumerate(kpis):
+            column = np.ascontiguousarray(values[:, j])
+            m, lo, hi = mean_ci(column)
+            dm, dlo, dhi = mean_ci(np.ascontiguousarray(diffs[:, j]))
+            bm = base_means[j]
             rows.append(
                 {
                     "variant": variant,
@@ -80,7 +103,7 @@ def compare(runs: pd.DataFrame, baseline: str, kpis: list[str] | tuple[str, ...]
                     "mean": m,
                     "ci95_lo": lo,
                     "ci95_hi": hi,
-                    "n": int(g[kpi].notna().sum()),
+                    "n": int(np.count_nonzero(~np.isnan(column))),
                     "diff": dm,
                     "diff_lo": dlo,
                     "diff_hi": dhi,

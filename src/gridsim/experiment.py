@@ -31,6 +31,7 @@ difference to the baseline is measured *in pairs*, one per replication.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import tomllib
@@ -43,7 +44,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gridsim.comparison import HEADLINE_KPIS, compare, precision_met
-from gridsim.executors import Executor, Task, make_executor
+from gridsim.executors import Executor, Task, encode_payload, make_executor
 from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.scenario import (
     Scenario,
@@ -122,6 +123,13 @@ class Variant:
     changes: dict[str, Value]
     scenario: Scenario
     scenario_hash: str
+
+    @functools.cached_property
+    def scenario_json(self) -> str:
+        """The resolved scenario as the store writes it (JSON text, made once)."""
+        from gridsim.store import json_text
+
+        return json_text(self.scenario.to_dict())
 
 
 def _format_value(v: Value) -> str:
@@ -315,11 +323,19 @@ class Experiment:
             raise ExperimentError([f"{display}: not valid TOML: {exc}"]) from None
         return cls.from_dict(data, root=path.resolve().parent, source=display)
 
-    def tasks(self, replications: range) -> list[Task]:
-        """Tasks for the given replications of every variant (variant-major)."""
+    def tasks(self, replications: range, *, encode: bool = False) -> list[Task]:
+        """Tasks for the given replications of every variant (replication-major).
+
+        Args:
+            replications: Replication numbers.
+            encode: Ask the workers for the store's row format (see :class:`Task`).
+
+        Returns:
+            Replication 0 of every variant, then replication 1, and so on.
+        """
         data = {v.name: v.scenario.to_dict() for v in self.variants}  # shared, not copied
         return [
-            Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name])
+            Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name], encode)
             for r in replications
             for v in self.variants
         ]
@@ -332,6 +348,11 @@ class Experiment:
         progress: bool = True,
     ) -> Comparison:
         """Run what the store does not hold yet, then compare.
+
+        Each run is committed to the store as soon as the executor yields it,
+        in its own transaction (so a killed sweep loses no finished run, and
+        running it again computes only what is missing). The workers encode
+        the results in the store's row format, so the driver only inserts them.
 
         Args:
             workspace: A :class:`gridsim.workspace.Workspace`; default: the
@@ -364,6 +385,7 @@ class Experiment:
 
     def _run_missing(self, ws: Any, ex: Executor, reps: range, progress: bool) -> None:
         from gridsim import __version__
+        from gridsim.store import EncodedRun
 
         done = {
             (k.scenario_hash, k.replication)
@@ -371,18 +393,26 @@ class Experiment:
             if k.model_version == __version__
         }
         todo = []
-        for t in self.tasks(reps):
+        for t in self.tasks(reps, encode=True):
             if t.key not in done:
                 done.add(t.key)  # identical design points run once
                 todo.append(t)
         if not todo:
             return
-        by_name = {v.name: v for v in self.variants}
+        scenarios = {v.name: (v.scenario.name, v.scenario_json) for v in self.variants}
         bar = _progress(len(todo), f"{self.name}", enabled=progress)
         try:
             for task, payload in ex.run(todo):
-                variant = by_name[task.variant]
-                ws.write_run(self.name, variant.scenario, payload_result(variant, task, payload))
+                name, scenario = scenarios[task.variant]
+                run = EncodedRun(
+                    task.scenario_hash,
+                    task.replication,
+                    name,
+                    task.seed,
+                    scenario,
+                    encode_payload(payload),  # encoded by the worker: as is
+                )
+                ws.write_runs(self.name, [run], model_version=__version__)
                 bar.update(1)
         finally:
             bar.close()
@@ -427,17 +457,30 @@ class Experiment:
         stored = workspace.list_runs(self.name)
         if stored.empty:
             return pd.DataFrame()
-        stored = stored[
-            (stored["replication"] < replications) & (stored["model_version"] == __version__)
-        ]
-        kpis = [k for k in KPI_NAMES if k in stored.columns]
-        parts = []
+        # numpy rather than pandas indexing: this runs at the end of every sweep.
+        replication = stored["replication"].to_numpy()
+        keep = (replication < replications) & (
+            stored["model_version"].to_numpy(dtype=object) == __version__
+        )
+        rows_of: dict[str, list[int]] = {}  # scenario hash → rows, in the store's order
+        for row, h in enumerate(stored["scenario_hash"].to_numpy(dtype=object)):
+            if keep[row]:
+                rows_of.setdefault(h, []).append(row)
+        names: list[str] = []
+        take: list[int] = []
         for v in self.variants:  # two design points may be the same scenario
-            part = stored.loc[stored["scenario_hash"] == v.scenario_hash, ["replication", *kpis]]
-            parts.append(part.assign(variant=v.name))
+            rows = rows_of.get(v.scenario_hash, [])
+            take += rows
+            names += [v.name] * len(rows)
         # Variant order, then replication order (the store lists runs by replication).
-        frame = pd.concat(parts, ignore_index=True)[["variant", "replication", *kpis]]
-        return frame.astype({"replication": int})
+        kpis = [k for k in KPI_NAMES if k in stored.columns]
+        columns: dict[str, Any] = {
+            "variant": pd.array(names, dtype="str"),
+            "replication": replication[take].astype(int),
+        }
+        for k in kpis:
+            columns[k] = stored[k].to_numpy()[take]
+        return pd.DataFrame(columns)
 
     def report(
         self,

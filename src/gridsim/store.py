@@ -1,20 +1,24 @@
 """Tenant-scoped results store: every finished run, with its provenance, as JSON.
 
-Runs are written one by one as they complete, keyed by (tenant, experiment,
-scenario content hash, replication, model version), so an interrupted
-experiment can be resumed by computing only the keys that are missing
-(:meth:`Store.missing`). Writes are insert-if-absent (``INSERT ... ON CONFLICT
-DO NOTHING``): writing a key twice keeps the first row. Nothing is pickled:
-KPIs, the daily series and the per-grid table are stored as JSON text
-(column → list), with NaN and ±inf stored as ``null``.
+Runs are written and committed as they complete, keyed by (tenant,
+experiment, scenario content hash, replication, model version), so an
+interrupted experiment can be resumed by computing only the keys that are
+missing (:meth:`Store.missing`). Writes are insert-if-absent (``INSERT ... ON
+CONFLICT DO NOTHING``): writing a key twice keeps the first row. Nothing is
+pickled: KPIs, the daily series and the per-grid table are stored as JSON text
+(column → list), with NaN and ±inf stored as ``null``. A sweep's workers encode
+that text themselves (:class:`EncodedRun`, :meth:`Store.write_runs`), so the
+process that writes the store only inserts it.
 
 Two back ends, both through SQLAlchemy Core:
 
 * **SQLite** (embedded default): one database file per tenant, created with
-  mode 0600, in WAL mode with a busy timeout; every write transaction starts
-  with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the busy timeout
-  instead of failing on a lock upgrade. The file records the tenant it belongs
-  to and refuses to be opened for another.
+  mode 0600, in WAL mode (``synchronous = NORMAL``: a commit survives the
+  process being killed, though not necessarily a power cut) with a busy
+  timeout; every write transaction starts with ``BEGIN IMMEDIATE`` so that
+  concurrent writers queue on the busy timeout instead of failing on a lock
+  upgrade. The file records the tenant it belongs to and refuses to be opened
+  for another.
 * **PostgreSQL** (shared deployments): tables in schema ``gridsim`` carry
   ``tenant_id text NOT NULL DEFAULT current_user`` under forced row-level
   security; each tenant is a LOGIN role of the same name and connects with its
@@ -27,13 +31,14 @@ URL for a tenant and builds the :class:`Store`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -76,7 +81,10 @@ if TYPE_CHECKING:
 __all__ = [
     "PG_GROUP_ROLE",
     "PG_SCHEMA",
+    "EncodedResult",
+    "EncodedRun",
     "InvalidTenantError",
+    "JsonText",
     "RunKey",
     "RunRecord",
     "SchemaMissingError",
@@ -86,7 +94,9 @@ __all__ = [
     "TenantMismatchError",
     "create_postgres_tenant",
     "create_sqlite_tenant",
+    "encode_result",
     "is_url",
+    "json_text",
     "run_key",
     "validate_tenant",
 ]
@@ -198,6 +208,31 @@ def run_key(scenario: Scenario, replication: int, model_version: str | None = No
 # JSON
 
 
+class JsonText(str):
+    """JSON text that the store writes as is (already encoded, never re-encoded).
+
+    Made by :func:`json_text`. A sweep's results are encoded where each run
+    happened (:func:`gridsim.executors.run_task`, in a worker), so the process
+    that writes the store only inserts text.
+    """
+
+    __slots__ = ()
+
+
+def _number_list(array: np.ndarray) -> list[Any] | None:
+    """A 1-D numeric array as a JSON list (NaN/±inf as None); None if not numeric."""
+    kind = array.dtype.kind
+    if array.ndim != 1 or kind not in "iubf" or array.dtype.itemsize > 8:
+        return None
+    out = array.tolist()
+    if kind == "f":
+        bad = ~np.isfinite(array)
+        if bad.any():
+            for i in np.flatnonzero(bad).tolist():
+                out[i] = None
+    return out
+
+
 def _jsonable(value: Any) -> Any:
     """Plain JSON data: numpy scalars to Python, NaN/±inf/NA to None."""
     if value is None or isinstance(value, str):
@@ -211,6 +246,13 @@ def _jsonable(value: Any) -> Any:
         return number if math.isfinite(number) else None
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray) or (
+        isinstance(value, pd.Series) and isinstance(value.dtype, np.dtype)
+    ):
+        # A numeric column in one step (the same values as element by element).
+        numbers = _number_list(value if isinstance(value, np.ndarray) else value.to_numpy())
+        if numbers is not None:
+            return numbers
     if isinstance(value, list | tuple | np.ndarray | pd.Series):
         return [_jsonable(v) for v in list(value)]
     if isinstance(value, datetime | date | pd.Timestamp):
@@ -221,7 +263,24 @@ def _jsonable(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
+    if isinstance(value, JsonText):  # encoded already: PostgreSQL's serialiser passes it on
+        return str(value)
     return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_text(value: Any) -> JsonText:
+    """Encode data exactly as the store encodes a JSON column.
+
+    numpy scalars and arrays become Python numbers and lists, NaN, ±inf and
+    NA become ``null``; numeric arrays and Series are converted in one step.
+
+    Args:
+        value: Data for a JSON column (dicts, lists, arrays, Series, numbers...).
+
+    Returns:
+        The JSON text, marked so that the store inserts it without encoding it again.
+    """
+    return value if isinstance(value, JsonText) else JsonText(_dumps(_jsonable(value)))
 
 
 class _JsonText(TypeDecorator[Any]):
@@ -238,6 +297,8 @@ class _JsonText(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, JsonText):  # SQLite: the text; PostgreSQL: _dumps passes it on
+            return value if dialect.name == "postgresql" else str(value)
         clean = _jsonable(value)
         # PostgreSQL's JSON type serialises with the engine's strict serialiser.
         return clean if dialect.name == "postgresql" else _dumps(clean)
@@ -248,8 +309,9 @@ class _JsonText(TypeDecorator[Any]):
         return value
 
 
-def _frame_to_json(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    return {str(col): _jsonable(frame[col].tolist()) for col in frame.columns}
+def _frame_to_json(frame: pd.DataFrame) -> JsonText:
+    """A frame as the store keeps it: JSON text of column → list of values."""
+    return json_text({str(col): frame[col] for col in frame.columns})
 
 
 def _frame_from_json(data: Mapping[str, list[Any]]) -> pd.DataFrame:
@@ -347,6 +409,63 @@ _RUN_COLUMNS = (
 
 # ---------------------------------------------------------------------------
 # records
+
+
+class EncodedResult(NamedTuple):
+    """A run's results in the store's row format: JSON text, ready to insert.
+
+    Made where the run happened (:func:`encode_result`, or
+    :func:`gridsim.executors.run_task` in a worker), so that the process
+    writing the store spends no time encoding.
+
+    Attributes:
+        kpis: District KPIs (:func:`json_text` of a dict).
+        daily: Daily series (:func:`json_text` of column → values).
+        grids: Per-grid table (:func:`json_text` of column → values).
+        wall_seconds: Wall time of the simulation.
+    """
+
+    kpis: str
+    daily: str
+    grids: str
+    wall_seconds: float
+
+
+class EncodedRun(NamedTuple):
+    """One row for :meth:`Store.write_runs`: a run's key, provenance and results.
+
+    Attributes:
+        scenario_hash: :meth:`Scenario.content_hash` of the resolved scenario.
+        replication: Replication number.
+        scenario_name: Scenario name.
+        seed: Root seed (the scenario's ``simulation.seed``).
+        scenario: :func:`json_text` of the resolved scenario (:meth:`Scenario.to_dict`).
+        result: The run's encoded results.
+    """
+
+    scenario_hash: str
+    replication: int
+    scenario_name: str
+    seed: int
+    scenario: str
+    result: EncodedResult
+
+
+def encode_result(result: RunResult) -> EncodedResult:
+    """A run's KPIs, daily series and grid table as the store writes them.
+
+    Args:
+        result: The run's result.
+
+    Returns:
+        The JSON text of each (NaN and ±inf as ``null``).
+    """
+    return EncodedResult(
+        kpis=json_text(result.kpis),
+        daily=_frame_to_json(result.daily),
+        grids=_frame_to_json(result.grids),
+        wall_seconds=float(result.wall_seconds),
+    )
 
 
 @dataclass(frozen=True)
@@ -473,6 +592,10 @@ def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
             mode = cursor.fetchone()
             if mode is None or str(mode[0]).lower() != "wal":
                 raise StoreError(f"{path}: could not switch SQLite to WAL mode (got {mode})")
+            # In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a
+            # committed run survives the writing process being killed (the WAL is
+            # in the OS's hands), only a power cut may lose the last commits.
+            cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
 
@@ -674,6 +797,26 @@ class Store:
         module = pg_dialect if self.dialect == "postgresql" else sqlite_dialect
         return module.insert(table)
 
+    @functools.cached_property
+    def _insert_experiment(self) -> Any:
+        """``INSERT INTO experiments ... ON CONFLICT DO NOTHING``, values given at execution."""
+        e = self._schema.experiments
+        return self._insert(e).on_conflict_do_nothing(index_elements=[e.c.tenant_id, e.c.name])
+
+    @functools.cached_property
+    def _insert_run(self) -> Any:
+        """``INSERT INTO runs ... ON CONFLICT (key) DO NOTHING``, values given at execution."""
+        r = self._schema.runs
+        return self._insert(r).on_conflict_do_nothing(
+            index_elements=[
+                r.c.tenant_id,
+                r.c.experiment,
+                r.c.scenario_hash,
+                r.c.replication,
+                r.c.model_version,
+            ]
+        )
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self._write_engine.begin() as conn:
@@ -824,48 +967,96 @@ class Store:
                 f"{{'simulation.seed': {result.seed}}}) so the key reflects the seed"
             )
         key = run_key(scenario, result.replication, model_version)
+        run = EncodedRun(
+            scenario_hash=key.scenario_hash,
+            replication=key.replication,
+            scenario_name=scenario.name,
+            seed=int(result.seed),
+            scenario=json_text(scenario.to_dict()),
+            result=encode_result(result),
+        )
+        return self.write_runs(experiment, [run], model_version=key.model_version) == 1
+
+    def write_runs(
+        self,
+        experiment: str,
+        runs: Sequence[EncodedRun],
+        *,
+        model_version: str | None = None,
+    ) -> int:
+        """Store finished runs, already encoded, in one transaction; skip stored keys.
+
+        The fast path of :meth:`write_run` for a sweep: the results arrive as
+        JSON text (:class:`EncodedRun`, encoded by the worker that ran them),
+        so writing them costs one ``INSERT`` per run and one commit. The
+        transaction is committed before this returns: the runs survive the
+        writing process being killed from then on. The experiment is created
+        (with an empty spec) if it does not exist.
+
+        The text is inserted as given, so it must come from :func:`json_text`
+        (:func:`encode_result`, :func:`gridsim.executors.run_task`), and the
+        hash, name and seed must be the scenario's: unlike :meth:`write_run`,
+        nothing here re-derives them.
+
+        Args:
+            experiment: Experiment name.
+            runs: The runs; each keyed by (tenant, ``experiment``,
+                ``scenario_hash``, ``replication``, ``model_version``).
+            model_version: Model version; defaults to the installed gridsim version.
+
+        Returns:
+            How many rows were written (keys already stored are left as they were).
+
+        Raises:
+            ValueError: If a run's scenario or results are not JSON objects as text.
+        """
+        _check_name(experiment)
+        if not runs:
+            return 0
+        for run in runs:
+            texts = (run.scenario, run.result.kpis, run.result.daily, run.result.grids)
+            if not all(isinstance(t, str) and t[:1] == "{" and t[-1:] == "}" for t in texts):
+                raise ValueError(
+                    f"run {run.scenario_hash}/{run.replication}: the scenario and results "
+                    "must be JSON objects as text (see json_text)"
+                )
+        version = model_version or _gridsim_version()
+        gridsim_version = _gridsim_version()
         now = _utcnow()
-        e, r = self._schema.experiments, self._schema.runs
-        ensure_experiment = (
-            self._insert(e)
-            .values(
-                tenant_id=self._tenant, name=experiment, spec={}, created_at=now, updated_at=now
-            )
-            .on_conflict_do_nothing(index_elements=[e.c.tenant_id, e.c.name])
-        )
-        insert_run = (
-            self._insert(r)
-            .values(
-                tenant_id=self._tenant,
-                experiment=experiment,
-                scenario_hash=key.scenario_hash,
-                replication=key.replication,
-                model_version=key.model_version,
-                scenario_name=scenario.name,
-                gridsim_version=_gridsim_version(),
-                seed=int(result.seed),
-                scenario=scenario.to_dict(),
-                wall_seconds=float(result.wall_seconds),
-                created_at=now,
-                kpis=result.kpis,
-                daily=_frame_to_json(result.daily),
-                grids=_frame_to_json(result.grids),
-            )
-            .on_conflict_do_nothing(
-                index_elements=[
-                    r.c.tenant_id,
-                    r.c.experiment,
-                    r.c.scenario_hash,
-                    r.c.replication,
-                    r.c.model_version,
-                ]
-            )
-        )
+        rows = [
+            {
+                "tenant_id": self._tenant,
+                "experiment": experiment,
+                "scenario_hash": run.scenario_hash,
+                "replication": int(run.replication),
+                "model_version": version,
+                "scenario_name": run.scenario_name,
+                "gridsim_version": gridsim_version,
+                "seed": int(run.seed),
+                "scenario": JsonText(run.scenario),
+                "wall_seconds": float(run.result.wall_seconds),
+                "created_at": now,
+                "kpis": JsonText(run.result.kpis),
+                "daily": JsonText(run.result.daily),
+                "grids": JsonText(run.result.grids),
+            }
+            for run in runs
+        ]
+        experiment_row = {
+            "tenant_id": self._tenant,
+            "name": experiment,
+            "spec": JsonText("{}"),
+            "created_at": now,
+            "updated_at": now,
+        }
         with self._write() as conn:
-            conn.execute(ensure_experiment)
-            # rowcount of an INSERT is only reported when asked for (SQLAlchemy 2.x).
-            inserted = conn.execute(insert_run, execution_options={"preserve_rowcount": True})
-        return inserted.rowcount == 1
+            conn.execute(self._insert_experiment, experiment_row)
+            # rowcount of an INSERT is only reported when asked for (SQLAlchemy 2.x);
+            # for several rows (executemany) it is the sum over the rows.
+            inserted = conn.execute(
+                self._insert_run, rows, execution_options={"preserve_rowcount": True}
+            )
+        return int(inserted.rowcount)
 
     def existing_keys(self, experiment: str) -> set[RunKey]:
         """Keys of the runs already stored for an experiment.

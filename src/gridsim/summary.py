@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -32,8 +33,14 @@ def mean_ci(
     m = float(x.mean())
     if len(x) == 1:
         return (m, m, m)
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    half = float(_t_quantile(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return (m, m - half, m + half)
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(q: float, df: int) -> float:
+    """Student-t quantile (cached: a comparison asks for the same few many times)."""
+    return stats.t.ppf(q, df)
 
 
 def kpi_table(results: Iterable[RunResult]) -> pd.DataFrame:

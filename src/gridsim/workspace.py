@@ -21,7 +21,7 @@ rows apart; an administrator sets tenants up with :func:`create_tenant`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from gridsim.store import (
+    EncodedRun,
     RunKey,
     RunRecord,
     Store,
@@ -233,6 +234,25 @@ class Workspace:
             True if written, False if the key was already there.
         """
         return self._store.write_run(experiment, scenario, result, model_version=model_version)
+
+    def write_runs(
+        self,
+        experiment: str,
+        runs: Sequence[EncodedRun],
+        *,
+        model_version: str | None = None,
+    ) -> int:
+        """Store encoded runs in one transaction, skipping stored keys (:meth:`Store.write_runs`).
+
+        Args:
+            experiment: Experiment name.
+            runs: The runs, encoded where they ran.
+            model_version: Model version; defaults to the gridsim version.
+
+        Returns:
+            How many rows were written.
+        """
+        return self._store.write_runs(experiment, runs, model_version=model_version)
 
     def existing_keys(self, experiment: str) -> set[RunKey]:
         """Keys already stored for an experiment (see :meth:`Store.existing_keys`).
