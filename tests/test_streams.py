@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from gridsim import cases
 from gridsim.streams import process_key, stream, uniforms
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_compiled_uniform_is_bit_identical_to_numpy():
@@ -55,3 +59,22 @@ def test_model_case_uniform_uses_the_case_slots(draw):
     slot = cases.CASE_DRAWS.index(draw)
     expected = uniforms(model._case_key, ids * cases.CASE_DRAW_SLOTS + slot)
     assert np.array_equal(model.case_uniform(draw, ids), expected)
+
+
+def test_kernel_buffers_grow_without_changing_results(monkeypatch):
+    """Pools and buffers that start tiny must grow and give the same run."""
+    import gridsim
+    from gridsim import pipeline
+
+    scenario = gridsim.load_scenario(ROOT / "scenarios" / "yuelu-2013.toml").with_changes(
+        {"district.communities": 12, "district.households": 14_000, "assign.mode": "central"}
+    )
+    expected = gridsim.run_scenario(scenario, replication=1).kpis
+    original = pipeline.buffers
+
+    def tiny(n_cases: int, days: int) -> dict[str, np.ndarray]:
+        out = original(n_cases, days)
+        return {k: v if k == "cal_head" else v[:2].copy() for k, v in out.items()}
+
+    monkeypatch.setattr(pipeline, "buffers", tiny)
+    assert gridsim.run_scenario(scenario, replication=1).kpis == expected

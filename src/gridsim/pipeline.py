@@ -436,6 +436,24 @@ def _grown(a: np.ndarray) -> np.ndarray:
 
 
 @_jit
+def _pool_take(counters: np.ndarray, free: int, used: int, links: np.ndarray) -> int:
+    """An entry of a pool (calendar or queues): its free list's head, else the next unused.
+
+    ``counters[free]`` heads the free list (linked through ``links``),
+    ``counters[used]`` counts entries ever handed out; -1 when the pool is full.
+    """
+    e = counters[free]
+    if e >= 0:
+        counters[free] = links[e]
+        return e
+    e = counters[used]
+    if e == len(links):
+        return -1
+    counters[used] += 1
+    return e
+
+
+@_jit
 def _grow_calendar(p: Pipeline) -> None:
     p.cal_case = _grown(p.cal_case)
     p.cal_next = _grown(p.cal_next)
@@ -451,14 +469,10 @@ def _schedule(p: Pipeline, c: int, day: int, today: int) -> None:
     p.ints[NEXT_DAY, c] = day
     if day < today or day >= len(p.cal_head):
         return
-    e = p.counters[FREE_ENTRY]
-    if e >= 0:
-        p.counters[FREE_ENTRY] = p.cal_next[e]
-    else:
-        e = p.counters[N_ENTRIES]
-        if e == len(p.cal_case):
-            _grow_calendar(p)
-        p.counters[N_ENTRIES] += 1
+    e = _pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    if e < 0:
+        _grow_calendar(p)
+        e = _pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
     p.cal_case[e] = c
     p.cal_next[e] = p.cal_head[day]
     p.cal_head[day] = e
@@ -525,14 +539,10 @@ def _enqueue(p: Pipeline, c: int, day: int) -> None:
     p.i8[STATE, c] = QUEUED
     p.ints[QUEUED_DAY, c] = day
     p.ints[NEXT_DAY, c] = -1
-    e = p.counters[HQ_FREE]
-    if e >= 0:
-        p.counters[HQ_FREE] = p.hq_left[e]
-    else:
-        e = p.counters[HQ_ENTRIES]
-        if e == len(p.hq_case):
-            _grow_queues(p)
-        p.counters[HQ_ENTRIES] += 1
+    e = _pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
+    if e < 0:
+        _grow_queues(p)
+        e = _pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
     p.hq_case[e] = c
     if p.iparams[DEADLINE_FIRST]:
         p.hq_k1[e] = 0 if p.flags[ESCALATED, c] else 1
