@@ -2,15 +2,17 @@
 
 The model is a ``mesa.Model``. Mesa's event scheduling drives it: one
 recurring event per simulated day, one per survey wave, and one per cadre
-rotation. Staff and handling units are Mesa agents (few, individual);
-households and cases are numpy arrays (many), so the cost of a run grows with
-events — visits, issues, cases — not with households × days.
+rotation. Cadres, grid teams, community offices and handling units are Mesa
+agents (few); households and cases are numpy arrays (many), so the cost of a
+run grows with events — visits, issues, cases — not with households × days.
 
 A day runs, in order: household visits (officers, cadres) and the detections
 they make; issues found by patrols and reported by residents; then every case
 whose next step falls on the day moves on (entry, verification, dispatch,
 handling, reply), queues admit cases to free capacity, and supervisors light
-red the cases whose deadline has passed.
+red the cases whose deadline has passed. That day is one call of the compiled
+kernel :func:`gridsim.pipeline.step_day`, which works on the model's arrays in
+place; this module builds them and reads them back.
 """
 
 from __future__ import annotations
