@@ -71,6 +71,16 @@ def child(scenario_path: str, scale: int, replication: int) -> None:
     )
 
 
+def phase_child(scenario_path: str, scale: int) -> None:
+    """Where a fresh year's CPU goes at this size (timers on the model's steps); prints JSON."""
+    import gridsim
+    from bench_year import phase_split
+
+    base = gridsim.load_scenario(scenario_path)
+    gridsim.GridModel(base.with_changes(TINY), replication=0).run()  # warm-up
+    emit({"scale": scale, "phases": phase_split(base.with_changes(scaled_changes(base, scale)), 1)})
+
+
 def summarize(runs: list[dict]) -> dict:
     first = runs[0]
     return {
@@ -106,6 +116,10 @@ def measure(scenario_path: str, repeats: int, scale: int, verbose: bool = True) 
                     flush=True,
                 )
     s, b = summarize(small), summarize(big)
+    # One more fresh process per size, instrumented (so not in the timings above).
+    for size, summary in ((1, s), (scale, b)):
+        res = run_child([script, "--scenario", scenario_path, "--phase-child", str(size)])
+        summary["phases"] = res["phases"]
     return {
         "scenario": scenario_path,
         "scale": scale,
@@ -126,7 +140,11 @@ def main() -> int:
     parser.add_argument(
         "--child", nargs=2, type=int, metavar=("SCALE", "REP"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--phase-child", type=int, metavar="SCALE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase_child:
+        phase_child(args.scenario, args.phase_child)
+        return 0
     if args.child:
         child(args.scenario, *args.child)
         return 0
