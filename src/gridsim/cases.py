@@ -161,5 +161,4 @@ STATE_NAMES = (
     "closed",
     "invalid",
 )
-OPEN_STATES = (DISPATCHED, WAITING, QUEUED, IN_SERVICE)
 CHANNEL_NAMES = ("none", "officer_visit", "cadre_visit", "patrol", "self_report")

@@ -67,10 +67,10 @@ class BatchedCollection:
 class TieredAssignment:
     """分层解决、分类交办: each case is handled at the tier its complexity calls for.
 
-    The case's own uniform against the cumulative ``shares`` gives the tier.
+    A case's complexity is its own uniform against the cumulative
+    ``assign.tier_shares`` (the same level sets its deadline in every mode).
     """
 
-    shares: tuple[float, float, float, float]
     dispatch_delay_days: int
 
     def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
@@ -240,8 +240,7 @@ def mechanisms_for(scenario: Scenario) -> Mechanisms:
     )
     assignment: TieredAssignment | CentralAssignment
     if a.mode == "tiered":
-        shares = tuple(a.tier_shares.as_list())
-        assignment = TieredAssignment(shares, int(np.ceil(a.dispatch_delay_days)))  # type: ignore[arg-type]
+        assignment = TieredAssignment(int(np.ceil(a.dispatch_delay_days)))
     else:
         assignment = CentralAssignment(int(np.ceil(a.central_dispatch_delay_days)))
     consultation: JointConsultation | NoConsultation = (

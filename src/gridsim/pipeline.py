@@ -587,20 +587,8 @@ def _set_deadline(p: Pipeline, c: int, deadline: int) -> None:
     p.ints[DEADLINE, c] = deadline
     if p.iparams[LIGHTS]:
         if p.counters[N_OPEN] == len(p.open_cases):
-            # Only duplicates can go mid-day: a case being assigned is not
-            # yet in an open state.
-            stamp = _new_stamp(p)
-            st = p.ints[STAMP]
-            k = 0
-            for j in range(p.counters[N_OPEN]):
-                o = p.open_cases[j]
-                if st[o] != stamp:
-                    st[o] = stamp
-                    p.open_cases[k] = o
-                    k += 1
-            p.counters[N_OPEN] = k
-            if 2 * k > len(p.open_cases):
-                p.open_cases = _grown(p.open_cases)
+            # The deadline check compacts the list once a day; grow meanwhile.
+            p.open_cases = _grown(p.open_cases)
         p.open_cases[p.counters[N_OPEN]] = c
         p.counters[N_OPEN] += 1
 
