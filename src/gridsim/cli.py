@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from gridsim import __version__
+from gridsim.fileio import InputError
 from gridsim.kpis import KPI_DESCRIPTIONS
 from gridsim.model import run_scenario
 from gridsim.scenario import Scenario, ScenarioError, load_scenario
@@ -405,7 +406,7 @@ def main() -> None:
         code = app(standalone_mode=False)  # returns the code of a typer.Exit
         if isinstance(code, int) and code:
             sys.exit(code)
-    except ScenarioError as exc:
+    except InputError as exc:  # ScenarioError and every refused file
         for line in exc.problems:
             print(line, file=sys.stderr)
         sys.exit(USER_ERROR)

@@ -18,12 +18,15 @@ import csv
 import difflib
 import hashlib
 import json
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gridsim.fileio import InputError
 
 CATEGORIES: tuple[str, ...] = (
     "environment",
@@ -52,16 +55,12 @@ KINDS: tuple[str, ...] = ("urban", "new_build", "village")
 """Community kinds a district CSV may name."""
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario (or a file it references) is invalid.
 
     Attributes:
         problems: One line per problem, each naming the file and the key.
     """
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 def P(default: Any, description: str, unit: str, source: str, **constraints: Any) -> Any:
@@ -852,6 +851,35 @@ def _scenarios_root(path: Path) -> Path:
         if parent.name == "scenarios":
             return parent
     return path.parent
+
+
+SCENARIO_ROOT_ENV = "GRIDSIM_SCENARIO_ROOT"
+"""Environment variable naming extra scenario roots (``os.pathsep``-separated)."""
+
+
+def scenario_roots(opened: Path, extra: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
+    """Folders that paths named inside ``opened`` (``extends``, ``base``, CSVs) may lie in.
+
+    The tree of the file opened (its nearest ancestor folder named ``scenarios``,
+    else its own folder), plus any roots the user names: ``extra`` (the
+    ``--scenario-root`` option) and the ``GRIDSIM_SCENARIO_ROOT`` variable. So a
+    project folder outside the clone can extend the shipped baseline by naming
+    the clone's ``scenarios`` folder as a root.
+
+    Args:
+        opened: The file the user opened (resolved or not).
+        extra: Roots named on the command line or in Python.
+
+    Returns:
+        Resolved folders, the opened file's tree first.
+    """
+    roots = [_scenarios_root(Path(opened).resolve())]
+    env = os.environ.get(SCENARIO_ROOT_ENV, "")
+    for r in [*extra, *(Path(x) for x in env.split(os.pathsep) if x.strip())]:
+        resolved = Path(r).expanduser().resolve()
+        if resolved not in roots:
+            roots.append(resolved)
+    return roots
 
 
 def _read_toml(path: Path, display: str) -> dict[str, Any]:

@@ -1,0 +1,217 @@
+"""Files gridsim reads and writes: confined, bounded, and whole or not at all.
+
+Three rules every module follows, so that a user's mistake (or an attacker's
+file) never takes the machine down and a killed process never leaves a
+half-written output:
+
+- **Inputs are regular files of bounded size.** :func:`read_bounded` refuses
+  FIFOs, devices and directories before opening them (a FIFO would block for
+  ever) and stops reading past a cap instead of loading a 2 GB file.
+- **Paths named inside a file stay inside a root.** :func:`resolve_inside`
+  refuses absolute paths, ``..`` escapes and symlinks that lead out of the
+  allowed roots.
+- **Outputs are atomic.** :func:`atomic_write` and :func:`atomic_path` write a
+  temporary file in the destination's folder and ``os.replace`` it into place,
+  so a reader sees the old file or the new one, never a truncated one.
+
+Every refusal is an :class:`InputError` whose lines name the file (and key),
+which the command line reports with exit code 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+MAX_TOML_BYTES = 1 << 20
+"""Largest scenario, experiment or plan file read (1 MiB; the shipped ones are < 5 KiB)."""
+
+MAX_CSV_BYTES = 64 << 20
+"""Largest communities CSV read (64 MiB: ~1 M communities, far past any district)."""
+
+
+class InputError(Exception):
+    """Something the user gave cannot be used; each line names the file (and key).
+
+    Attributes:
+        problems: One line per problem.
+    """
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+def check_regular_file(path: Path, display: str | None = None) -> os.stat_result:
+    """Refuse anything but an existing regular file (after following symlinks).
+
+    Args:
+        path: The file.
+        display: How to name it in a message (default: :func:`display_path`).
+
+    Returns:
+        Its ``os.stat`` result.
+
+    Raises:
+        InputError: Missing, a directory, a FIFO, a device or a socket.
+    """
+    name = display if display is not None else display_path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{name}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name}: is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{name}: not a regular file (a FIFO, device or socket is never read)")
+    return st
+
+
+def read_bounded(path: Path, max_bytes: int, display: str | None = None) -> bytes:
+    """Read a regular file of at most ``max_bytes`` bytes.
+
+    Args:
+        path: The file.
+        max_bytes: Refuse larger files (checked before and while reading, so a
+            file that grows meanwhile is refused too).
+        display: How to name it in a message.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        InputError: Not a regular file, unreadable, or too large.
+    """
+    name = display if display is not None else display_path(path)
+    st = check_regular_file(path, name)
+    if st.st_size > max_bytes:
+        raise InputError(
+            f"{name}: {st.st_size:,} bytes is larger than the {max_bytes:,} bytes gridsim reads "
+            "for this kind of file"
+        )
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO after the check, open does not block.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise InputError(f"{name}: not a regular file")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: larger than the {max_bytes:,} bytes gridsim reads")
+    return data
+
+
+def resolve_inside(
+    base_dir: Path, name: str, roots: Iterable[Path], *, where: str, what: str = "file"
+) -> Path:
+    """Resolve a relative path named inside a file, refusing escapes.
+
+    Args:
+        base_dir: Folder the name is relative to (the naming file's folder).
+        name: The path as written in the file.
+        roots: Folders the result must lie in (after resolving symlinks).
+        where: ``"file: key"`` prefix for messages.
+        what: What the path names, for messages.
+
+    Returns:
+        The resolved path (symlinks followed), inside one of ``roots``.
+
+    Raises:
+        InputError: Absolute, empty, escaping every root, or through a symlink
+            that leads out.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{where}: must be a relative path to a {what}, got {name!r}")
+    if "\0" in name:
+        raise InputError(f"{where}: contains a NUL character")
+    if Path(name).is_absolute() or name.startswith("~"):
+        raise InputError(
+            f"{where}: '{name}' is an absolute path; name the {what} relative to this file"
+        )
+    resolved = (base_dir / name).resolve()
+    allowed = [Path(r).resolve() for r in roots]
+    if not any(resolved.is_relative_to(r) for r in allowed):
+        lexical = Path(os.path.normpath(base_dir / name))
+        how = (
+            "through a symbolic link"
+            if any(lexical.is_relative_to(r) for r in allowed)
+            else "with '..'"
+        )
+        shown = ", ".join(str(r) for r in allowed)
+        raise InputError(
+            f"{where}: '{name}' leads outside the scenario root ({shown}) {how}; "
+            "keep it inside, or name another root with --scenario-root or "
+            "GRIDSIM_SCENARIO_ROOT"
+        )
+    return resolved
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    Whatever the caller writes to the yielded path appears at ``path`` whole, or
+    (on an exception or a kill) not at all: the old file, if any, stays. A
+    leftover temporary file is named ``.<name>.<random>.tmp``.
+
+    Args:
+        path: The destination.
+        mode: Permission bits of the new file (before the umask is *not* applied:
+            they are set exactly).
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o644) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all.
+
+    Args:
+        path: The destination.
+        data: Text or bytes.
+        mode: Permission bits of the new file.
+
+    Returns:
+        The destination path.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path, mode) as tmp:
+        tmp.write_bytes(payload)
+    return Path(path)
