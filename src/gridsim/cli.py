@@ -143,7 +143,8 @@ def validate(
             if _is_experiment(path):
                 from gridsim.experiment import Experiment
 
-                Experiment.from_file(path)
+                for line in Experiment.from_file(path).warnings():  # accepted, but worth a word
+                    typer.echo(line, err=True)
             else:
                 _load(path)
             typer.echo(f"ok: {path}")

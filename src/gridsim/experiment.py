@@ -2,30 +2,36 @@
 
 An experiment file (TOML) names a base scenario and the variants to compare::
 
-    name = "compare-grid-size"
-    base = "yuelu-2013.toml"          # relative to this file, inside scenarios/
+    name = "compare-staffing"
+    base = "yuelu-2013.toml"          # relative to this file, inside the scenario root
     replications = 10
     seed = 2013
-    baseline = "330 households"
+    baseline = "Yuelu 2013 · households_per_grid=330"   # default: the first design
 
     [[variants]]
-    name = "330 households"
+    name = "Yuelu 2013"
 
     [[variants]]
-    name = "500 households"
-    changes = { "grids.households_per_grid" = 500 }
+    name = "two officers"
+    changes = { "staff.information_officers_per_grid" = 2 }
 
-    [vary]                            # and/or a full factorial
-    "staff.information_officers_per_grid" = [1, 2]
+    [vary]                            # crossed with every variant (a full factorial)
+    "grids.households_per_grid" = [330, 500]
 
-    [design]                          # and/or a sampling design
+    [design]                          # and/or a sampling design, beside them
     method = "lhs"                    # lhs | sobol | morris
     samples = 16
     parameters = { "households.latent_issues_per_year" = [0.2, 0.5] }
 
-Variants from ``variants``, ``vary`` and ``design`` are combined in that
-order. Every replication ``r`` of every variant uses the same root seed and
-``r``: the variants see the same latent issues (common random numbers), so the
+``[vary]`` crosses with ``[[variants]]``: each variant runs at each combination
+of the factors (``"two officers · households_per_grid=500"``); with no
+variants it is the factorial on the base. ``[design]`` points are sampled on
+the base and added after them, not crossed (a Sobol or Morris analysis needs
+exactly the sampler's points). Designs with the same content (the same
+scenario hash) are simulated once; every name shows those runs.
+
+Every replication ``r`` of every variant uses the same root seed and ``r``: the
+variants see the same latent issues (common random numbers), so the
 difference to the baseline is measured *in pairs*, one per replication.
 """
 
@@ -35,6 +41,7 @@ import functools
 import itertools
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -45,15 +52,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gridsim.comparison import HEADLINE_KPIS, compare, precision_met
 from gridsim.executors import Executor, Task, encode_payload, make_executor
-from gridsim.kpis import KPI_NAMES, RunResult
-from gridsim.scenario import (
-    Scenario,
-    ScenarioError,
-    _describe,
-    _display,
-    _scenarios_root,
-    load_scenario,
+from gridsim.fileio import (
+    MAX_TOML_BYTES,
+    InputError,
+    check_regular_file,
+    display_path,
+    read_bounded,
+    resolve_inside,
 )
+from gridsim.kpis import KPI_NAMES, RunResult
+from gridsim.scenario import Scenario, ScenarioError, _describe, load_scenario, scenario_roots
 
 Value = float | int | bool | str
 
@@ -132,20 +140,48 @@ class Variant:
         return json_text(self.scenario.to_dict())
 
 
+CROSS = " · "
+"""Joins a variant's name and a combination of ``[vary]`` in a crossed design's name."""
+
+
 def _format_value(v: Value) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _labels(keys: list[str]) -> dict[str, str]:
+    """Shortest dotted suffix of each key that tells it from the others.
+
+    ``grids.households_per_grid`` is ``households_per_grid``; two keys ending
+    alike keep one more part each (``village.share``, ``town.share``).
+    """
+    out = {}
+    for key in keys:
+        parts = key.split(".")
+        for n in range(1, len(parts) + 1):
+            label = ".".join(parts[-n:])
+            if not any(o != key and (o == label or o.endswith("." + label)) for o in keys):
+                break
+        out[key] = label
+    return out
+
+
 def _factorial(vary: dict[str, list[Value]]) -> list[tuple[str, dict[str, Value]]]:
+    """Every combination of the factors, named ``key=value, key=value``."""
     keys = list(vary)
     if not keys:
         return []
+    label = _labels(keys)
     out = []
     for combo in itertools.product(*(vary[k] for k in keys)):
         changes = dict(zip(keys, combo, strict=True))
-        name = ", ".join(f"{k.split('.')[-1]}={_format_value(v)}" for k, v in changes.items())
+        name = ", ".join(f"{label[k]}={_format_value(v)}" for k, v in changes.items())
         out.append((name, changes))
     return out
+
+
+def _overlaps(key: str, keys: Any) -> bool:
+    """Whether a dotted key is one of ``keys``, inside one, or contains one."""
+    return any(key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in keys)
 
 
 def design_points(design: DesignSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
@@ -182,44 +218,138 @@ class ExperimentError(ScenarioError):
     """An experiment file is invalid (one line per problem, naming file and key)."""
 
 
+@dataclass(frozen=True)
+class _Design:
+    """A design before validation: its name, changes, and where they were written."""
+
+    name: str
+    changes: dict[str, Value]
+    where: str  # key prefix of messages: "variants[1].changes", "vary", ...
+    variant: tuple[int, dict[str, Value]] | None = None  # crossed: (index, its changes)
+    factors: dict[str, Value] | None = None  # crossed or factorial: the [vary] values
+
+    def blame(self, key: str) -> str:
+        """Where a problem with ``key`` was written (the variant, ``[vary]`` or both)."""
+        if self.variant is None:
+            return self.where
+        index, own = self.variant
+        if self.factors is not None and _overlaps(key, self.factors):
+            return "vary"
+        if _overlaps(key, own):
+            return f"variants[{index}].changes"
+        return f"variants[{index}].changes × vary"
+
+
+def _designs(spec: ExperimentSpec, display: str) -> list[_Design]:
+    """The experiment's designs, unvalidated: variants × ``[vary]``, then ``[design]``.
+
+    Raises:
+        ExperimentError: A ``[vary]`` key that a variant also sets (crossing
+            would silently replace the variant's value).
+    """
+    named: dict[str, int] = {}
+    for i, v in enumerate(spec.variants):
+        if v.name in named:
+            raise ExperimentError(
+                [f"{display}: variants[{i}].name: {v.name!r} is also variants[{named[v.name]}]"]
+            )
+        named[v.name] = i
+    combos = _factorial(spec.vary)
+    designs: list[_Design] = []
+    if spec.variants and combos:
+        clashes = [
+            f"{display}: vary.{key}: also set by variants[{i}].changes (variant {v.name!r}); "
+            "each crossed design would replace the variant's value: remove the key from one"
+            for key in spec.vary
+            for i, v in enumerate(spec.variants)
+            if _overlaps(key, v.changes)
+        ]
+        if clashes:
+            raise ExperimentError(clashes)
+        for i, v in enumerate(spec.variants):
+            for combo_name, combo in combos:
+                designs.append(
+                    _Design(
+                        f"{v.name}{CROSS}{combo_name}",
+                        {**v.changes, **combo},
+                        "vary",
+                        variant=(i, dict(v.changes)),
+                        factors=combo,
+                    )
+                )
+    elif spec.variants:
+        designs += [
+            _Design(v.name, dict(v.changes), f"variants[{i}].changes")
+            for i, v in enumerate(spec.variants)
+        ]
+    else:
+        designs += [_Design(n, c, "vary", factors=c) for n, c in combos]
+    return designs
+
+
 def _resolve_variants(
     spec: ExperimentSpec, base: Scenario, display: str
 ) -> tuple[list[Variant], dict[str, Any] | None, np.ndarray | None]:
-    named: list[tuple[str, dict[str, Value], str]] = [
-        (v.name, dict(v.changes), f"variants[{i}].changes") for i, v in enumerate(spec.variants)
-    ]
-    named += [(n, c, "vary") for n, c in _factorial(spec.vary)]
+    designs = _designs(spec, display)
     problem = None
     points = None
     if spec.design is not None:
         points, problem = design_points(spec.design, spec.seed)
         for i, row in enumerate(points):
             changes = {k: float(x) for k, x in zip(spec.design.parameters, row, strict=True)}
-            named.append((f"{spec.design.method} {i:03d}", changes, "design.parameters"))
-    problems: list[str] = []
+            designs.append(_Design(f"{spec.design.method} {i:03d}", changes, "design.parameters"))
+    problems: dict[tuple[str, str], list[str]] = {}  # (key prefix, problem) → designs with it
     variants: list[Variant] = []
     seen: set[str] = set()
-    for name, changes, where in named:
-        if name in seen:
-            problems.append(f"{display}: {where}: duplicate variant name {name!r}")
+    for d in designs:
+        if d.name in seen:
+            problems.setdefault((d.where, f"duplicate variant name {d.name!r}"), [])
             continue
-        seen.add(name)
+        seen.add(d.name)
         try:
-            scenario = base.with_changes(changes)
+            scenario = base.with_changes(d.changes)
         except ScenarioError as exc:
             for line in exc.problems:
                 detail = line.split(": ", 1)[1] if line.startswith("<changes>: ") else line
-                problems.append(f"{display}: {where}: {detail} (variant {name!r})")
+                problems.setdefault((d.blame(detail.split(": ", 1)[0]), detail), []).append(d.name)
             continue
         # The experiment's root seed is part of the scenario (and of its hash),
         # so a stored run's key always says which numbers it drew.
         scenario = scenario.with_changes({"simulation.seed": spec.seed}).model_copy(
-            update={"name": name}
+            update={"name": d.name}
         )
-        variants.append(Variant(name, changes, scenario, scenario.content_hash()))
+        variants.append(Variant(d.name, d.changes, scenario, scenario.content_hash()))
     if problems:
-        raise ExperimentError(problems)
+        lines = []
+        for (where, detail), names in problems.items():
+            lines.append(f"{display}: {where}: {detail}" + (_which(names) if names else ""))
+        raise ExperimentError(lines)
     return variants, problem, points
+
+
+def _which(names: list[str]) -> str:
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f" (variant {names[0]!r}{more})"
+
+
+def _names(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _unknown_baseline(spec: ExperimentSpec, names: list[str], source: str) -> str:
+    crossed = [n for n in names if n.startswith(f"{spec.baseline}{CROSS}")]
+    if crossed and spec.vary and any(v.name == spec.baseline for v in spec.variants):
+        return (
+            f"{source}: baseline: variant {spec.baseline!r} is crossed with [vary]; "
+            f"name one of its designs: {', '.join(repr(n) for n in crossed[:4])}"
+            f"{', ...' if len(crossed) > 4 else ''}"
+        )
+    return (
+        f"{source}: baseline: {spec.baseline!r} is not a variant "
+        f"(variants: {', '.join(repr(n) for n in names[:8])}"
+        f"{', ...' if len(names) > 8 else ''})"
+    )
 
 
 @dataclass
@@ -259,14 +389,23 @@ class Experiment:
 
     @classmethod
     def from_dict(
-        cls, data: dict[str, Any], root: str | Path = "scenarios", source: str = "<experiment>"
+        cls,
+        data: dict[str, Any],
+        root: str | Path = "scenarios",
+        source: str = "<experiment>",
+        roots: Sequence[str | Path] = (),
     ) -> Experiment:
         """Build an experiment from a dict (the parsed TOML).
 
         Args:
             data: Experiment data.
-            root: Folder that ``base`` is relative to.
+            root: Folder that ``base`` is relative to (where the experiment file
+                would lie). ``base`` must resolve inside this folder's scenario
+                tree (its nearest ancestor named ``scenarios``, else the folder
+                itself), one of ``roots``, or a folder in ``GRIDSIM_SCENARIO_ROOT``.
             source: Name used in error messages.
+            roots: Further folders ``base`` may lie in (e.g. the shipped
+                ``scenarios`` folder, for a project folder outside the clone).
 
         Returns:
             The experiment.
@@ -283,23 +422,27 @@ class Experiment:
                 msg = _describe(err)
                 lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
             raise ExperimentError(lines) from None
-        root = Path(root).resolve()
-        base_path = (root / spec.base).resolve()
-        scenarios_root = _scenarios_root(base_path)
-        if not base_path.is_relative_to(scenarios_root) or not base_path.is_file():
-            raise ExperimentError([f"{source}: base: scenario file {spec.base!r} not found"])
+        folder = Path(root).resolve()
+        # The roots of a file in ``folder``: the experiment file's when from_file calls this.
+        allowed = scenario_roots(folder / "experiment.toml", tuple(Path(r) for r in roots))
+        where = f"{source}: base"
+        try:
+            base_path = resolve_inside(
+                folder, spec.base, allowed, where=where, what="scenario file"
+            )
+            if not base_path.exists():
+                raise ExperimentError([f"{where}: scenario file {spec.base!r} not found"])
+            check_regular_file(base_path, f"{where}: '{spec.base}'")
+        except ExperimentError:
+            raise
+        except InputError as exc:
+            raise ExperimentError(exc.problems) from None
         base = load_scenario(base_path)
         variants, problem, points = _resolve_variants(spec, base, source)
         if spec.baseline is not None:
             names = [v.name for v in variants]
             if spec.baseline not in names:
-                raise ExperimentError(
-                    [
-                        f"{source}: baseline: {spec.baseline!r} is not a variant "
-                        f"(variants: {', '.join(repr(n) for n in names[:8])}"
-                        f"{', ...' if len(names) > 8 else ''})"
-                    ]
-                )
+                raise ExperimentError([_unknown_baseline(spec, names, source)])
             variants.sort(key=lambda v: v.name != spec.baseline)
         unknown = [k for k in spec.kpis if k not in KPI_NAMES]
         if unknown:
@@ -307,37 +450,98 @@ class Experiment:
         return cls(spec, base, variants, source, problem, points)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Experiment:
+    def from_file(cls, path: str | Path, roots: Sequence[str | Path] = ()) -> Experiment:
         """Read and validate an experiment file.
+
+        Args:
+            path: The experiment TOML file (a regular file of at most
+                :data:`gridsim.fileio.MAX_TOML_BYTES`).
+            roots: Folders besides the file's own scenario tree that ``base``
+                may lie in (``GRIDSIM_SCENARIO_ROOT`` adds more).
+
+        Returns:
+            The experiment.
 
         Raises:
             ExperimentError: One line per problem, naming the file and key.
         """
         path = Path(path)
-        display = _display(path)
+        display = display_path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ExperimentError([f"{display}: file not found"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            text = read_bounded(path, MAX_TOML_BYTES, display).decode("utf-8")
+            data = tomllib.loads(text)
+        except InputError as exc:
+            raise ExperimentError(exc.problems) from None
+        except UnicodeDecodeError:
+            raise ExperimentError([f"{display}: not valid UTF-8 text"]) from None
+        except tomllib.TOMLDecodeError as exc:
             raise ExperimentError([f"{display}: not valid TOML: {exc}"]) from None
-        return cls.from_dict(data, root=path.resolve().parent, source=display)
+        except RecursionError:
+            raise ExperimentError(
+                [f"{display}: arrays or tables nested too deeply to read"]
+            ) from None
+        return cls.from_dict(data, root=path.resolve().parent, source=display, roots=roots)
+
+    @property
+    def distinct(self) -> list[Variant]:
+        """One variant per distinct design (scenario hash), the first of its names.
+
+        These are what is simulated: two variants with the same content read
+        the same stored runs.
+        """
+        first: dict[str, Variant] = {}
+        for v in self.variants:
+            first.setdefault(v.scenario_hash, v)
+        return list(first.values())
+
+    def same_designs(self) -> list[list[str]]:
+        """Names of the variants that are the same design, one list per shared scenario hash."""
+        names: dict[str, list[str]] = {}
+        for v in self.variants:
+            names.setdefault(v.scenario_hash, []).append(v.name)
+        return [group for group in names.values() if len(group) > 1]
+
+    def warnings(self) -> list[str]:
+        """What ``gridsim validate`` reports but accepts: variants that are the same design.
+
+        A factorial may legitimately contain its baseline (or two variants may
+        reach the same scenario by different changes); each such design is
+        simulated once and every name shows its runs, so the paired difference
+        between them is exactly zero.
+
+        Returns:
+            One line per set of same designs, naming the file and the variants.
+        """
+        lines = []
+        base = self.baseline.name
+        for group in self.same_designs():
+            shown = [f"{n} (the baseline)" if n == base else n for n in group]
+            digest = next(v.scenario_hash for v in self.variants if v.name == group[0])
+            who = "both" if len(group) == 2 else f"all {len(group)}"
+            lines.append(
+                f"{self.source}: warning: variants {_names(shown)} are the same design "
+                f"(scenario {digest}); it is simulated once and {who} show its runs"
+            )
+        return lines
 
     def tasks(self, replications: range, *, encode: bool = False) -> list[Task]:
-        """Tasks for the given replications of every variant (replication-major).
+        """Tasks for the given replications of every distinct design (replication-major).
+
+        Variants with the same content are one task (see :attr:`distinct`).
 
         Args:
             replications: Replication numbers.
             encode: Ask the workers for the store's row format (see :class:`Task`).
 
         Returns:
-            Replication 0 of every variant, then replication 1, and so on.
+            Replication 0 of every distinct design, then replication 1, and so on.
         """
-        data = {v.name: v.scenario.to_dict() for v in self.variants}  # shared, not copied
+        designs = self.distinct
+        data = {v.name: v.scenario.to_dict() for v in designs}  # shared, not copied
         return [
             Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name], encode)
             for r in replications
-            for v in self.variants
+            for v in designs
         ]
 
     def run(
