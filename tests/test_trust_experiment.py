@@ -383,3 +383,26 @@ def test_deeply_nested_experiment_file_is_a_clear_error_not_a_crash(tree):
         Experiment.from_file(path)
     assert len(info.value.problems) == 1
     assert info.value.problems[0].endswith("exp.toml: arrays or tables nested too deeply to read")
+
+
+def test_an_experiment_of_too_many_designs_is_refused_before_building_them(tree):
+    # 3 variants × 4,000 combinations: 12,000 designs, past MAX_DESIGNS (10,000)
+    sizes = ", ".join(str(n) for n in range(200, 4200))
+    text = STAFFING.replace("[250, 500]", f"[{sizes}]")
+    with pytest.raises(ExperimentError) as info:
+        Experiment.from_file(write(tree, text))
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].endswith(
+        "exp.toml: vary: 3 variants × 4,000 combinations make 12,000 designs in all, more than "
+        "the 10,000 an experiment may have; split it into several experiments"
+    )
+    huge = STAFFING + (
+        '[design]\nmethod = "sobol"\nsamples = 1_000_000_000\n'
+        'parameters = { "households.latent_issues_per_year" = [0.2, 0.5] }\n'
+    )
+    with pytest.raises(ExperimentError) as info:
+        Experiment.from_file(write(tree, huge))
+    assert info.value.problems[0].endswith(
+        "exp.toml: design.samples: 3,000,000,000 sobol points make 3,000,000,006 designs in all, "
+        "more than the 10,000 an experiment may have; split it into several experiments"
+    )

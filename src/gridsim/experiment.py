@@ -41,7 +41,7 @@ import functools
 import itertools
 import math
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -140,6 +140,10 @@ class Variant:
         return json_text(self.scenario.to_dict())
 
 
+MAX_DESIGNS = 10_000
+"""Most designs an experiment may have (validating one takes about 1 ms; a sweep
+of more is better split into several experiments)."""
+
 CROSS = " · "
 """Joins a variant's name and a combination of ``[vary]`` in a crossed design's name."""
 
@@ -179,7 +183,7 @@ def _factorial(vary: dict[str, list[Value]]) -> list[tuple[str, dict[str, Value]
     return out
 
 
-def _overlaps(key: str, keys: Any) -> bool:
+def _overlaps(key: str, keys: Iterable[str]) -> bool:
     """Whether a dotted key is one of ``keys``, inside one, or contains one."""
     return any(key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in keys)
 
@@ -241,11 +245,15 @@ class _Design:
 
 
 def _designs(spec: ExperimentSpec, display: str) -> list[_Design]:
-    """The experiment's designs, unvalidated: variants × ``[vary]``, then ``[design]``.
+    """The designs of ``[[variants]]`` and ``[vary]``, unvalidated, in the file's order.
+
+    Each variant × each combination of ``[vary]`` (variant by variant); the
+    variants alone without ``[vary]``; the factorial on the base without
+    variants. ``[design]`` points are added after these by the caller.
 
     Raises:
-        ExperimentError: A ``[vary]`` key that a variant also sets (crossing
-            would silently replace the variant's value).
+        ExperimentError: Two variants with one name, or a ``[vary]`` key that a
+            variant also sets (crossing would silently replace the variant's value).
     """
     named: dict[str, int] = {}
     for i, v in enumerate(spec.variants):
@@ -287,9 +295,36 @@ def _designs(spec: ExperimentSpec, display: str) -> list[_Design]:
     return designs
 
 
+def _count_designs(spec: ExperimentSpec, display: str) -> None:
+    """Refuse, before building any, more designs than :data:`MAX_DESIGNS`."""
+    combos = math.prod(len(v) for v in spec.vary.values()) if spec.vary else 0
+    listed = len(spec.variants)
+    crossed = max(listed, 1) * combos if combos else listed
+    sampled, method = 0, ""
+    if spec.design is not None:
+        d, method = len(spec.design.parameters), spec.design.method
+        sampled = spec.design.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[method]
+    total = crossed + sampled
+    if total <= MAX_DESIGNS:
+        return
+    if sampled >= crossed:
+        key, how = "design.samples", f"{sampled:,} {method} points"
+    elif listed and combos:
+        key, how = "vary", f"{listed} variants × {combos:,} combinations"
+    else:
+        key, how = "vary", f"{combos:,} combinations"
+    raise ExperimentError(
+        [
+            f"{display}: {key}: {how} make {total:,} designs in all, more than the "
+            f"{MAX_DESIGNS:,} an experiment may have; split it into several experiments"
+        ]
+    )
+
+
 def _resolve_variants(
     spec: ExperimentSpec, base: Scenario, display: str
 ) -> tuple[list[Variant], dict[str, Any] | None, np.ndarray | None]:
+    _count_designs(spec, display)
     designs = _designs(spec, display)
     problem = None
     points = None
