@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy.exc import OperationalError
 
 import gridsim
+from gridsim.fingerprint import model_fingerprint
 from gridsim.kpis import RunResult
 from gridsim.store import (
     EncodedRun,
@@ -28,6 +28,7 @@ from gridsim.store import (
     JsonText,
     RunKey,
     Store,
+    StoreBusyError,
     TenantMismatchError,
     encode_result,
     json_text,
@@ -75,7 +76,7 @@ def test_write_and_read_back(ws: Workspace, tiny: gridsim.Scenario, tiny_result:
     runs = ws.load_runs("grid-size")
     assert len(runs) == 1
     rec = runs[0]
-    assert rec.key == run_key(tiny, 0) == RunKey(tiny.content_hash(), 0, gridsim.__version__)
+    assert rec.key == run_key(tiny, 0) == RunKey(tiny.content_hash(), 0, model_fingerprint())
     assert (rec.experiment, rec.scenario_name, rec.seed) == ("grid-size", "tiny", 2013)
     assert rec.gridsim_version == gridsim.__version__
     assert rec.scenario == tiny.to_dict()
@@ -318,7 +319,7 @@ def test_writers_wait_for_the_lock_then_write(
     try:
         with Workspace("alpha", store=tmp_path, busy_timeout=0.2) as impatient:
             started = time.monotonic()
-            with pytest.raises(OperationalError, match="locked"):
+            with pytest.raises(StoreBusyError, match="lock"):
                 impatient.write_run("e", tiny, tiny_result)
             assert time.monotonic() - started >= 0.15  # it waited for the busy timeout
         release = threading.Timer(0.3, blocker.execute, args=("COMMIT",))

@@ -7,6 +7,7 @@ file and the key.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import sys
@@ -190,13 +191,16 @@ def calibrate(
     typer.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
 
 
-def _workspace(tenant: str, store: str | None) -> Any:
+def _workspace(tenant: str, store: str | None, *, create: bool = True) -> Any:
+    """The tenant's workspace; ``create=False`` for commands that only read (nothing is made).
+
+    Store problems (a file that is not a store, a missing tenant, a damaged
+    store, a malformed URL, an unreachable server) are ``StoreError``s, which
+    :func:`main` reports with exit code 2.
+    """
     from gridsim.workspace import Workspace
 
-    try:
-        return Workspace(tenant, store=store)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    return Workspace(tenant, store=store, create=create)
 
 
 @app.command()
@@ -345,7 +349,7 @@ def experiments_list(
     store: StoreOption = None,
 ) -> None:
     """List the tenant's experiments."""
-    frame = _workspace(tenant, store).list_experiments()
+    frame = _workspace(tenant, store, create=False).list_experiments()
     if not len(frame):
         typer.echo("no experiments")
         return
@@ -360,17 +364,21 @@ def runs_list(
     tenant: TenantOption = "default",
     store: StoreOption = None,
 ) -> None:
-    """List the tenant's stored runs."""
-    frame = _workspace(tenant, store).list_runs(experiment)
+    """List the tenant's stored runs, with the model fingerprint each was computed with."""
+    from gridsim.fingerprint import short
+    from gridsim.store import current_model_version
+
+    frame = _workspace(tenant, store, create=False).list_runs(experiment)
     if not len(frame):
         typer.echo("no runs")
         return
+    frame["model"] = [short(v) for v in frame["model_version"]]
     shown = [
         "experiment",
         "scenario_name",
         "replication",
         "scenario_hash",
-        "model_version",
+        "model",
         "seed",
         "wall_seconds",
         "created_at",
@@ -378,6 +386,15 @@ def runs_list(
         "issues_resolved",
     ]
     typer.echo(frame[[c for c in shown if c in frame.columns]].to_string(index=False))
+    current = current_model_version()
+    older = int((frame["model_version"] != current).sum())
+    line = f"model now: {short(current)}"
+    if older:
+        line += (
+            f"; {older} run(s) of another model are kept but not reused "
+            "(an experiment computes them again)"
+        )
+    typer.echo(line)
 
 
 @tenant_app.command("create")
@@ -397,8 +414,39 @@ def tenant_create(
     try:
         where = create_tenant(store, name, password=password)
     except ValueError as exc:
+        if isinstance(exc, InputError):  # a StoreError: main reports it
+            raise
         raise UserError(str(exc)) from None
-    typer.echo(f"tenant {name} ready: {where}")
+    typer.echo(f"tenant {name} {'created' if where.created else 'ready'}: {where.store}")
+    if where.password is not None and password is None:  # generated: the only time it is shown
+        typer.echo(f"password of role {name} (shown this once; keep it safe): {where.password}")
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a ``gridsim.store.StoreError`` (without importing SQLAlchemy)."""
+    store = sys.modules.get("gridsim.store")
+    return store is not None and isinstance(exc, store.StoreError)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+_NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _os_error_message(exc: OSError) -> str | None:
+    """One line for an operating-system error the user can fix (disk full, no permission).
+
+    Returns:
+        The line, or None for any other ``OSError`` (reported as an internal error).
+    """
+    where = f": {exc.filename}" if exc.filename else ""
+    if exc.errno in _DISK_FULL:
+        return (
+            f"no space left on the disk{where}; free space and run again "
+            "(runs already stored are kept)"
+        )
+    if exc.errno in _NOT_ALLOWED:
+        return f"{exc.strerror or 'not allowed'}{where}; check the permissions"
+    return None
 
 
 def main() -> None:
@@ -407,12 +455,20 @@ def main() -> None:
         code = app(standalone_mode=False)  # returns the code of a typer.Exit
         if isinstance(code, int) and code:
             sys.exit(code)
-    except InputError as exc:  # ScenarioError and every refused file
+    except InputError as exc:  # ScenarioError, every refused file, every StoreError
+        prefix = "gridsim: " if _is_store_error(exc) else ""
         for line in exc.problems:
-            print(line, file=sys.stderr)
+            print(f"{prefix}{line}", file=sys.stderr)
         sys.exit(USER_ERROR)
     except UserError as exc:
         print(f"gridsim: {exc}", file=sys.stderr)
+        sys.exit(USER_ERROR)
+    except OSError as exc:
+        message = _os_error_message(exc)
+        if message is None:
+            print(f"gridsim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            sys.exit(INTERNAL_ERROR)
+        print(f"gridsim: {message}", file=sys.stderr)
         sys.exit(USER_ERROR)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -291,7 +291,21 @@ class DaskExecutor:
             raise RuntimeError("Dask is not installed: pip install 'gridsim[dask]'") from exc
         self._owns_client = isinstance(self.client, str)
         if self._owns_client:
-            self.client = Client(self.client, timeout="20s")
+            from gridsim.fileio import InputError
+
+            address = self.client
+            try:
+                self.client = Client(address, timeout="20s")
+            except ValueError as exc:  # malformed: no port, a port that is no number, a scheme
+                raise InputError(
+                    f"Dask scheduler address {address!r} is malformed ({exc}); write it as "
+                    "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+                ) from None
+            except OSError as exc:  # refused, unreachable, timed out (TimeoutError is one)
+                raise InputError(
+                    f"cannot reach the Dask scheduler at {address} ({exc}); start it "
+                    "(dask scheduler) or check the address"
+                ) from None
         info = self.client.scheduler_info(n_workers=-1)
         self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
 

@@ -623,13 +623,14 @@ class Experiment:
         return result
 
     def _run_missing(self, ws: Any, ex: Executor, reps: range, progress: bool) -> None:
-        from gridsim import __version__
-        from gridsim.store import EncodedRun
+        from gridsim.store import EncodedRun, current_model_version
+
+        model = current_model_version()  # runs of another model are never served
 
         done = {
             (k.scenario_hash, k.replication)
             for k in ws.existing_keys(self.name)
-            if k.model_version == __version__
+            if k.model_version == model
         }
         todo = []
         for t in self.tasks(reps, encode=True):
@@ -651,7 +652,7 @@ class Experiment:
                     scenario,
                     encode_payload(payload),  # encoded by the worker: as is
                 )
-                ws.write_runs(self.name, [run], model_version=__version__)
+                ws.write_runs(self.name, [run], model_version=model)
                 bar.update(1)
         finally:
             bar.close()
@@ -670,14 +671,15 @@ class Experiment:
 
     def records(self, workspace: Any, replications: int) -> dict[str, list[Any]]:
         """Stored runs of each variant (replications < n), in replication order."""
-        from gridsim import __version__
+        from gridsim.store import current_model_version
 
+        model = current_model_version()
         hashes: dict[str, list[str]] = {}
         for v in self.variants:  # two design points may be the same scenario
             hashes.setdefault(v.scenario_hash, []).append(v.name)
         out: dict[str, list[Any]] = {v.name: [] for v in self.variants}
         for rec in workspace.load_runs(self.name):
-            if rec.replication >= replications or rec.model_version != __version__:
+            if rec.replication >= replications or rec.model_version != model:
                 continue
             for name in hashes.get(rec.scenario_hash, []):
                 out[name].append(rec)
@@ -691,15 +693,16 @@ class Experiment:
         Reads only the KPIs (not the daily series and grid tables), so the
         memory it takes grows with runs × KPIs, not with runs × days × grids.
         """
-        from gridsim import __version__
+        from gridsim.store import current_model_version
 
+        model = current_model_version()
         stored = workspace.list_runs(self.name)
         if stored.empty:
             return pd.DataFrame()
         # numpy rather than pandas indexing: this runs at the end of every sweep.
         replication = stored["replication"].to_numpy()
         keep = (replication < replications) & (
-            stored["model_version"].to_numpy(dtype=object) == __version__
+            stored["model_version"].to_numpy(dtype=object) == model
         )
         rows_of: dict[str, list[int]] = {}  # scenario hash → rows, in the store's order
         for row, h in enumerate(stored["scenario_hash"].to_numpy(dtype=object)):

@@ -20,7 +20,6 @@ the same memory the kernel does.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import types
 from numba.experimental import structref
@@ -139,6 +138,7 @@ from gridsim.cases import (
     VISITS_OFFICER,
     WAITING,
 )
+from gridsim.fingerprint import kernel_jit
 
 _I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
 _F64 = types.float64[::1]
@@ -263,7 +263,7 @@ structref.define_boxing(PipelineType, Pipeline)
 _PIPELINE = PipelineType(list(FIELDS))
 
 
-@numba.njit(cache=True)
+@kernel_jit()
 def _make(
     ints,
     i8,
@@ -416,7 +416,7 @@ def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
     }
 
 
-_jit = numba.njit(cache=True, nogil=True)
+_jit = kernel_jit(nogil=True)
 
 # -- buffers ----------------------------------------------------------------
 
@@ -1249,8 +1249,9 @@ def warm_up() -> float:
     """Compile the kernel now (and cache it), by running a tiny district for a week.
 
     Numba compiles the pipeline on its first use in a fresh install — about
-    half a minute here — and caches the machine code next to this file (or in
-    ``NUMBA_CACHE_DIR``); later processes load it in well under a second.
+    half a minute here — and caches the machine code in a folder named by the
+    kernel's sources (:func:`gridsim.fingerprint.kernel_cache_dir`); later
+    processes load it in well under a second.
     ``make install`` calls this so that tests, notebooks and sweeps start warm.
 
     Returns:

@@ -3,7 +3,11 @@
 Runs are written and committed as they complete, keyed by (tenant,
 experiment, scenario content hash, replication, model version), so an
 interrupted experiment can be resumed by computing only the keys that are
-missing (:meth:`Store.missing`). Writes are insert-if-absent (``INSERT ... ON
+missing (:meth:`Store.missing`). The model version is the model's
+fingerprint (:func:`gridsim.fingerprint.model_fingerprint`, a hash of the
+code and package versions that compute results), so a changed model is
+never served the runs of an older one; those stay stored, under their own
+version, and are listed but not reused. Writes are insert-if-absent (``INSERT ... ON
 CONFLICT DO NOTHING``): writing a key twice keeps the first row. Nothing is
 pickled: KPIs, the daily series and the per-grid table are stored as JSON text
 (column → list), with NaN and ±inf stored as ``null``. A sweep's workers encode
@@ -12,13 +16,17 @@ process that writes the store only inserts it.
 
 Two back ends, both through SQLAlchemy Core:
 
-* **SQLite** (embedded default): one database file per tenant, created with
-  mode 0600, in WAL mode (``synchronous = NORMAL``: a commit survives the
+* **SQLite** (embedded default): one database file per tenant, created whole
+  (built under a temporary name beside it, then linked into place) with mode
+  0600, in WAL mode (``synchronous = NORMAL``: a commit survives the
   process being killed, though not necessarily a power cut) with a busy
   timeout; every write transaction starts with ``BEGIN IMMEDIATE`` so that
   concurrent writers queue on the busy timeout instead of failing on a lock
   upgrade. The file records the tenant it belongs to and refuses to be opened
-  for another.
+  for another. gridsim never writes to, converts or changes the mode of a
+  file that is not already one of its stores: an empty file, another
+  SQLite database or any other file is refused (:class:`NotAStoreError`),
+  and a store is only created where no file is (``create=True``).
 * **PostgreSQL** (shared deployments): tables in schema ``gridsim`` carry
   ``tenant_id text NOT NULL DEFAULT current_user`` under forced row-level
   security; each tenant is a LOGIN role of the same name and connects with its
@@ -27,17 +35,26 @@ Two back ends, both through SQLAlchemy Core:
 
 Most callers use :class:`gridsim.workspace.Workspace`, which picks the file or
 URL for a tenant and builds the :class:`Store`.
+
+Every problem with the store a user can fix — a file that is not a store, a
+damaged or missing store, a malformed URL, an unreachable server, a full
+disk, a lock held too long, another tenant's store — is a :class:`StoreError`
+(an :class:`gridsim.fileio.InputError`) whose message names the store and
+says what to do; the command line reports it with exit code 2.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import math
 import os
 import re
 import secrets
+import sqlite3
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,8 +85,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlalchemy.types import TypeDecorator
 
+from gridsim import fingerprint
+from gridsim.fileio import InputError
 from gridsim.kpis import KPI_NAMES, RunResult
 
 if TYPE_CHECKING:
@@ -83,20 +104,29 @@ __all__ = [
     "PG_SCHEMA",
     "EncodedResult",
     "EncodedRun",
+    "InvalidStoreURLError",
     "InvalidTenantError",
     "JsonText",
+    "NotAStoreError",
     "RunKey",
     "RunRecord",
     "SchemaMissingError",
     "Store",
+    "StoreBusyError",
+    "StoreDamagedError",
     "StoreError",
+    "StoreFullError",
+    "StoreNotFoundError",
+    "StoreUnavailableError",
     "TenantInfo",
     "TenantMismatchError",
     "create_postgres_tenant",
     "create_sqlite_tenant",
+    "current_model_version",
     "encode_result",
     "is_url",
     "json_text",
+    "parse_url",
     "run_key",
     "validate_tenant",
 ]
@@ -120,12 +150,24 @@ _PG_LOCK_KEY = 0x67726964  # "grid": serialises concurrent create_postgres_tenan
 _SQLITE_BEGIN = "gridsim_sqlite_begin"  # execution option read by the "begin" listener
 
 
-class StoreError(Exception):
-    """Base class of the store's errors."""
+_SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
 
 
-class InvalidTenantError(ValueError):
+class StoreError(InputError):
+    """A store that cannot be used as asked; the message names it and says what to do.
+
+    An :class:`~gridsim.fileio.InputError`: the command line reports it as
+    ``gridsim: <message>`` with exit code 2.
+    """
+
+
+class InvalidTenantError(StoreError, ValueError):
     """A tenant name that does not match :data:`TENANT_PATTERN` or is reserved."""
+
+
+class InvalidStoreURLError(StoreError, ValueError):
+    """A store location that cannot be parsed, or names no file or server gridsim can use."""
 
 
 class TenantMismatchError(StoreError):
@@ -134,6 +176,30 @@ class TenantMismatchError(StoreError):
 
 class SchemaMissingError(StoreError):
     """A PostgreSQL database where :func:`create_postgres_tenant` has not been run."""
+
+
+class StoreNotFoundError(StoreError):
+    """No store where one was to be read (and nothing is created for a read)."""
+
+
+class NotAStoreError(StoreError):
+    """A file that is not a gridsim store (empty, another format, another SQLite database)."""
+
+
+class StoreDamagedError(StoreError):
+    """A gridsim store whose file is corrupt or truncated."""
+
+
+class StoreUnavailableError(StoreError):
+    """A store that cannot be reached, read or written (server down, permissions, I/O)."""
+
+
+class StoreBusyError(StoreUnavailableError):
+    """Another process held the store's write lock for longer than the busy timeout."""
+
+
+class StoreFullError(StoreError):
+    """The disk (or the database's size limit) is full; runs stored so far are kept."""
 
 
 def validate_tenant(tenant: str) -> str:
@@ -176,10 +242,62 @@ def is_url(location: str | os.PathLike[str] | URL) -> bool:
     )
 
 
+def _redact(location: str) -> str:
+    """A URL as text with any password replaced by ``***`` (for messages)."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", location)
+
+
+def parse_url(location: str | URL) -> URL:
+    """Parse a store URL, refusing malformed ones with a message that says what is wrong.
+
+    Args:
+        location: e.g. ``postgresql://TENANT:PASSWORD@HOST:5432/DB``,
+            ``sqlite:///relative/file.sqlite`` or ``sqlite:////absolute/file.sqlite``.
+
+    Returns:
+        The URL; ``postgres://`` is read as ``postgresql://``.
+
+    Raises:
+        InvalidStoreURLError: If the URL cannot be parsed (e.g. a port that is not
+            a number).
+    """
+    if isinstance(location, URL):
+        return location
+    try:
+        url = make_url(location)
+    except (ArgumentError, ValueError) as exc:
+        text_ = str(exc)
+        reason = "the port must be a number" if "invalid literal for int()" in text_ else text_
+        raise InvalidStoreURLError(
+            f"malformed store URL {_redact(location)!r}: {reason}; expected e.g. "
+            "postgresql://TENANT:PASSWORD@HOST:5432/DB, sqlite:///relative/file.sqlite "
+            "or a plain path"
+        ) from None
+    if url.drivername.split("+")[0] == "postgres":  # the alias many hosting services print
+        url = url.set(drivername="postgresql" + url.drivername[len("postgres") :])
+    if url.get_backend_name() == "sqlite" and url.host:
+        raise InvalidStoreURLError(
+            f"store URL {_redact(str(location))!r} names a host ({url.host!r}), which SQLite "
+            "has not: write sqlite:///relative/file.sqlite (three slashes) or "
+            "sqlite:////absolute/file.sqlite (four), or give a plain path"
+        )
+    return url
+
+
 def _gridsim_version() -> str:
     import gridsim
 
     return gridsim.__version__
+
+
+def current_model_version() -> str:
+    """The model version new runs are stored under and stored runs must match.
+
+    Returns:
+        :func:`gridsim.fingerprint.model_fingerprint`: a hash of the code and
+        package versions that compute results (computed once per process).
+    """
+    return fingerprint.model_fingerprint()
 
 
 class RunKey(NamedTuple):
@@ -196,12 +314,15 @@ def run_key(scenario: Scenario, replication: int, model_version: str | None = No
     Args:
         scenario: The resolved scenario.
         replication: Replication number.
-        model_version: Model version; defaults to the installed gridsim version.
+        model_version: Model version; defaults to :func:`current_model_version`
+            (the model's fingerprint).
 
     Returns:
         The key.
     """
-    return RunKey(scenario.content_hash(), int(replication), model_version or _gridsim_version())
+    return RunKey(
+        scenario.content_hash(), int(replication), model_version or current_model_version()
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -566,9 +687,9 @@ def _as_utc(value: datetime) -> datetime:
 
 
 def _postgres_url(url: str | URL) -> URL:
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "postgresql":
-        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(True)}")
+        raise InvalidStoreURLError(f"not a PostgreSQL URL: {parsed.render_as_string(True)}")
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -591,7 +712,10 @@ def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
             mode = cursor.fetchone()
             if mode is None or str(mode[0]).lower() != "wal":
-                raise StoreError(f"{path}: could not switch SQLite to WAL mode (got {mode})")
+                raise StoreUnavailableError(
+                    f"{path}: SQLite cannot use WAL mode here (got {mode}); network file "
+                    "systems often lack it: keep the store on a local disk"
+                )
             # In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a
             # committed run survives the writing process being killed (the WAL is
             # in the OS's hands), only a power cut may lose the last commits.
@@ -603,7 +727,7 @@ def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
         if mode not in ("DEFERRED", "IMMEDIATE"):
-            raise StoreError(f"unknown SQLite transaction mode {mode!r}")
+            raise RuntimeError(f"unknown SQLite transaction mode {mode!r}")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
@@ -618,25 +742,237 @@ def _postgres_engine(url: URL) -> Engine:
     )
 
 
-def _prepare_sqlite_file(path: Path) -> bool:
-    """Create the database file with mode 0600 before SQLite touches it.
+def _one_line(exc: BaseException) -> str:
+    """A driver's message on one line (psycopg's span several)."""
+    return "; ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+
+
+def _sqlite_error(exc: sqlite3.Error, where: str) -> StoreError | None:
+    """The store error for an SQLite error a user can act on, or None (a bug: re-raise)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    said = f"SQLite: {_one_line(exc)}"
+    if name.startswith("SQLITE_FULL"):
+        return StoreFullError(
+            f"{where}: the disk is full, or the store reached its size limit ({said}); "
+            "free space and run again: the runs stored so far are kept"
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreBusyError(
+            f"{where}: another process held the store's lock past the busy timeout ({said}); "
+            "let it finish, then run again"
+        )
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreDamagedError(
+            f"{where}: the gridsim store is damaged ({said}); restore it from a backup, "
+            "or name another --store"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return StoreUnavailableError(
+            f"{where}: cannot open or write the store ({said}); check the permissions of the "
+            "file and of its folder"
+        )
+    if name.startswith("SQLITE_IOERR"):
+        return StoreUnavailableError(f"{where}: the disk failed to read or write ({said})")
+    return None
+
+
+def _db_error(exc: DBAPIError, where: str, dialect: str) -> StoreError | None:
+    """The store error for a database error a user can act on, or None (a bug: re-raise)."""
+    orig = exc.orig
+    if dialect == "sqlite":
+        return _sqlite_error(orig, where) if isinstance(orig, sqlite3.Error) else None
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate == "53100":  # disk_full
+        return StoreFullError(
+            f"{where}: the database server's disk is full ({_one_line(orig)}); free space "
+            "and run again: the runs stored so far are kept"
+        )
+    if isinstance(exc, SAOperationalError):  # connection refused, lost, bad password...
+        return StoreUnavailableError(
+            f"cannot use the PostgreSQL store {where}: {_one_line(orig)}; check the host, "
+            "port, database, user and password, and that the server is running"
+        )
+    return None
+
+
+def _os_error(exc: OSError, where: str) -> StoreError:
+    """The store error for an operating-system error on the store's file or folder."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFullError(
+            f"{where}: no space left ({exc.strerror}); free space and run again: the runs "
+            "stored so far are kept"
+        )
+    return StoreUnavailableError(f"{where}: {exc.strerror or exc}")
+
+
+@contextmanager
+def _translated(where: str, dialect: str) -> Iterator[None]:
+    """Raise the :class:`StoreError` a user can act on instead of a driver's error."""
+    try:
+        yield
+    except DBAPIError as exc:
+        mapped = _db_error(exc, where, dialect)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    except sqlite3.Error as exc:
+        mapped = _sqlite_error(exc, where)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse, before SQLite opens it, anything at ``path`` that is not a whole SQLite file.
+
+    Raises:
+        NotAStoreError: A symbolic link, a folder, a FIFO or device, an empty
+            file, or a file that does not start as an SQLite database does.
+        StoreDamagedError: An SQLite file shorter than its header says.
+        StoreUnavailableError: The file cannot be read.
+    """
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            raise NotAStoreError(
+                f"{path}: a symbolic link; symbolic links are refused as stores: name the "
+                "file itself"
+            )
+        if stat.S_ISDIR(info.st_mode):
+            raise NotAStoreError(f"{path}: a folder, not a store file")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAStoreError(f"{path}: not a regular file, so not a gridsim store")
+        if info.st_size == 0:
+            raise NotAStoreError(
+                f"{path}: an empty file (0 bytes), not a gridsim store (gridsim never leaves "
+                "an empty one, so whatever it held is gone); remove it to start afresh, or "
+                "name another --store"
+            )
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
+        try:
+            header = os.read(fd, 100)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _os_error(exc, str(path)) from None
+    if not header.startswith(_SQLITE_MAGIC):
+        raise NotAStoreError(
+            f"{path}: not a gridsim store (not an SQLite database); gridsim leaves it "
+            "alone: name another --store (a folder, or a new file)"
+        )
+    page_size = int.from_bytes(header[16:18], "big") if len(header) == 100 else 0
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    size_valid = header[24:28] == header[92:96]  # the header's page count is current
+    expected = page_size * max(pages, 1) if size_valid else page_size
+    if page_size < 512 or page_size & (page_size - 1) or info.st_size < expected:
+        raise StoreDamagedError(
+            f"{path}: the gridsim store is damaged (truncated: {info.st_size:,} bytes, its "
+            f"header needs {max(expected, 100):,}); restore it from a backup, or name another "
+            "--store"
+        )
+
+
+def _sqlite_identity(path: Path) -> dict[str, str]:
+    """Read the ``gridsim_meta`` table of an SQLite file without writing to it.
 
     Returns:
-        True if the file was created now.
+        ``{"tenant": ..., "schema_version": ...}``.
+
+    Raises:
+        NotAStoreError: Another SQLite database (no gridsim tables).
+        StoreDamagedError: Corrupt, or gridsim tables without the tenant's name.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    names = {t.name for t in _SQLITE_SCHEMA.metadata.sorted_tables}
+    with _translated(str(path), "sqlite"):
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                name
+                for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if not tables & names:
+                raise NotAStoreError(
+                    f"{path}: an SQLite database, but not a gridsim store (no gridsim tables); "
+                    "gridsim leaves it alone: name another --store"
+                )
+            meta = (
+                dict(con.execute("SELECT key, value FROM gridsim_meta"))
+                if ("gridsim_meta" in tables)
+                else {}
+            )
+        finally:
+            con.close()
+    if not names <= tables or "tenant" not in meta:
+        raise StoreDamagedError(
+            f"{path}: the gridsim store is damaged (tables or its tenant's name are missing); "
+            "restore it from a backup, or name another --store"
+        )
+    return meta
+
+
+def _create_sqlite_store(path: Path, tenant: str) -> bool:
+    """Create a tenant's store file whole, where no file is.
+
+    The database is built under a temporary name in the same folder (mode
+    0600; the folder is made with mode 0700 if absent) and hard-linked into
+    place, which fails if a file appeared there meanwhile: a reader never
+    sees a half-made store and an existing file is never replaced.
+
+    Returns:
+        True if this call created the file, False if another process did first.
+    """
+    where = str(path)
     try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        info = path.lstat()
-        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"{path}: not a regular file (symbolic links are refused)") from None
-        if stat.S_IMODE(info.st_mode) & 0o077:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _os_error(exc, where) from None
+    tmp = Path(name)
+    meta = _SQLITE_SCHEMA.meta
+    assert meta is not None
+    try:
+        engine = create_engine(URL.create("sqlite+pysqlite", database=str(tmp)))
+        try:
+            with _translated(where, "sqlite"), engine.begin() as conn:
+                _SQLITE_SCHEMA.metadata.create_all(conn)
+                conn.execute(
+                    sqlite_dialect.insert(meta),
+                    [
+                        {"key": "tenant", "value": tenant},
+                        {"key": "schema_version", "value": SCHEMA_VERSION},
+                    ],
+                )
+        finally:
+            engine.dispose()
+        try:
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            if os.path.lexists(path):  # no hard links on this file system: rename instead
+                return False
+            os.replace(tmp, path)
+            return True
+    except OSError as exc:
+        raise _os_error(exc, where) from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _tighten_mode(path: Path) -> None:
+    """Make a verified gridsim store private to its owner again (mode 0600), if loosened."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
             os.chmod(path, 0o600)
-        return False
-    os.close(fd)
-    return True
+    except OSError:  # someone else's store shared with us, or a read-only disk: leave it
+        pass
 
 
 # ---------------------------------------------------------------------------
@@ -651,15 +987,25 @@ class Store:
     row-level security on the connected role, which must be the tenant's.
 
     Args:
-        location: SQLite database file (path, or ``sqlite:///...`` URL) or
-            PostgreSQL URL (``postgresql://tenant:password@host/db``; the
-            user defaults to the tenant, the password may come from
-            ``PGPASSWORD`` or ``~/.pgpass``).
+        location: SQLite database file (a path, or a URL: ``sqlite:///relative``
+            or ``sqlite:////absolute``) or PostgreSQL URL
+            (``postgresql://tenant:password@host/db``; the user defaults to the
+            tenant, the password may come from ``PGPASSWORD`` or ``~/.pgpass``).
         tenant: Tenant name (see :func:`validate_tenant`).
         busy_timeout: SQLite only: seconds a writer waits for another writer's lock.
+        create: SQLite only: create the store if no file is there (False for
+            commands that only read: they create nothing).
+
+    Attributes:
+        created: True if this call created the SQLite file.
 
     Raises:
         InvalidTenantError: If the tenant name is invalid.
+        InvalidStoreURLError: If the location is malformed or of another kind.
+        StoreNotFoundError: If no file is there and ``create`` is False.
+        NotAStoreError: If the file is not a gridsim store (it is left untouched).
+        StoreDamagedError: If the store file is corrupt or truncated.
+        StoreUnavailableError: If the file or server cannot be reached or opened.
         TenantMismatchError: If the SQLite file or the PostgreSQL role belongs
             to another tenant.
         SchemaMissingError: If a PostgreSQL database has not been set up.
@@ -671,16 +1017,22 @@ class Store:
         tenant: str,
         *,
         busy_timeout: float = 30.0,
+        create: bool = True,
     ) -> None:
         self._tenant = validate_tenant(tenant)
-        url = make_url(location) if is_url(location) else None
+        self.created = False
+        url = parse_url(location) if is_url(location) else None  # type: ignore[arg-type]
         if url is None or url.get_backend_name() == "sqlite":
             database = url.database if url is not None else os.fspath(location)  # type: ignore[arg-type]
             if not database or database == ":memory:" or database.startswith("file:"):
-                raise ValueError("the SQLite store needs a file path, not an in-memory database")
+                raise InvalidStoreURLError(
+                    f"{location}: the SQLite store needs a file path, not an in-memory "
+                    "database; give a path, sqlite:///relative/file.sqlite or "
+                    "sqlite:////absolute/file.sqlite"
+                )
             self._path: Path | None = Path(database).expanduser().absolute()
             self._schema = _SQLITE_SCHEMA
-            self._open_sqlite(busy_timeout)
+            self._open_sqlite(busy_timeout, create)
         elif url.get_backend_name() == "postgresql":
             url = _postgres_url(url)
             if url.username is None:
@@ -697,50 +1049,48 @@ class Store:
             self._location = url.render_as_string(hide_password=True)
             self._check_postgres()
         else:
-            raise ValueError(f"unsupported store URL (SQLite or PostgreSQL only): {location}")
+            raise InvalidStoreURLError(
+                f"unsupported store URL {url.render_as_string(hide_password=True)!r}: "
+                "SQLite (a path or sqlite:///file) or PostgreSQL (postgresql://...) only"
+            )
 
-    def _open_sqlite(self, busy_timeout: float) -> None:
-        assert self._path is not None
-        _prepare_sqlite_file(self._path)
-        self._location = str(self._path)
-        self._engine = _sqlite_engine(self._path, busy_timeout)
+    def _open_sqlite(self, busy_timeout: float, create: bool) -> None:
+        path = self._path
+        assert path is not None
+        self._location = str(path)
+        if not os.path.lexists(path):
+            if not create:
+                raise StoreNotFoundError(
+                    f"{path}: no gridsim store there (a command that only reads creates none)"
+                )
+            self.created = _create_sqlite_store(path, self._tenant)
+        _check_sqlite_file(path)  # before SQLite opens it: nothing else is ever written to
+        meta = _sqlite_identity(path)
+        owner = meta["tenant"]
+        if owner != self._tenant:
+            raise TenantMismatchError(
+                f"{path} belongs to tenant {owner!r}, not {self._tenant!r}: use tenant "
+                f"{owner!r} (--tenant {owner}) or another store"
+            )
+        version = meta.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise StoreUnavailableError(
+                f"{path}: store layout version {version!r}, but this gridsim reads version "
+                f"{SCHEMA_VERSION!r}; use the gridsim that wrote it"
+            )
+        _tighten_mode(path)
+        self._engine = _sqlite_engine(path, busy_timeout)
         self._write_engine = self._engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
         try:
-            owner = self._sqlite_owner(self._engine)  # a plain read: no write lock
-            if owner is None:  # new file: create the tables, record the tenant
-                owner = self._sqlite_owner(self._write_engine, create=True)
+            with self._read() as conn:  # switches to WAL, checks the file opens
+                conn.exec_driver_sql("SELECT count(*) FROM gridsim_meta")
         except BaseException:
             self._engine.dispose()
             raise
-        if owner != self._tenant:
-            self._engine.dispose()
-            raise TenantMismatchError(
-                f"{self._path} belongs to tenant {owner!r}, not {self._tenant!r}"
-            )
-
-    def _sqlite_owner(self, engine: Engine, *, create: bool = False) -> str | None:
-        """The tenant recorded in the file (after creating the schema if ``create``)."""
-        meta = self._schema.meta
-        assert meta is not None
-        with engine.begin() as conn:
-            if create:
-                self._schema.metadata.create_all(conn)
-                for key, value in (("tenant", self._tenant), ("schema_version", SCHEMA_VERSION)):
-                    conn.execute(
-                        sqlite_dialect.insert(meta)
-                        .values(key=key, value=value)
-                        .on_conflict_do_nothing(index_elements=["key"])
-                    )
-            elif not all(
-                conn.dialect.has_table(conn, table.name)
-                for table in self._schema.metadata.sorted_tables
-            ):
-                return None
-            return conn.execute(select(meta.c.value).where(meta.c.key == "tenant")).scalar()
 
     def _check_postgres(self) -> None:
         try:
-            with self._engine.connect() as conn:
+            with self._read() as conn:
                 user, table = conn.execute(
                     text("SELECT current_user, to_regclass(:name)"),
                     {"name": f"{PG_SCHEMA}.runs"},
@@ -819,12 +1169,12 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_engine.begin() as conn:
+        with _translated(self._location, self.dialect), self._write_engine.begin() as conn:
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
+        with _translated(self._location, self.dialect), self._engine.connect() as conn:
             yield conn
 
     # -- experiments ------------------------------------------------------------
@@ -947,7 +1297,7 @@ class Store:
             experiment: Experiment name.
             scenario: The resolved scenario the run was computed from.
             result: The run's result.
-            model_version: Model version; defaults to the installed gridsim version.
+            model_version: Model version; defaults to :func:`current_model_version`.
 
         Returns:
             True if the row was written, False if the key was already stored
@@ -1002,7 +1352,7 @@ class Store:
             experiment: Experiment name.
             runs: The runs; each keyed by (tenant, ``experiment``,
                 ``scenario_hash``, ``replication``, ``model_version``).
-            model_version: Model version; defaults to the installed gridsim version.
+            model_version: Model version; defaults to :func:`current_model_version`.
 
         Returns:
             How many rows were written (keys already stored are left as they were).
@@ -1020,7 +1370,7 @@ class Store:
                     f"run {run.scenario_hash}/{run.replication}: the scenario and results "
                     "must be JSON objects as text (see json_text)"
                 )
-        version = model_version or _gridsim_version()
+        version = model_version or current_model_version()
         gridsim_version = _gridsim_version()
         now = _utcnow()
         rows = [
@@ -1187,12 +1537,13 @@ def create_sqlite_tenant(path: str | os.PathLike[str], tenant: str) -> TenantInf
     Raises:
         InvalidTenantError: If the name is invalid.
         TenantMismatchError: If the file belongs to another tenant.
+        NotAStoreError: If a file that is not a gridsim store is there (left untouched).
     """
     validate_tenant(tenant)
     file = Path(path).expanduser().absolute()
-    created = not file.exists()
-    Store(file, tenant).close()
-    return TenantInfo(tenant=tenant, store=str(file), password=None, created=created)
+    store = Store(file, tenant, create=True)
+    store.close()
+    return TenantInfo(tenant=tenant, store=str(file), password=None, created=store.created)
 
 
 def create_postgres_tenant(
@@ -1239,7 +1590,10 @@ def create_postgres_tenant(
     engine = create_engine(url, json_serializer=_dumps)
     generated = False
     try:
-        with engine.begin() as conn:
+        with (
+            _translated(url.render_as_string(hide_password=True), "postgresql"),
+            engine.begin() as conn,
+        ):
             conn.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
             created = _pg_ensure_schema(conn)
             role = conn.execute(

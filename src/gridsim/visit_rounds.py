@@ -10,10 +10,11 @@ the plan and the pairs are identical.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, nogil=True)
+from gridsim.fingerprint import kernel_jit
+
+_jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.fingerprint)
 
 
 @_jit

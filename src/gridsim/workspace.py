@@ -16,6 +16,10 @@ With SQLite every tenant has its own file (``<root>/<tenant>.sqlite``, mode
 0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. With
 PostgreSQL every tenant logs in as its own role and row-level security keeps
 rows apart; an administrator sets tenants up with :func:`create_tenant`.
+
+A workspace opened with ``create=False`` (what the commands that only read
+use) creates nothing: a tenant without a store is an error that lists the
+tenants that do have one there.
 """
 
 from __future__ import annotations
@@ -26,17 +30,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy.engine import make_url
 
 from gridsim.store import (
+    TENANT_PATTERN,
     EncodedRun,
+    InvalidStoreURLError,
     RunKey,
     RunRecord,
     Store,
+    StoreNotFoundError,
     TenantInfo,
     create_postgres_tenant,
     create_sqlite_tenant,
     is_url,
+    parse_url,
     validate_tenant,
 )
 
@@ -51,6 +58,7 @@ __all__ = [
     "create_tenant",
     "default_root",
     "tenant_path",
+    "tenants_in",
 ]
 
 DEFAULT_HOME = ".gridsim"
@@ -83,15 +91,56 @@ def tenant_path(root: str | os.PathLike[str], tenant: str) -> Path:
     return Path(root).expanduser() / f"{validate_tenant(tenant)}.sqlite"
 
 
-def _sqlite_file(store: str | os.PathLike[str] | None, tenant: str) -> Path:
+def _sqlite_location(store: str | os.PathLike[str] | None, tenant: str) -> tuple[Path, Path | None]:
+    """The tenant's SQLite file, and the workspace root it lies in (None for a named file)."""
     if store is None:
-        return tenant_path(default_root(), tenant)
+        root = default_root()
+        return tenant_path(root, tenant), root
     if is_url(store):  # sqlite:///path/to/file.sqlite: that file, which records its tenant
-        return Path(make_url(str(store)).database or "")
+        database = parse_url(str(store)).database
+        if not database:
+            raise InvalidStoreURLError(
+                f"{store}: names no file; write sqlite:///relative/file.sqlite (three "
+                "slashes) or sqlite:////absolute/file.sqlite (four), or give a plain path"
+            )
+        return Path(database).expanduser(), None
     path = Path(store).expanduser()
     if path.suffix in SQLITE_SUFFIXES or path.is_file():  # a file, not a root directory
-        return path
-    return tenant_path(path, tenant)
+        return path, None
+    return tenant_path(path, tenant), path
+
+
+def _sqlite_file(store: str | os.PathLike[str] | None, tenant: str) -> Path:
+    return _sqlite_location(store, tenant)[0]
+
+
+def tenants_in(root: str | os.PathLike[str]) -> list[str]:
+    """The tenants that have a store file in a workspace root (by file name; none opened).
+
+    Args:
+        root: Workspace root directory.
+
+    Returns:
+        Their names, sorted; empty if the folder does not exist.
+    """
+    try:
+        files = list(Path(root).expanduser().glob("*.sqlite"))
+    except OSError:
+        return []
+    return sorted(f.stem for f in files if TENANT_PATTERN.fullmatch(f.stem) and f.is_file())
+
+
+def _no_store(root: Path, tenant: str) -> StoreNotFoundError:
+    """The error for a tenant without a store in ``root``, naming those that have one."""
+    if not root.is_dir():
+        where = f"{root} does not exist"
+    else:
+        names = tenants_in(root)
+        where = f"tenants there: {', '.join(names)}" if names else "no tenant has a store there"
+    return StoreNotFoundError(
+        f"no store for tenant {tenant!r} in {root} ({where}); check --tenant and --store "
+        "(nothing is created by a command that only reads)"
+    )
 
 
 class ExperimentProgress:
@@ -124,12 +173,21 @@ class Workspace:
             (``postgresql://TENANT:PASSWORD@host/db``; the password may also
             come from ``PGPASSWORD`` or ``~/.pgpass``).
         busy_timeout: SQLite only: seconds a writer waits for another writer.
+        create: SQLite only: create the tenant's store file if there is none
+            (only where no file is: an existing file that is not a gridsim
+            store is refused, never converted). False creates nothing, for
+            code that only reads.
 
     Raises:
         InvalidTenantError: If the tenant name is invalid (a ``ValueError``).
+        StoreNotFoundError: If ``create`` is False and the tenant has no store
+            there (the message lists the tenants that have one).
         TenantMismatchError: If the file or database role belongs to another tenant.
         SchemaMissingError: If a PostgreSQL database was never set up with
             :func:`create_tenant`.
+        StoreError: Any other store problem a user can fix (every error above
+            is one): a file that is not a store, a damaged store, a malformed
+            URL, an unreachable server.
     """
 
     def __init__(
@@ -138,12 +196,16 @@ class Workspace:
         store: str | os.PathLike[str] | None = None,
         *,
         busy_timeout: float = 30.0,
+        create: bool = True,
     ) -> None:
         self._tenant = validate_tenant(tenant)
         if store is not None and is_url(store) and not str(store).startswith("sqlite"):
             self._store = Store(str(store), tenant, busy_timeout=busy_timeout)
-        else:
-            self._store = Store(_sqlite_file(store, tenant), tenant, busy_timeout=busy_timeout)
+            return
+        file, root = _sqlite_location(store, tenant)
+        if not create and root is not None and not os.path.lexists(file):
+            raise _no_store(root, tenant)
+        self._store = Store(file, tenant, busy_timeout=busy_timeout, create=create)
 
     @property
     def tenant(self) -> str:
@@ -336,10 +398,13 @@ def create_tenant(
     validate_tenant(tenant)
     if store_url_or_root is not None and is_url(store_url_or_root):
         url = str(store_url_or_root)
-        if url.startswith("postgres"):
+        if parse_url(url).get_backend_name() == "postgresql":
             return create_postgres_tenant(url, tenant, password)
         if not url.startswith("sqlite"):
-            raise ValueError(f"unsupported store URL (SQLite or PostgreSQL only): {url}")
+            raise InvalidStoreURLError(
+                f"unsupported store URL {parse_url(url).render_as_string(hide_password=True)!r}: "
+                "SQLite (a folder, a file or sqlite:///file) or PostgreSQL only"
+            )
     if password is not None:
         raise ValueError("SQLite workspaces have no passwords: access is the file's (mode 0600)")
     return create_sqlite_tenant(_sqlite_file(store_url_or_root, tenant), tenant)
