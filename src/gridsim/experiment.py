@@ -372,6 +372,34 @@ def _names(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
+def read_experiment_data(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of an experiment file, read as gridsim reads every input file.
+
+    Args:
+        path: The file: a regular file (a FIFO or device is refused, never
+            opened) of at most :data:`gridsim.fileio.MAX_TOML_BYTES`.
+
+    Returns:
+        The TOML's data, not yet validated (see :meth:`Experiment.from_dict`).
+
+    Raises:
+        ExperimentError: One line naming the file.
+    """
+    path = Path(path)
+    display = display_path(path)
+    try:
+        data = tomllib.loads(read_bounded(path, MAX_TOML_BYTES, display).decode("utf-8"))
+    except InputError as exc:
+        raise ExperimentError(exc.problems) from None
+    except UnicodeDecodeError:
+        raise ExperimentError([f"{display}: not valid UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError([f"{display}: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ExperimentError([f"{display}: arrays or tables nested too deeply to read"]) from None
+    return data
+
+
 def _unknown_baseline(spec: ExperimentSpec, names: list[str], source: str) -> str:
     crossed = [n for n in names if n.startswith(f"{spec.baseline}{CROSS}")]
     if crossed and spec.vary and any(v.name == spec.baseline for v in spec.variants):
@@ -501,20 +529,8 @@ class Experiment:
             ExperimentError: One line per problem, naming the file and key.
         """
         path = Path(path)
+        data = read_experiment_data(path)
         display = display_path(path)
-        try:
-            text = read_bounded(path, MAX_TOML_BYTES, display).decode("utf-8")
-            data = tomllib.loads(text)
-        except InputError as exc:
-            raise ExperimentError(exc.problems) from None
-        except UnicodeDecodeError:
-            raise ExperimentError([f"{display}: not valid UTF-8 text"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ExperimentError([f"{display}: not valid TOML: {exc}"]) from None
-        except RecursionError:
-            raise ExperimentError(
-                [f"{display}: arrays or tables nested too deeply to read"]
-            ) from None
         return cls.from_dict(data, root=path.resolve().parent, source=display, roots=roots)
 
     @property
@@ -851,4 +867,5 @@ __all__ = [
     "ExperimentSpec",
     "Variant",
     "VariantSpec",
+    "read_experiment_data",
 ]

@@ -200,13 +200,13 @@ def experiment_from_file(
     Raises:
         gridsim.experiment.ExperimentError: One line per problem.
     """
-    import tomllib
-
-    from gridsim.experiment import Experiment, _display
+    from gridsim.experiment import Experiment, read_experiment_data
+    from gridsim.fileio import display_path
 
     path = Path(path)
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    extra = dict(changes or {})
+    data = read_experiment_data(path)
+    vary = data.get("vary", {})  # the file's factors win too (a variant may not set them)
+    extra = {k: v for k, v in (changes or {}).items() if k not in vary}
     if extra:
         data["variants"] = [
             {**v, "changes": {**extra, **v.get("changes", {})}} for v in data.get("variants", [])
@@ -218,7 +218,7 @@ def experiment_from_file(
         data["max_replications"] = max(replications, data.get("max_replications", 100))
     if kpis is not None:
         data["kpis"] = list(kpis)
-    return Experiment.from_dict(data, root=path.resolve().parent, source=_display(path))
+    return Experiment.from_dict(data, root=path.resolve().parent, source=display_path(path))
 
 
 # ---------------------------------------------------------------------------
