@@ -218,7 +218,7 @@ def test_same_designs_are_named_by_validate_which_still_exits_0(tree):
     exp = Experiment.from_file(tree / "scenarios" / "exp.toml")
     h250, h500 = (exp.variants[i].scenario_hash for i in (0, 1))
     assert proc.stderr.strip().splitlines() == [
-        "scenarios/exp.toml: warning: variants 'base · households_per_grid=250 (the baseline)' "
+        "scenarios/exp.toml: warning: variants 'base · households_per_grid=250' (the baseline) "
         "and 'one officer · households_per_grid=250' are the same design "
         f"(scenario {h250}); it is simulated once and both show its runs",
         "scenarios/exp.toml: warning: variants 'base · households_per_grid=500' and "

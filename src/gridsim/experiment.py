@@ -367,9 +367,8 @@ def _which(names: list[str]) -> str:
     return f" (variant {names[0]!r}{more})"
 
 
-def _names(names: list[str]) -> str:
-    quoted = [repr(n) for n in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+def _names(shown: list[str]) -> str:
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def read_experiment_data(path: str | Path) -> dict[str, Any]:
@@ -566,7 +565,7 @@ class Experiment:
         lines = []
         base = self.baseline.name
         for group in self.same_designs():
-            shown = [f"{n} (the baseline)" if n == base else n for n in group]
+            shown = [f"{n!r} (the baseline)" if n == base else repr(n) for n in group]
             digest = next(v.scenario_hash for v in self.variants if v.name == group[0])
             who = "both" if len(group) == 2 else f"all {len(group)}"
             lines.append(
