@@ -297,8 +297,9 @@ class DaskExecutor:
             try:
                 self.client = Client(address, timeout="20s")
             except ValueError as exc:  # malformed: no port, a port that is no number, a scheme
+                why = "the port must be a number" if "invalid literal" in str(exc) else str(exc)
                 raise InputError(
-                    f"Dask scheduler address {address!r} is malformed ({exc}); write it as "
+                    f"Dask scheduler address {address!r} is malformed ({why}); write it as "
                     "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
                 ) from None
             except OSError as exc:  # refused, unreachable, timed out (TimeoutError is one)

@@ -98,6 +98,7 @@ except :data:`NOT_RESULT_MODULES`.
 
 NOT_RESULT_MODULES: dict[str, str] = {
     "fileio": "reads and writes files; what it reads is hashed as scenario content",
+    "fingerprint": "names the kernel's cache folder; computes nothing",
     "reference": "renders the parameter reference (HTML) of a scenario",
 }
 """Modules that model modules import but that do not change results, and why."""
