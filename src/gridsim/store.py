@@ -897,11 +897,9 @@ def _sqlite_identity(path: Path) -> dict[str, str]:
                     f"{path}: an SQLite database, but not a gridsim store (no gridsim tables); "
                     "gridsim leaves it alone: name another --store"
                 )
-            meta = (
-                dict(con.execute("SELECT key, value FROM gridsim_meta"))
-                if ("gridsim_meta" in tables)
-                else {}
-            )
+            meta: dict[str, str] = {}
+            if "gridsim_meta" in tables:
+                meta = dict(con.execute("SELECT key, value FROM gridsim_meta"))
         finally:
             con.close()
     if not names <= tables or "tenant" not in meta:
@@ -1044,7 +1042,12 @@ class Store:
                 )
             self._path = None
             self._schema = _PG_SCHEMA
-            self._engine = _postgres_engine(url)
+            try:
+                self._engine = _postgres_engine(url)
+            except ArgumentError as exc:  # e.g. an unknown driver: postgresql+nosuch://
+                raise InvalidStoreURLError(
+                    f"store URL {url.render_as_string(hide_password=True)!r}: {exc}"
+                ) from None
             self._write_engine = self._engine
             self._location = url.render_as_string(hide_password=True)
             self._check_postgres()
