@@ -221,7 +221,9 @@ def test_extends_outside_scenarios_folder_is_refused(write, scenarios_dir):
     path = write("escape.toml", 'extends = "../outside.toml"\n')
     problems = problems_of(path)
     assert len(problems) == 1
-    assert problems[0].startswith("scenarios/escape.toml: extends: '../outside.toml' lies outside")
+    assert problems[0].startswith(
+        "scenarios/escape.toml: extends: '../outside.toml' leads outside the scenario root"
+    )
 
 
 def test_extends_cycle_is_refused(write):
@@ -410,7 +412,7 @@ def test_csv_not_found(write):
     path = write("real.toml", '[district]\ncommunities_csv = "nowhere.csv"\n')
     problems = problems_of(path)
     assert len(problems) == 1
-    assert "nowhere.csv: communities CSV not found" in problems[0]
+    assert problems[0] == "scenarios/real.toml: district.communities_csv: 'nowhere.csv' not found"
 
 
 def test_categories_order_is_fixed():

@@ -17,10 +17,10 @@ from typing import Annotated, Any
 import typer
 
 from gridsim import __version__
-from gridsim.fileio import InputError
+from gridsim.fileio import InputError, display_path
 from gridsim.kpis import KPI_DESCRIPTIONS
 from gridsim.model import run_scenario
-from gridsim.scenario import Scenario, ScenarioError, load_scenario
+from gridsim.scenario import MAX_SEED, Scenario, load_scenario
 from gridsim.summary import summarise
 
 app = typer.Typer(
@@ -50,18 +50,28 @@ class UserError(Exception):
     """An error in what the user asked for (exit code 2)."""
 
 
-def _load(path: Path) -> Scenario:
-    return load_scenario(path)
+def _load(path: Path, roots: list[Path] | None = None) -> Scenario:
+    return load_scenario(path, roots=roots or ())
 
 
 def _is_experiment(path: Path) -> bool:
     """An experiment file names a ``base`` scenario; a scenario file never does."""
-    import tomllib
+    from gridsim.scenario import read_toml
 
     try:
-        return "base" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return "base" in read_toml(path)  # bounded: a FIFO or a huge file is never read
+    except InputError:
         return False  # let the scenario loader report it
+
+
+ScenarioRootOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--scenario-root",
+        help="Folder that extends, base and communities_csv may lead into, besides the "
+        "file's own scenarios tree (repeatable; also GRIDSIM_SCENARIO_ROOT).",
+    ),
+]
 
 
 def _json_number(x: float) -> float | None:
@@ -97,13 +107,32 @@ def _main(
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     seed: Annotated[
-        int | None, typer.Option(help="Root seed (default: the scenario's).", min=0)
+        int | None,
+        typer.Option(help="Root seed (default: the scenario's).", min=0, max=MAX_SEED),
     ] = None,
     replications: Annotated[int, typer.Option(help="Replications to run.", min=1)] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    scenario_root: ScenarioRootOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check the scenario and print the estimate; run nothing."),
+    ] = False,
 ) -> None:
-    """Run a scenario and print its KPIs (mean and 95 % CI over replications)."""
-    spec = _load(scenario)
+    """Run a scenario and print its KPIs (mean and 95 % CI over replications).
+
+    The scenario is refused before anything is allocated when its estimated
+    peak memory exceeds what the machine has (or GRIDSIM_MAX_MEMORY).
+    """
+    from gridsim.estimate import check_fits, format_seconds
+
+    spec = _load(scenario, scenario_root)
+    est = check_fits(spec, display_path(scenario))
+    if dry_run:
+        total = format_seconds(est.seconds * replications)
+        typer.echo(
+            f"{display_path(scenario)}: {est.describe()}; {replications} replication(s) ≈ {total}"
+        )
+        return
     results = [run_scenario(spec, seed=seed, replication=r) for r in range(replications)]
     table = summarise(results)
     used_seed = spec.simulation.seed if seed is None else seed
@@ -135,21 +164,46 @@ def run(
 
 @app.command()
 def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario or experiment TOML files.")],
+    estimate: Annotated[
+        bool,
+        typer.Option("--estimate", help="Also print each run's estimated peak memory and time."),
+    ] = False,
+    scenario_root: ScenarioRootOption = None,
 ) -> None:
-    """Check scenario and experiment files: exit 0 if all are valid, 2 with one line per problem."""
+    """Check scenario and experiment files: exit 0 if all are valid, 2 with one line per problem.
+
+    Besides the schema, a file is refused when a run of it (of any of an
+    experiment's designs) would not fit in memory: its estimated peak memory
+    exceeds what the machine has available, or GRIDSIM_MAX_MEMORY.
+    """
+    from gridsim.estimate import check_fits, format_bytes, format_seconds
+
     bad = 0
     for path in scenarios:
+        shown = display_path(path)
         try:
             if _is_experiment(path):
                 from gridsim.experiment import Experiment
 
-                for line in Experiment.from_file(path).warnings():  # accepted, but worth a word
+                exp = Experiment.from_file(path, roots=scenario_root or ())
+                for line in exp.warnings():  # accepted, but worth a word
                     typer.echo(line, err=True)
+                ests = [
+                    check_fits(v.scenario, f"{shown}: variant {v.name!r}") for v in exp.variants
+                ]
+                largest = max(ests, key=lambda e: e.memory_bytes)
+                runs = len(ests) * exp.spec.replications
+                seconds = sum(e.seconds for e in ests) * exp.spec.replications
+                note = (
+                    f" ({len(ests)} designs × {exp.spec.replications} replications: largest run "
+                    f"{format_bytes(largest.memory_bytes)}, {runs} runs ≈ "
+                    f"{format_seconds(seconds)} on one core)"
+                )
             else:
-                _load(path)
-            typer.echo(f"ok: {path}")
-        except ScenarioError as exc:
+                note = f" ({check_fits(_load(path, scenario_root), shown).describe()})"
+            typer.echo(f"ok: {path}" + (note if estimate else ""))
+        except InputError as exc:
             bad += 1
             for line in exc.problems:
                 typer.echo(line, err=True)

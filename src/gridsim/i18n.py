@@ -425,6 +425,19 @@ TEXT: dict[str, dict[str, str]] = {
     "precision": {"en": "Precision target", "zh": "精度目标"},
     "simulated_days": {"en": "Simulated days", "zh": "模拟天数"},
     "not_available": {"en": "not available in the stored runs", "zh": "已存储的运行中无此数据"},
+    "set_here": {"en": "set in this scenario", "zh": "本情景设定"},
+    "default_was": {"en": "default {value}", "zh": "默认值 {value}"},
+    "params_set_intro": {
+        "en": (
+            "{set} are set in this scenario to values other than their documented defaults: "
+            "they are tagged “set in this scenario” with the file that sets them, and the "
+            "default's source is shown for comparison."
+        ),
+        "zh": (
+            "其中{set}个参数在本情景中取值不同于文档默认值，标为“本情景设定”并注明设定文件，"
+            "同时列出默认值及其来源以供对照。"
+        ),
+    },
 }
 """Every other string of a report, by key and language (``str.format`` fields)."""
 

@@ -32,6 +32,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from gridsim import plots
+from gridsim.fileio import display_path
 from gridsim.i18n import (
     DAY_KPIS,
     HTML_FONTS,
@@ -251,51 +252,118 @@ def _bare(kpi: str, x: float, lang: str) -> str:
 def parameter_table(scenario: Scenario) -> pd.DataFrame:
     """Every scenario parameter with its value, unit and source, from the schema.
 
+    A source tag belongs to a parameter's documented default, so a parameter
+    whose value differs from that default is not tagged with it: it is
+    ``"set"`` (set in this scenario), and ``set_in`` names the file (or
+    ``"<changes>"``) that set it. A district read from a CSV shows the CSV's
+    counts of communities, households and streets, set by the file that names
+    the CSV.
+
     Returns:
         One row per parameter: ``section`` (the table's docstring), ``key``
-        (dotted), ``value``, ``unit``, ``source`` (as tagged in
-        :mod:`gridsim.scenario`) and ``kind``: ``"sourced"`` (tag starts with
-        S), ``"assumed"`` (A) or ``"other"``.
+        (dotted), ``value``, ``unit``, ``source`` (of the default, as tagged in
+        :mod:`gridsim.scenario`), ``kind``: ``"set"`` (the value differs from
+        the default), ``"sourced"`` (tag starts with S), ``"assumed"`` (A) or
+        ``"other"``; ``meaning``, ``default`` and ``set_in`` (the file that set
+        the value, ``None`` when unknown or not set).
     """
+    from gridsim.scenario import Scenario as _Scenario
+
     rows: list[dict[str, Any]] = []
+    counted = _csv_counts(scenario)
 
     def extra(field: Any) -> dict[str, Any]:
         e = field.json_schema_extra
         return e if isinstance(e, dict) else {}
 
-    def walk(model: BaseModel, prefix: str, section: str) -> None:
+    def add(section: str, key: str, value: Any, default: Any, ex: dict[str, Any], field: Any):
+        if key in counted:
+            value = counted[key]
+            set_in = scenario.set_by("district.communities_csv")
+        else:
+            set_in = scenario.set_by(key)
+        rows.append(_param_row(section, key, value, default, set_in, ex, field))
+
+    def walk(model: BaseModel, default: BaseModel, prefix: str, section: str) -> None:
         for name, field in type(model).model_fields.items():
-            value = getattr(model, name)
+            value, dflt = getattr(model, name), getattr(default, name)
             key = f"{prefix}{name}"
             ex = extra(field)
             if isinstance(value, BaseModel):
                 if ex:  # a documented per-category / per-tier / per-role table
                     for sub in type(value).model_fields:
-                        rows.append(
-                            _param_row(section, f"{key}.{sub}", getattr(value, sub), ex, field)
+                        add(
+                            section,
+                            f"{key}.{sub}",
+                            getattr(value, sub),
+                            getattr(dflt, sub),
+                            ex,
+                            field,
                         )
                 else:
-                    walk(value, key + ".", section)
+                    walk(value, dflt, key + ".", section)
                 continue
-            rows.append(_param_row(section, key, value, ex, field))
+            add(section, key, value, dflt, ex, field)
 
+    defaults = _Scenario()
     for name, field in type(scenario).model_fields.items():
         value = getattr(scenario, name)
         if isinstance(value, BaseModel):
             doc = (type(value).__doc__ or name).strip().splitlines()[0].rstrip(".")
-            walk(value, f"{name}.", doc)
+            walk(value, getattr(defaults, name), f"{name}.", doc)
         elif extra(field).get("source", "-") != "-":
-            rows.append(_param_row("", name, value, extra(field), field))
+            add("", name, value, getattr(defaults, name), extra(field), field)
     return pd.DataFrame(
-        rows, columns=["section", "key", "value", "unit", "source", "kind", "meaning"]
+        rows,
+        columns=[
+            "section",
+            "key",
+            "value",
+            "unit",
+            "source",
+            "kind",
+            "meaning",
+            "default",
+            "set_in",
+        ],
     )
 
 
+def _csv_counts(scenario: Scenario) -> dict[str, Any]:
+    """The district totals a communities CSV stands for (nothing without a CSV)."""
+    path = scenario.district.communities_csv
+    if path is None:
+        return {}
+    from gridsim.district import read_communities_csv
+
+    rows = read_communities_csv(path)
+    return {
+        "district.communities": len(rows),
+        "district.households": sum(int(r["households"]) for r in rows),  # type: ignore[call-overload]
+        "district.streets": len({r["street"] for r in rows}),
+    }
+
+
 def _param_row(
-    section: str, key: str, value: Any, ex: dict[str, Any], field: Any
+    section: str,
+    key: str,
+    value: Any,
+    default: Any,
+    set_in: str | None,
+    ex: dict[str, Any],
+    field: Any,
 ) -> dict[str, Any]:
     source = str(ex.get("source", "") or "")
-    kind = "sourced" if source.startswith("S") else "assumed" if source.startswith("A") else "other"
+    if value != default:
+        kind = "set"
+    else:
+        kind = (
+            "sourced"
+            if source.startswith("S")
+            else "assumed"
+            if source.startswith("A")
+            else "other"
+        )
     return {
         "section": section,
         "key": key,
@@ -304,6 +372,8 @@ def _param_row(
         "source": source,
         "kind": kind,
         "meaning": field.description or "",
+        "default": default,
+        "set_in": set_in if kind == "set" else None,
     }
 
 
@@ -362,6 +432,7 @@ th.gs, td.gs { border-left: 1px solid var(--rule); }
 .tag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: .78rem; }
 .tag.sourced { background: #e3f1e6; color: #1e5b2b; }
 .tag.assumed { background: #fdeee0; color: #7a3d00; }
+.tag.set { background: #e6ecf7; color: #0b3d91; }
 .params td { font-size: .8rem; }
 dl.run { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px;
          font-size: .9rem; margin: .4rem 0; }
@@ -581,6 +652,9 @@ def _params_table_html(comparison: Comparison, lang: str, n: int) -> str:
             ((counted["kind"] == "assumed") & counted["source"].str.contains("calibrated")).sum()
         ),
     )
+    n_set = int((counted["kind"] == "set").sum())
+    if n_set:
+        intro += " " + t("params_set_intro", lang, set=n_set)
     rows = []
     section = None
     for _, r in params.iterrows():
@@ -588,18 +662,29 @@ def _params_table_html(comparison: Comparison, lang: str, n: int) -> str:
             section = r["section"]
             rows.append(f"<tr class='section'><th colspan='5'>{_e(section)}</th></tr>")
         kind = r["kind"]
-        tag = (
-            f"<span class='tag {kind}'>{_e(t(kind, lang))}</span>"
-            if kind in ("sourced", "assumed")
-            else _e(t("other", lang))
-        )
-        value = "—" if r["value"] is None else value_label(r["value"], lang)
+        value = _param_value(r["key"], r["value"], lang)
+        if kind == "set":
+            # The default's source tag does not describe this value: say who set it.
+            where = r["set_in"] if isinstance(r["set_in"], str) else ""  # unknown: NaN
+            where = t("changes", lang) if where == "<changes>" else where
+            was = t("default_was", lang, value=_param_value(r["key"], r["default"], lang))
+            source = (
+                f"{where + ' · ' if where else ''}{was}{': ' + r['source'] if r['source'] else ''}"
+            )
+            tag = f"<span class='tag set'>{_e(t('set_here', lang))}</span>"
+        else:
+            source = r["source"]
+            tag = (
+                f"<span class='tag {kind}'>{_e(t(kind, lang))}</span>"
+                if kind in ("sourced", "assumed")
+                else _e(t("other", lang))
+            )
         cls = " class='changed'" if is_changed(str(r["key"])) else ""
         rows.append(
             f"<tr{cls}><td class='key'>{_breakable(str(r['key']))}</td>"
             f"<td class='num'>{_e(value)}</td>"
             f"<td>{_e(r['unit'] if r['unit'] != '-' else '')}</td>"
-            f"<td>{tag} {_e(r['source'])}</td><td>{_e(r['meaning'])}</td></tr>"
+            f"<td>{tag} {_e(source)}</td><td>{_e(r['meaning'])}</td></tr>"
         )
     head = "".join(
         f"<th{' class=num' if k == 'param_value' else ''}>{_e(t(k, lang))}</th>"
@@ -612,6 +697,15 @@ def _params_table_html(comparison: Comparison, lang: str, n: int) -> str:
         "<col class='c-source'><col></colgroup>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _param_value(key: str, value: Any, lang: str) -> str:
+    """A parameter value as the table shows it (a CSV path as the user would type it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # pandas: None → NaN
+        return "—"
+    if key == "district.communities_csv":
+        return display_path(value)
+    return value_label(value, lang)
 
 
 def _run_details_html(comparison: Comparison, lang: str, now: dt.datetime) -> str:

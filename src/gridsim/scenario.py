@@ -6,27 +6,54 @@ a published figure) or *assumed* (``A``: a modelling assumption a scenario may
 change). ``docs/scenarios.md`` is generated from these definitions.
 
 A variant names its parent with ``extends = "base.toml"``; the parent is
-resolved relative to the variant and must stay inside the scenarios folder
-tree. Unknown keys are errors, so a typo never falls back to a default. Every
-problem is reported as one line naming the file and the key, e.g.
+resolved relative to the variant and must stay inside a scenario root
+(:func:`scenario_roots`). Files, parents, experiment variants and
+:meth:`Scenario.with_changes` all follow one merge rule (:func:`merge_tables`):
+key by key at every depth, onto the documented defaults, so a table that sets
+one key keeps every other key of that table. Unknown keys are errors, so a
+typo never falls back to a default. Every problem is reported as one line
+naming the file and the key, e.g.
 ``scenarios/x.toml: grids.households_per_grid: must be > 0, got -5``.
+
+Inputs are bounded before anything is allocated: numbers must be finite, dates
+real, seeds below 2**63, and sizes within the documented limits (the ``MAX_*``
+constants, listed in ``docs/scenarios.md``); files are regular files of bounded
+size and nesting. Whether a valid scenario fits the machine is
+:mod:`gridsim.estimate`'s question.
 """
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import difflib
+import functools
 import hashlib
 import json
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from gridsim.fileio import InputError
+from gridsim.fileio import (
+    MAX_TOML_BYTES,
+    InputError,
+    check_regular_file,
+    display_path,
+    read_bounded,
+    resolve_inside,
+)
 
 CATEGORIES: tuple[str, ...] = (
     "environment",
@@ -53,6 +80,50 @@ ROLES: tuple[str, ...] = (
 
 KINDS: tuple[str, ...] = ("urban", "new_build", "village")
 """Community kinds a district CSV may name."""
+
+# -- documented limits: far past any real district, short of what breaks a run --
+
+MAX_DAYS = 36_500
+"""Longest run, and longest duration any parameter may name: 100 years."""
+
+MAX_WORKING_DAYS = 2_500
+"""Longest time limit or verification delay: about ten years of working days."""
+
+MAX_COMMUNITIES = 100_000
+"""Most communities (or streets) in one district (Yuelu has 166; all China ~600,000)."""
+
+MAX_HOUSEHOLDS = 50_000_000
+"""Most households in one district (Yuelu has 191,232; Chongqing ~12 million)."""
+
+MAX_STAFF_PER_UNIT = 1_000.0
+"""Most staff of one role per grid or per community (the 1+4+X model has a few)."""
+
+MAX_ISSUES_PER_YEAR = 365.0
+"""Most latent issues per household-year: one a day."""
+
+MAX_PUBLIC_ISSUES_PER_GRID_YEAR = 36_500.0
+"""Most public-space issues per grid-year: a hundred a day."""
+
+MAX_CAPACITY = 1_000_000.0
+"""Most cases one handling unit works on at once."""
+
+MAX_COST = 1e9
+"""Largest unit cost, in yuan."""
+
+MAX_SEED = 2**63 - 1
+"""Largest root seed: the store keeps seeds as signed 64-bit integers."""
+
+HOURS_PER_WEEK = 168.0
+"""Hours in a week: the most any person can spend on grid work."""
+
+MAX_TOML_DEPTH = 16
+"""Deepest nesting of tables and arrays read from a TOML file (the schema needs 4)."""
+
+MAX_TOML_KEYS = 10_000
+"""Most keys and array items read from one TOML file (the schema has ~130)."""
+
+MAX_EXTENDS = 32
+"""Longest chain of ``extends``."""
 
 
 class ScenarioError(InputError):
@@ -88,7 +159,9 @@ def P(default: Any, description: str, unit: str, source: str, **constraints: Any
 class _Section(BaseModel):
     """Base of every scenario table: strict keys, validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
+    )
 
 
 class CategoryValues(_Section):
@@ -141,6 +214,42 @@ class TierValues(_Section):
         return [getattr(self, t) for t in TIERS]
 
 
+class TierCapacity(TierValues):
+    """Cases one unit of each tier works on at once."""
+
+    grid: float = Field(gt=0, le=MAX_CAPACITY)
+    community: float = Field(gt=0, le=MAX_CAPACITY)
+    street: float = Field(gt=0, le=MAX_CAPACITY)
+    district: float = Field(gt=0, le=MAX_CAPACITY)
+
+
+class TierDays(TierValues):
+    """Days per handling tier."""
+
+    grid: float = Field(gt=0, le=MAX_DAYS)
+    community: float = Field(gt=0, le=MAX_DAYS)
+    street: float = Field(gt=0, le=MAX_DAYS)
+    district: float = Field(gt=0, le=MAX_DAYS)
+
+
+class TierWorkingDays(TierValues):
+    """Working days per handling tier."""
+
+    grid: float = Field(gt=0, le=MAX_WORKING_DAYS)
+    community: float = Field(gt=0, le=MAX_WORKING_DAYS)
+    street: float = Field(gt=0, le=MAX_WORKING_DAYS)
+    district: float = Field(gt=0, le=MAX_WORKING_DAYS)
+
+
+class TierCosts(TierValues):
+    """A cost per handling tier."""
+
+    grid: float = Field(gt=0, le=MAX_COST)
+    community: float = Field(gt=0, le=MAX_COST)
+    street: float = Field(gt=0, le=MAX_COST)
+    district: float = Field(gt=0, le=MAX_COST)
+
+
 class TierShares(_Section):
     """A share per handling tier; the shares must sum to 1."""
 
@@ -172,10 +281,34 @@ class RoleValues(_Section):
     supervisor: float = Field(ge=0)
 
 
+class RoleHours(RoleValues):
+    """Hours per week per staff role (at most the 168 hours of a week)."""
+
+    cadre: float = Field(ge=0, le=HOURS_PER_WEEK)
+    information_officer: float = Field(ge=0, le=HOURS_PER_WEEK)
+    security_officer: float = Field(ge=0, le=HOURS_PER_WEEK)
+    volunteer: float = Field(ge=0, le=HOURS_PER_WEEK)
+    administrator: float = Field(ge=0, le=HOURS_PER_WEEK)
+    supervisor: float = Field(ge=0, le=HOURS_PER_WEEK)
+
+
+class RoleCosts(RoleValues):
+    """A cost per staff role."""
+
+    cadre: float = Field(ge=0, le=MAX_COST)
+    information_officer: float = Field(ge=0, le=MAX_COST)
+    security_officer: float = Field(ge=0, le=MAX_COST)
+    volunteer: float = Field(ge=0, le=MAX_COST)
+    administrator: float = Field(ge=0, le=MAX_COST)
+    supervisor: float = Field(ge=0, le=MAX_COST)
+
+
 class Simulation(_Section):
     """Run length and seed."""
 
-    days: int = P(365, "Simulated calendar days, starting on `start_date`.", "days", "A", gt=0)
+    days: int = P(
+        365, "Simulated calendar days, starting on `start_date`.", "days", "A", gt=0, le=MAX_DAYS
+    )
     start_date: str = P(
         "2013-01-01",
         "First simulated day (ISO date); weekends are non-working days.",
@@ -183,7 +316,33 @@ class Simulation(_Section):
         "S (the article reports 2013)",
         pattern=r"^\d{4}-\d{2}-\d{2}$",
     )
-    seed: int = P(2013, "Root seed; replication r uses the stream keyed (seed, r).", "-", "A", ge=0)
+    seed: int = P(
+        2013,
+        "Root seed; replication r uses the stream keyed (seed, r).",
+        "-",
+        "A",
+        ge=0,
+        le=MAX_SEED,
+    )
+
+    @field_validator("start_date")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a calendar date ({exc}), got {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _ends_in_calendar(self) -> Simulation:
+        start = dt.date.fromisoformat(self.start_date)
+        if (dt.date.max - start).days < self.days:
+            raise ValueError(
+                f"simulation.days: a run of {self.days} days from {self.start_date} "
+                "ends after 9999-12-31"
+            )
+        return self
 
 
 class Kind(_Section):
@@ -191,10 +350,20 @@ class Kind(_Section):
 
     share: float = P(1 / 3, "Share of synthesised communities of this kind.", "share", "A", ge=0)
     latent_rate_multiplier: float = P(
-        1.0, "Multiplier on latent issues per household-year.", "x", "A", gt=0
+        1.0,
+        "Multiplier on latent issues per household-year.",
+        "x",
+        "A",
+        gt=0,
+        le=100,
     )
     visit_hours_multiplier: float = P(
-        1.0, "Multiplier on hours per household visit (travel, dispersion).", "x", "A", gt=0
+        1.0,
+        "Multiplier on hours per household visit (travel, dispersion).",
+        "x",
+        "A",
+        gt=0,
+        le=100,
     )
 
 
@@ -223,6 +392,7 @@ class District(_Section):
         "communities",
         "S (Yuelu 2013: 166)",
         gt=0,
+        le=MAX_COMMUNITIES,
     )
     households: int | None = P(
         191_232,
@@ -230,9 +400,15 @@ class District(_Section):
         "households",
         "S derived (191,232 households visited in 2013)",
         gt=0,
+        le=MAX_HOUSEHOLDS,
     )
     streets: int | None = P(
-        12, "Street offices / towns (街道/乡镇) the communities belong to.", "streets", "A", gt=0
+        12,
+        "Street offices / towns (街道/乡镇) the communities belong to.",
+        "streets",
+        "A",
+        gt=0,
+        le=MAX_COMMUNITIES,
     )
     communities_csv: str | None = P(
         None,
@@ -242,7 +418,12 @@ class District(_Section):
         "-",
     )
     community_size_sigma: float = P(
-        0.45, "Log-scale spread of synthesised community sizes.", "-", "A", ge=0
+        0.45,
+        "Log-scale spread of synthesised community sizes.",
+        "-",
+        "A",
+        ge=0,
+        le=5,
     )
     kinds: Kinds = Kinds()
 
@@ -256,6 +437,7 @@ class Grids(_Section):
         "households",
         "S derived (191,232 / 580 = 329.7)",
         gt=0,
+        le=MAX_HOUSEHOLDS,
     )
 
 
@@ -268,15 +450,31 @@ class Staff(_Section):
         "cadres/grid",
         "S (623 / 580)",
         ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
     information_officers_per_grid: float = P(
-        1.0, "Information officers (民情员) per grid.", "officers/grid", "S (1+4+X model)", ge=0
+        1.0,
+        "Information officers (民情员) per grid.",
+        "officers/grid",
+        "S (1+4+X model)",
+        ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
     security_officers_per_grid: float = P(
-        1.0, "Security officers (治安员) per grid.", "officers/grid", "S (1+4+X model)", ge=0
+        1.0,
+        "Security officers (治安员) per grid.",
+        "officers/grid",
+        "S (1+4+X model)",
+        ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
     volunteers_per_grid: float = P(
-        3.0, "Volunteers and building heads ('X') per grid.", "volunteers/grid", "A", ge=0
+        3.0,
+        "Volunteers and building heads ('X') per grid.",
+        "volunteers/grid",
+        "A",
+        ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
     administrators_per_community: float = P(
         1.0,
@@ -284,6 +482,7 @@ class Staff(_Section):
         "staff/community",
         "S (1+4+X model)",
         ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
     supervisors_per_community: float = P(
         1.0,
@@ -291,9 +490,10 @@ class Staff(_Section):
         "staff/community",
         "S (1+4+X model)",
         ge=0,
+        le=MAX_STAFF_PER_UNIT,
     )
-    hours_per_week: RoleValues = P(
-        RoleValues(
+    hours_per_week: RoleHours = P(
+        RoleHours(
             cadre=2.0,
             information_officer=3.4,
             security_officer=10.0,
@@ -316,9 +516,15 @@ class Visits(_Section):
         "hours",
         "A",
         gt=0,
+        le=HOURS_PER_WEEK,
     )
     cadre_hours_per_visit: float = P(
-        1.0, "Hours per household visit by a cadre.", "hours", "A", gt=0
+        1.0,
+        "Hours per household visit by a cadre.",
+        "hours",
+        "A",
+        gt=0,
+        le=HOURS_PER_WEEK,
     )
     contact_trust_gain: float = P(
         0.01, "Trust gained by a household from being visited.", "trust", "A", ge=0, le=1
@@ -335,13 +541,28 @@ class Cadres(_Section):
         "S (fixed three years)",
     )
     rotation_interval_days: int = P(
-        180, "Days between rotations when posting = 'rotation'.", "days", "A", gt=0
+        180,
+        "Days between rotations when posting = 'rotation'.",
+        "days",
+        "A",
+        gt=0,
+        le=MAX_DAYS,
     )
     initial_tenure_years: float = P(
-        1.0, "Years each cadre has already served in the grid at the start.", "years", "A", ge=0
+        1.0,
+        "Years each cadre has already served in the grid at the start.",
+        "years",
+        "A",
+        ge=0,
+        le=100,
     )
     familiarity_years: float = P(
-        1.0, "Time constant of familiarity: f = 1 - exp(-tenure / this).", "years", "A", gt=0
+        1.0,
+        "Time constant of familiarity: f = 1 - exp(-tenure / this).",
+        "years",
+        "A",
+        gt=0,
+        le=100,
     )
     familiarity_effect: float = P(
         1.2,
@@ -349,6 +570,7 @@ class Cadres(_Section):
         "log-odds",
         "A",
         ge=0,
+        le=100,
     )
 
 
@@ -361,6 +583,7 @@ class Households(_Section):
         "issues/household-year",
         "A (scaled from hotline demand; calibrated)",
         gt=0,
+        le=MAX_ISSUES_PER_YEAR,
     )
     issue_lifetime_days: float = P(
         90.0,
@@ -368,6 +591,7 @@ class Households(_Section):
         "days",
         "A",
         gt=0,
+        le=MAX_DAYS,
     )
     self_report_propensity: float = P(
         0.006,
@@ -378,14 +602,29 @@ class Households(_Section):
         le=1,
     )
     self_report_delay_days: float = P(
-        7.0, "Mean days before a household's own report (exponential).", "days", "A", gt=0
+        7.0,
+        "Mean days before a household's own report (exponential).",
+        "days",
+        "A",
+        gt=0,
+        le=MAX_DAYS,
     )
     trust_mean: float = P(0.5, "Mean initial trust in the grid system.", "0..1", "A", gt=0, lt=1)
     trust_concentration: float = P(
-        10.0, "Beta concentration of initial trust (higher = less spread).", "-", "A", gt=0
+        10.0,
+        "Beta concentration of initial trust (higher = less spread).",
+        "-",
+        "A",
+        gt=0,
+        le=1e6,
     )
     trust_effect: float = P(
-        2.0, "Log-odds added to telling per unit of trust above 0.5.", "log-odds", "A", ge=0
+        2.0,
+        "Log-odds added to telling per unit of trust above 0.5.",
+        "log-odds",
+        "A",
+        ge=0,
+        le=100,
     )
     trust_gain_resolved: float = P(
         0.10, "Trust gained when one's issue is resolved on time.", "trust", "A", ge=0, le=1
@@ -410,6 +649,7 @@ class Households(_Section):
         "households",
         "A",
         ge=0,
+        le=1000,
     )
 
 
@@ -435,6 +675,7 @@ class Issues(_Section):
         "issues/grid-year",
         "A",
         ge=0,
+        le=MAX_PUBLIC_ISSUES_PER_GRID_YEAR,
     )
     public_find_rate_per_patrol_hour: float = P(
         0.01,
@@ -442,6 +683,7 @@ class Issues(_Section):
         "1/patrol-hour",
         "A",
         ge=0,
+        le=1000,
     )
 
 
@@ -456,7 +698,12 @@ class Collect(_Section):
         "S",
     )
     batch_interval_days: int = P(
-        7, "Days between batches when mode = 'batched'.", "days", "A", gt=0
+        7,
+        "Days between batches when mode = 'batched'.",
+        "days",
+        "A",
+        gt=0,
+        le=MAX_DAYS,
     )
     detect_probability: float = P(
         0.4,
@@ -467,7 +714,12 @@ class Collect(_Section):
         lt=1,
     )
     verification_delay_days: int = P(
-        1, "Working days from entry to verification (次日核实).", "working days", "S", ge=0
+        1,
+        "Working days from entry to verification (次日核实).",
+        "working days",
+        "S",
+        ge=0,
+        le=MAX_WORKING_DAYS,
     )
     valid_share: float = P(
         0.945,
@@ -498,7 +750,12 @@ class Assign(_Section):
         "A",
     )
     dispatch_delay_days: float = P(
-        0.0, "Days from verification to the unit under tiered assignment.", "days", "A", ge=0
+        0.0,
+        "Days from verification to the unit under tiered assignment.",
+        "days",
+        "A",
+        ge=0,
+        le=MAX_DAYS,
     )
     central_dispatch_delay_days: float = P(
         2.0,
@@ -506,26 +763,32 @@ class Assign(_Section):
         "days",
         "A",
         ge=0,
+        le=MAX_DAYS,
     )
 
 
 class Handle(_Section):
     """办 Handle: units with capacity and service times."""
 
-    capacity: TierValues = P(
-        TierValues(grid=2, community=4, street=10, district=20),
+    capacity: TierCapacity = P(
+        TierCapacity(grid=2, community=4, street=10, district=20),
         "Cases one unit works on at once (grid team, community, street office, department).",
         "cases",
         "A",
     )
-    service_median_days: TierValues = P(
-        TierValues(grid=2.0, community=4.0, street=7.0, district=10.0),
+    service_median_days: TierDays = P(
+        TierDays(grid=2.0, community=4.0, street=7.0, district=10.0),
         "Median handling days at each tier (lognormal).",
         "days",
         "S derived (NYC 311 median 5–6 d)",
     )
     service_sigma: float = P(
-        1.3, "Lognormal sigma of handling days.", "-", "S derived (NYC 311 quartiles)", gt=0
+        1.3,
+        "Lognormal sigma of handling days.",
+        "-",
+        "S derived (NYC 311 quartiles)",
+        gt=0,
+        le=10,
     )
     same_day_share: float = P(
         0.27,
@@ -560,7 +823,12 @@ class Handle(_Section):
         True, "Hold joint consultations (联合会商) for multi-department cases.", "-", "S"
     )
     consultation_interval_days: int = P(
-        7, "Days between joint consultation meetings.", "days", "A", gt=0
+        7,
+        "Days between joint consultation meetings.",
+        "days",
+        "A",
+        gt=0,
+        le=MAX_DAYS,
     )
     bounce_delay_days: float = P(
         30.0,
@@ -568,6 +836,7 @@ class Handle(_Section):
         "days",
         "A",
         ge=0,
+        le=MAX_DAYS,
     )
     bounce_resolvable_factor: float = P(
         0.6, "Multiplier on the resolvable probability of a bounced case.", "x", "A", ge=0, le=1
@@ -578,6 +847,7 @@ class Handle(_Section):
         "x",
         "A",
         ge=0,
+        le=1000,
     )
 
 
@@ -585,8 +855,8 @@ class Deadlines(_Section):
     """Supervision: traffic-light deadlines (亮灯警示、限时办结) and escalation."""
 
     enabled: bool = P(True, "Units work to time limits and supervisors watch them.", "-", "S")
-    limit_working_days: TierValues = P(
-        TierValues(grid=3, community=5, street=15, district=15),
+    limit_working_days: TierWorkingDays = P(
+        TierWorkingDays(grid=3, community=5, street=15, district=15),
         "Time limit per tier (also the yardstick for the on-time KPI when disabled).",
         "working days",
         "S/A (3/5/15 working days by tier)",
@@ -601,14 +871,19 @@ class Deadlines(_Section):
     )
     escalation: bool = P(True, "A red-light case is escalated one tier up.", "-", "S")
     escalated_median_days: float = P(
-        2.0, "Median handling days of an escalated (supervised) case.", "days", "A", gt=0
+        2.0,
+        "Median handling days of an escalated (supervised) case.",
+        "days",
+        "A",
+        gt=0,
+        le=MAX_DAYS,
     )
 
 
 class Reply(_Section):
     """复 Reply: the resident hears back; results may be published."""
 
-    delay_days: int = P(1, "Days from handling to the reply.", "days", "A", ge=0)
+    delay_days: int = P(1, "Days from handling to the reply.", "days", "A", ge=0, le=MAX_DAYS)
     public: bool = P(
         True,
         "Publish process and results (过程公开、结果公示): outcomes move grid-wide trust.",
@@ -644,7 +919,7 @@ class Evaluate(_Section):
         "S",
     )
     survey_share: float = P(0.3, "Share of closed cases surveyed.", "share", "A", gt=0, le=1)
-    survey_interval_days: int = P(30, "Days between survey waves.", "days", "A", gt=0)
+    survey_interval_days: int = P(30, "Days between survey waves.", "days", "A", gt=0, le=MAX_DAYS)
     satisfied_if_resolved: float = P(
         0.99,
         "Probability a resident with a resolved case is satisfied.",
@@ -690,8 +965,8 @@ class Evaluate(_Section):
 class Costs(_Section):
     """Unit costs that make up the `cost` KPI."""
 
-    per_person_year: RoleValues = P(
-        RoleValues(
+    per_person_year: RoleCosts = P(
+        RoleCosts(
             cadre=20_000,
             information_officer=30_000,
             security_officer=36_000,
@@ -703,8 +978,8 @@ class Costs(_Section):
         "yuan/person-year",
         "A",
     )
-    per_case: TierValues = P(
-        TierValues(grid=50, community=150, street=400, district=800),
+    per_case: TierCosts = P(
+        TierCosts(grid=50, community=150, street=400, district=800),
         "Handling cost per case by tier.",
         "yuan/case",
         "A",
@@ -712,7 +987,15 @@ class Costs(_Section):
 
 
 class Scenario(_Section):
-    """A complete, validated district design. Build one with :func:`load_scenario`."""
+    """A complete, validated district design. Build one with :func:`load_scenario`.
+
+    Besides its values, a scenario remembers which file set each key
+    (:meth:`set_by`), so a report can say where a value came from. That record
+    is provenance, not content: two scenarios with the same values are equal
+    and hash the same wherever their values came from.
+    """
+
+    _origin: dict[str, str] = PrivateAttr(default_factory=dict)
 
     name: str = P("scenario", "Short name shown in tables and reports.", "-", "-")
     description: str = P("", "What the scenario represents.", "-", "-")
@@ -757,6 +1040,26 @@ class Scenario(_Section):
 
         return scenario_html(self)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__  # values only: where they came from is not content
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
+
+    def set_by(self, key: str) -> str | None:
+        """Where a parameter's value was set.
+
+        Args:
+            key: Dotted key, e.g. ``district.communities``.
+
+        Returns:
+            The file that set the key (as shown in messages), ``"<changes>"`` (or
+            the origin given to :meth:`with_changes`) when a change set it, or
+            ``None`` when nothing did: the value is the documented default.
+        """
+        return self._origin.get(key)
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as plain JSON-compatible data."""
         return self.model_dump(mode="json")
@@ -771,14 +1074,35 @@ class Scenario(_Section):
         payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
         h = hashlib.sha256(payload.encode())
         if csv_path is not None:
-            h.update(b"\0communities_csv\0" + Path(csv_path).read_bytes())
+            from gridsim.district import read_csv_bytes
+
+            h.update(b"\0communities_csv\0" + read_csv_bytes(Path(csv_path)))
         return h.hexdigest()[:16]
 
-    def with_changes(self, changes: dict[str, Any]) -> Scenario:
-        """A copy with dotted-path changes applied and validated.
+    def with_changes(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        origin: str = "<changes>",
+        base_dir: str | Path | None = None,
+        roots: Iterable[str | Path] | None = None,
+    ) -> Scenario:
+        """A copy with dotted-path changes merged in (:func:`merge_tables`) and validated.
+
+        A change whose value is a table merges into the table it names, key by
+        key, as a file's table does: ``{"handle.capacity": {"grid": 3}}`` keeps
+        the other tiers.
 
         Args:
             changes: e.g. ``{"grids.households_per_grid": 500}``.
+            origin: Where the changes come from, for messages and :meth:`set_by`
+                (an experiment passes its file and variant).
+            base_dir: Folder a changed ``district.communities_csv`` is relative
+                to. When given (or ``roots`` is), the CSV must lie inside
+                ``roots`` (default: ``base_dir``'s scenario tree); otherwise a
+                relative path is taken from the working folder, as Python code
+                names files.
+            roots: Folders a changed ``district.communities_csv`` may lie in.
 
         Returns:
             A new validated scenario.
@@ -786,14 +1110,64 @@ class Scenario(_Section):
         Raises:
             ScenarioError: If a path is unknown or a value invalid.
         """
-        data = self.to_dict()
+        top: dict[str, Any] = {}
         for path, value in changes.items():
-            _set_path(data, path, value, origin="<changes>")
-        return _validate(data, {}, "<changes>")
+            _set_path(top, path, value, origin=origin)
+        csv_name = top.get("district", {}).get("communities_csv")
+        if isinstance(csv_name, str):
+            if base_dir is None and roots is None:
+                resolved = Path(csv_name).expanduser().resolve()
+            else:
+                folder = Path(base_dir if base_dir is not None else Path.cwd()).resolve()
+                allowed = (
+                    scenario_roots(folder / "changes.toml")
+                    if roots is None
+                    else [Path(r).resolve() for r in roots]
+                )
+                resolved = _inside(
+                    folder, csv_name, allowed, f"{origin}: district.communities_csv", "CSV"
+                )
+            top["district"]["communities_csv"] = str(resolved)
+        scenario = _validate(merge_tables(self.to_dict(), top), {}, origin)
+        scenario._origin = {**self._origin, **dict.fromkeys(_flatten(top), origin)}
+        return scenario
 
 
 # ---------------------------------------------------------------------------
 # loading
+
+
+def merge_tables(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """The one merge rule: ``top`` over ``base``, key by key at every depth.
+
+    A key of ``top`` whose value is a table and whose ``base`` value is a table
+    merges into it; any other value replaces the ``base`` value whole. Files
+    merge onto the documented defaults this way, a variant onto the file it
+    ``extends``, and :meth:`Scenario.with_changes` onto the scenario, so
+    ``[district.kinds.village]`` with only ``share`` keeps the village's
+    documented multipliers.
+
+    Args:
+        base: Lower table (not modified).
+        top: Upper table (not modified).
+
+    Returns:
+        A new table; its sub-tables are new too, never shared with the inputs.
+    """
+    out = {k: merge_tables(v, {}) if isinstance(v, Mapping) else v for k, v in base.items()}
+    for key, value in top.items():
+        lower = out.get(key)
+        if isinstance(value, Mapping):
+            out[key] = merge_tables(lower if isinstance(lower, Mapping) else {}, value)
+        else:
+            out[key] = value
+    return out
+
+
+@functools.cache
+def _defaults() -> dict[str, Any]:
+    """The documented defaults as data (every table of the schema, filled)."""
+    return Scenario().to_dict()
 
 
 @dataclass(frozen=True)
@@ -812,7 +1186,9 @@ def _set_path(data: dict[str, Any], path: str, value: Any, origin: str) -> None:
                 [f"{origin}: {'.'.join(keys[: i + 1])}: unknown key{_hint(key, model)}"]
             )
         if i == len(keys) - 1:
-            node[key] = value
+            lower = node.get(key)
+            both_tables = isinstance(value, Mapping) and isinstance(lower, dict)
+            node[key] = merge_tables(lower, value) if both_tables else value
             return
         if not isinstance(node.get(key), dict):
             node[key] = {}
@@ -826,24 +1202,14 @@ def _hint(key: str, model: type[BaseModel]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             out.update(_flatten(value, dotted + "."))
         out[dotted] = value
     return out
-
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _scenarios_root(path: Path) -> Path:
@@ -857,7 +1223,7 @@ SCENARIO_ROOT_ENV = "GRIDSIM_SCENARIO_ROOT"
 """Environment variable naming extra scenario roots (``os.pathsep``-separated)."""
 
 
-def scenario_roots(opened: Path, extra: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
+def scenario_roots(opened: Path, extra: Iterable[str | Path] = ()) -> list[Path]:
     """Folders that paths named inside ``opened`` (``extends``, ``base``, CSVs) may lie in.
 
     The tree of the file opened (its nearest ancestor folder named ``scenarios``,
@@ -882,75 +1248,146 @@ def scenario_roots(opened: Path, extra: list[Path] | tuple[Path, ...] = ()) -> l
     return roots
 
 
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
+def _inside(base_dir: Path, name: str, roots: list[Path], where: str, what: str) -> Path:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError([f"{display}: file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{display}: is a directory, not a scenario file"]) from None
+        return resolve_inside(base_dir, name, roots, where=where, what=what)
+    except InputError as exc:
+        raise ScenarioError(exc.problems) from None
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """Why a parsed TOML document is too deep or too big to read, or ``None``."""
+    keys = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        keys += len(node)
+        if keys > MAX_TOML_KEYS:
+            return f"more than {MAX_TOML_KEYS:,} keys and values (a scenario has about 130)"
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= MAX_TOML_DEPTH:
+                    return f"tables or arrays nested deeper than {MAX_TOML_DEPTH} levels"
+                stack.append((child, depth + 1))
+    return None
+
+
+def read_toml(path: str | Path, display: str | None = None) -> dict[str, Any]:
+    """Read a TOML file gridsim is given (scenario, experiment, plan), bounded.
+
+    Only a regular file of at most :data:`gridsim.fileio.MAX_TOML_BYTES` is
+    read (a FIFO or device is refused before it is opened), and the document
+    may nest at most :data:`MAX_TOML_DEPTH` levels and hold at most
+    :data:`MAX_TOML_KEYS` keys.
+
+    Args:
+        path: The file.
+        display: How to name it in messages (default: relative to the working folder).
+
+    Returns:
+        The parsed document.
+
+    Raises:
+        ScenarioError: One line naming the file and what is wrong.
+    """
+    path = Path(path)
+    name = display if display is not None else display_path(path)
+    try:
+        raw = read_bounded(path, MAX_TOML_BYTES, name)
+    except InputError as exc:
+        raise ScenarioError(exc.problems) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{name}: not valid UTF-8 text (byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{display}: not valid TOML: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{display}: not valid UTF-8 text"]) from None
+        raise ScenarioError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        data = None
+    problem = (
+        f"tables or arrays nested deeper than {MAX_TOML_DEPTH} levels"
+        if data is None
+        else _shape_problem(data)
+    )
+    if problem is not None:
+        raise ScenarioError(f"{name}: {problem}: not read")
+    assert data is not None
+    return data
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return display_path(path)
 
 
-def _load_chain(path: Path, root: Path, seen: tuple[Path, ...]) -> _Loaded:
-    display = _display(path)
-    raw = _read_toml(path, display)
-    origin = dict.fromkeys(_flatten(raw), display)
+def _load_chain(path: Path, display: str, roots: list[Path], seen: tuple[Path, ...]) -> _Loaded:
+    raw = read_toml(path, display)
     parent_name = raw.pop("extends", None)
-    origin.pop("extends", None)
+    origin = dict.fromkeys(_flatten(raw), display)
     if parent_name is None:
         base = _Loaded({}, {})
     else:
+        where = f"{display}: extends"
         if not isinstance(parent_name, str) or not parent_name:
-            raise ScenarioError([f"{display}: extends: must be a file name, got {parent_name!r}"])
-        parent = (path.parent / parent_name).resolve()
-        if not parent.is_relative_to(root):
-            raise ScenarioError(
-                [f"{display}: extends: '{parent_name}' lies outside the scenarios folder {root}"]
-            )
+            raise ScenarioError([f"{where}: must be a file name, got {parent_name!r}"])
+        parent = _inside(path.parent, parent_name, roots, where, "scenario file")
         if parent in seen:
-            raise ScenarioError([f"{display}: extends: cycle through '{parent_name}'"])
-        if not parent.is_file():
-            raise ScenarioError([f"{display}: extends: '{parent_name}' not found"])
-        base = _load_chain(parent, root, (*seen, parent))
-    csv_name = raw.get("district", {}).get("communities_csv")
+            raise ScenarioError([f"{where}: cycle through '{parent_name}'"])
+        if len(seen) >= MAX_EXTENDS:
+            raise ScenarioError([f"{where}: more than {MAX_EXTENDS} files extend each other"])
+        if not parent.exists():
+            raise ScenarioError([f"{where}: '{parent_name}' not found"])
+        base = _load_chain(parent, _display(parent), roots, (*seen, parent))
+    district = raw.get("district")
+    csv_name = district.get("communities_csv") if isinstance(district, dict) else None
     if isinstance(csv_name, str):
-        raw["district"]["communities_csv"] = str((path.parent / csv_name).resolve())
-    return _Loaded(_merge(base.data, raw), {**base.origin, **origin})
+        where = f"{display}: district.communities_csv"
+        csv_path = _inside(path.parent, csv_name, roots, where, "communities CSV")
+        if not csv_path.exists():
+            raise ScenarioError([f"{where}: '{csv_name}' not found"])
+        try:
+            check_regular_file(csv_path, f"'{csv_name}'")
+        except InputError as exc:
+            raise ScenarioError([f"{where}: {line}" for line in exc.problems]) from None
+        district["communities_csv"] = str(csv_path)
+    return _Loaded(merge_tables(base.data, raw), {**base.origin, **origin})
 
 
-def _describe(err: dict[str, Any]) -> str:
+_BOUNDS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
+
+
+def _number(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
+        x = int(x)
+    if isinstance(x, int) and abs(x) >= 10_000:
+        return f"{x:,}"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _describe(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     ctx = err.get("ctx", {})
     got = err.get("input")
-    bounds = {
-        "greater_than": ">",
-        "greater_than_equal": ">=",
-        "less_than": "<",
-        "less_than_equal": "<=",
-    }
-    if kind in bounds:
+    if kind in _BOUNDS:
         limit = next(iter(ctx.values()))
-        if isinstance(limit, float):
-            limit = f"{limit:g}"
-        return f"must be {bounds[kind]} {limit}, got {got!r}"
+        upper = kind.startswith("less") and isinstance(limit, int | float) and limit > 1
+        note = " (a documented limit, see docs/scenarios.md)" if upper else ""
+        return f"must be {_BOUNDS[kind]} {_number(limit)}{note}, got {got!r}"
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {got!r}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {got!r}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
@@ -982,6 +1419,7 @@ def _validate(data: dict[str, Any], origin: dict[str, str], display: str) -> Sce
         from gridsim.district import read_communities_csv
 
         read_communities_csv(scenario.district.communities_csv)  # raises ScenarioError
+    scenario._origin = dict(origin)
     return scenario
 
 
@@ -997,7 +1435,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
-def _origin_of(loc: str, origin: dict[str, str]) -> str | None:
+def _origin_of(loc: str, origin: Mapping[str, str]) -> str | None:
     parts = loc.split(".")
     while parts:
         key = ".".join(parts)
@@ -1007,34 +1445,40 @@ def _origin_of(loc: str, origin: dict[str, str]) -> str | None:
     return None
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, roots: Iterable[str | Path] = ()) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
+
+    Every file of the ``extends`` chain is merged with :func:`merge_tables`,
+    the variant over its parent, and the result over the documented defaults.
+    A variant does not inherit its parent's ``name``: unset, it is the file's
+    stem (the ``description`` is inherited, like any other key).
 
     Args:
         path: The TOML file.
+        roots: Further folders that ``extends`` and ``district.communities_csv``
+            may lead into, besides the file's own scenario tree and the
+            ``GRIDSIM_SCENARIO_ROOT`` folders (see :func:`scenario_roots`).
 
     Returns:
-        The validated scenario.
+        The validated scenario; :meth:`Scenario.set_by` tells which file set
+        each key.
 
     Raises:
         ScenarioError: With one line per problem, each naming file and key.
     """
     path = Path(path)
     resolved = path.resolve()
-    loaded = _load_chain(resolved, _scenarios_root(resolved), (resolved,))
+    allowed = scenario_roots(resolved, tuple(roots))
     display = _display(path)
-    data = dict(loaded.data)
-    if loaded.origin.get("name") != display:  # a variant does not inherit its parent's name
+    loaded = _load_chain(resolved, display, allowed, (resolved,))
+    data = merge_tables(_defaults(), loaded.data)
+    origin = dict(loaded.origin)
+    if origin.get("name") != display:  # a variant does not inherit its parent's name
         data["name"] = path.stem
-    return _validate(data, loaded.origin, display)
+        origin.pop("name", None)
+    return _validate(data, origin, display)
 
 
 def default_scenario() -> Scenario:
     """The embedded defaults: the Yuelu 2013 baseline without any file."""
     return Scenario(name="yuelu-2013")
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """Read a UTF-8 CSV into dict rows (helper shared by district CSV loading)."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
