@@ -406,3 +406,21 @@ def test_an_experiment_of_too_many_designs_is_refused_before_building_them(tree)
         "exp.toml: design.samples: 3,000,000,000 sobol points make 3,000,000,006 designs in all, "
         "more than the 10,000 an experiment may have; split it into several experiments"
     )
+
+
+def test_the_roots_named_for_an_experiment_also_hold_its_bases_extends(tmp_path):
+    """A base in one named root may extend a file in another: the roots pass through."""
+    for folder in ("project", "lib", "common"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "common" / "small.toml").write_text(SMALL)
+    (tmp_path / "lib" / "bigger.toml").write_text(
+        'extends = "../common/small.toml"\n[district]\nhouseholds = 15000\n'
+    )
+    exp_file = tmp_path / "project" / "exp.toml"
+    exp_file.write_text('name = "p"\nbase = "../lib/bigger.toml"\n[[variants]]\nname = "a"\n')
+    exp = Experiment.from_file(exp_file, roots=[tmp_path / "lib", tmp_path / "common"])
+    assert exp.base.district.households == 15000 and exp.base.district.communities == 30
+    with pytest.raises(ScenarioError) as info:
+        Experiment.from_file(exp_file, roots=[tmp_path / "lib"])
+    assert len(info.value.problems) == 1
+    assert "bigger.toml: extends: '../common/small.toml' leads outside" in info.value.problems[0]

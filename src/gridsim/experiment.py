@@ -499,7 +499,7 @@ class Experiment:
             raise
         except InputError as exc:
             raise ExperimentError(exc.problems) from None
-        base = load_scenario(base_path)
+        base = load_scenario(base_path, roots=allowed)  # its extends and CSV: the same roots
         variants, problem, points = _resolve_variants(spec, base, source)
         if spec.baseline is not None:
             names = [v.name for v in variants]
