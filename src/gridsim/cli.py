@@ -68,6 +68,7 @@ ScenarioRootOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--scenario-root",
+        metavar="DIR",
         help="Folder that extends, base and communities_csv may lead into, besides the "
         "file's own scenarios tree (repeatable; also GRIDSIM_SCENARIO_ROOT).",
     ),
