@@ -13,6 +13,8 @@ half-written output:
 - **Outputs are atomic.** :func:`atomic_write` and :func:`atomic_path` write a
   temporary file in the destination's folder and ``os.replace`` it into place,
   so a reader sees the old file or the new one, never a truncated one.
+  :func:`staged_folder` does the same for a set of files that belong together
+  (a report and its figures): none changes until all are written.
 
 Every refusal is an :class:`InputError` whose lines name the file (and key),
 which the command line reports with exit code 2.
@@ -22,9 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 MAX_TOML_BYTES = 1 << 20
@@ -183,21 +186,119 @@ def atomic_path(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[Pat
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
+        _fsync_file(tmp)
         os.chmod(tmp, mode)
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(dest.parent, os.O_RDONLY)
+    _fsync_dir(dest.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush a written file's data to the disk (before it is renamed into place)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (where the platform allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
+            os.fsync(fd)
         finally:
-            os.close(dir_fd)
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def staged_folder(
+    folder: str | os.PathLike[str], *, last: Sequence[str] = (), remove: Iterable[str] = ()
+) -> Iterator[Path]:
+    """Write a set of files into ``folder`` that replaces the old ones only once all are ready.
+
+    Yields a new hidden folder inside ``folder`` (``.staged.<random>.tmp``, on
+    the same file system, so a rename moves a file without copying it). When
+    the block ends without an exception, every file written there is flushed
+    to the disk and renamed (``os.replace``) into ``folder``, the names in
+    ``remove`` are deleted from ``folder``, the names in ``last`` are renamed
+    at the very end, and the staging folder is removed. Until then ``folder``
+    is untouched: an exception (the staging folder is deleted) or a kill (it
+    is left behind) keeps the old files as they were. The renames take
+    microseconds; an exception raised meanwhile (``KeyboardInterrupt``, a
+    signal turned into one) lets them finish first, so the folder never mixes
+    old and new files. Only a ``SIGKILL`` inside that burst can.
+
+    Files in ``folder`` that are not written again (nor named in ``remove``)
+    stay: this replaces files, not the folder, so a folder that also holds the
+    user's own files is safe.
+
+    Args:
+        folder: The destination folder (created if missing).
+        last: Names moved in after all others (the file that refers to them,
+            such as ``index.html``).
+        remove: Names deleted from ``folder`` (files of an older set that the
+            new one does not have), just before ``last`` is moved in.
+
+    Raises:
+        ValueError: If something other than a regular file was left in the
+            staging folder (nothing is moved then).
+    """
+    dest = Path(folder)
+    dest.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staged.", suffix=".tmp", dir=dest))
+    try:
+        yield stage
+        entries = sorted(stage.iterdir())
+        odd = [e.name for e in entries if e.is_symlink() or not e.is_file()]
+        if odd:
+            raise ValueError(f"{stage}: only files can be staged, found {', '.join(odd)}")
+        for entry in entries:
+            _fsync_file(entry)
+        first = [e for e in entries if e.name not in last]
+        final = sorted((e for e in entries if e.name in last), key=lambda e: last.index(e.name))
+        doomed = [dest / name for name in remove if not (stage / name).exists()]
+        steps: list[tuple[Path, Path | None]] = [
+            *((e, dest / e.name) for e in first),
+            *((d, None) for d in doomed),
+            *((e, dest / e.name) for e in final),
+        ]
+        _complete(steps)
+        _fsync_dir(dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)  # empty after a success
+
+
+def _complete(steps: list[tuple[Path, Path | None]]) -> None:
+    """Rename ``(src, dest)`` or delete ``(path, None)`` in order; an interruption waits for all.
+
+    An ``OSError`` stops at once (the disk said no); any other exception
+    raised meanwhile (``KeyboardInterrupt``, a signal's) is raised again once
+    the remaining steps have run.
+    """
+
+    def run(src: Path, dst: Path | None) -> None:
+        if dst is None:
+            src.unlink(missing_ok=True)
+        else:
+            os.replace(src, dst)
+
+    done = 0
+    try:
+        for src, dst in steps:
+            run(src, dst)
+            done += 1
+    except OSError:
+        raise
+    except BaseException:
+        for src, dst in steps[done:]:  # a step that ran just before the interruption: a no-op
+            with contextlib.suppress(OSError):
+                run(src, dst)
+        raise
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int = 0o644) -> Path:

@@ -32,6 +32,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
+from gridsim.fileio import atomic_path
 from gridsim.i18n import (
     MONTHS,
     RATE_KPIS,
@@ -1078,6 +1079,9 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 def save_figure(fig: Figure, out_dir: str | Path, stem: str) -> tuple[Path, Path]:
     """Save a figure as ``<stem>.png`` and ``<stem>.svg`` (text as paths: no fonts needed).
 
+    Each file is written whole or not at all (:func:`gridsim.fileio.atomic_path`):
+    a process killed while saving leaves the previous file, if any, as it was.
+
     Returns:
         The PNG and SVG paths.
     """
@@ -1086,10 +1090,12 @@ def save_figure(fig: Figure, out_dir: str | Path, stem: str) -> tuple[Path, Path
     png, svg = out / f"{stem}.png", out / f"{stem}.svg"
     engine = fig.get_layout_engine()
     with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": stem}):
-        fig.savefig(png, dpi=150, facecolor="white")
+        with atomic_path(png) as tmp:  # the format is named: the temporary name ends in .tmp
+            fig.savefig(tmp, format="png", dpi=150, facecolor="white")
         fig.set_layout_engine("none")  # laid out by the first save: keep it, skip the work
         try:
-            fig.savefig(svg, dpi=150, facecolor="white", metadata={"Date": None})
+            with atomic_path(svg) as tmp:
+                fig.savefig(tmp, format="svg", dpi=150, facecolor="white", metadata={"Date": None})
         finally:
             fig.set_layout_engine(engine)
     return png, svg

@@ -13,6 +13,19 @@ page opens offline, can be mailed as one file, and prints cleanly. It is
 written in English or Simplified Chinese (``lang="zh"``; see
 :mod:`gridsim.i18n`).
 
+A report is written whole or not at all. Its files belong together (the page
+links to ``<figure>.png`` and ``<figure>.svg`` beside it), so they are replaced
+as a set, not one by one: every file is first written into a hidden staging
+folder inside ``DIR`` (:func:`gridsim.fileio.staged_folder`), and only when
+all are complete are they renamed into ``DIR``, ``index.html`` last, and the
+figure files of an older report that this one no longer has deleted. A
+process killed while drawing or writing (the seconds a report takes) leaves
+the previous report exactly as it was, plus at most a hidden
+``.staged.*.tmp`` folder that may be deleted; a stop by ``KeyboardInterrupt``
+or a signal the command line turns into one lets the renames (microseconds)
+finish first. The folder itself is not swapped for a new one: ``DIR`` may hold
+the user's own files, and those are never touched.
+
 From the command line::
 
     gridsim report scenarios/compare-grid-size.toml --out out/reports/grid-size --lang zh
@@ -32,7 +45,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from gridsim import plots
-from gridsim.fileio import display_path
+from gridsim.fileio import atomic_write, display_path, staged_folder
 from gridsim.i18n import (
     DAY_KPIS,
     HTML_FONTS,
@@ -54,6 +67,9 @@ from gridsim.i18n import (
 if TYPE_CHECKING:
     from gridsim.experiment import Comparison
     from gridsim.scenario import Scenario
+
+REPORT_PAGE = "index.html"
+"""File name of the report page in the report folder."""
 
 HEADLINES_PER_VARIANT = 3
 """Most differences named per variant in the summary (cost is added when it differs)."""
@@ -854,6 +870,11 @@ def write_figures(
 def write_report(comparison: Comparison, out_dir: str | Path, lang: str = "en") -> Path:
     """Write the comparison report: ``index.html`` plus every figure as PNG and SVG.
 
+    The files replace those of an earlier report in ``out_dir`` together,
+    once all are written (see the module docstring); figure files of the
+    earlier report that this one does not have are deleted; other files in
+    ``out_dir`` are left alone.
+
     Args:
         comparison: What :meth:`gridsim.experiment.Experiment.run` returned.
         out_dir: Folder to write into (created if missing).
@@ -870,16 +891,17 @@ def write_report(comparison: Comparison, out_dir: str | Path, lang: str = "en") 
     check_lang(lang)
     font_family(lang)  # fail before drawing anything if a Chinese font is missing
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    figures = write_figures(comparison, out, lang)
-    page = out / "index.html"
-    page.write_text(render_html(comparison, figures, lang), encoding="utf-8")
-    return page
+    own = [f"{stem}.{ext}" for stem in plots.FIGURES for ext in ("png", "svg")]
+    with staged_folder(out, last=[REPORT_PAGE], remove=own) as stage:
+        figures = write_figures(comparison, stage, lang)
+        atomic_write(stage / REPORT_PAGE, render_html(comparison, figures, lang))
+    return out / REPORT_PAGE
 
 
 __all__ = [
     "HEADLINES_PER_VARIANT",
     "MATERIAL",
+    "REPORT_PAGE",
     "FigureFile",
     "headline_differences",
     "kpi_report_table",
