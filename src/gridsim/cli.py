@@ -7,10 +7,15 @@ file and the key.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -258,6 +263,70 @@ def _workspace(tenant: str, store: str | None, *, create: bool = True) -> Any:
     return Workspace(tenant, store=store, create=create)
 
 
+class _Stopped(BaseException):
+    """A sweep stopped by a signal (a ``BaseException``, like ``KeyboardInterrupt``).
+
+    Attributes:
+        signum: The signal.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that stop a sweep cleanly: its workers are killed, finished runs stay stored."""
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """While inside, ``SIGINT`` (Ctrl-C) and ``SIGTERM`` raise :class:`_Stopped`.
+
+    The exception unwinds the sweep: the executor aborts and kills its workers
+    (see :meth:`gridsim.executors.ProcessExecutor.run`), the store keeps every
+    run committed so far, an output being written is left out whole (see
+    :mod:`gridsim.fileio`). A second signal while that happens ends the
+    process at once (its workers follow it, see
+    :func:`gridsim.executors._follow_parent`). Outside the main thread (a
+    command called from a thread) signals cannot be handled, and nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave_now(signum: int, _frame: object) -> None:
+        os._exit(128 + signum)
+
+    def stop(signum: int, _frame: object) -> None:
+        for s in STOP_SIGNALS:
+            signal.signal(s, leave_now)
+        raise _Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _close(executor: Any) -> None:
+    """Close an executor that holds a connection (a Dask client gridsim opened)."""
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
+
+
+def _stopped_exit(stop: _Stopped, kept: str | None = None) -> typer.Exit:
+    """Say what a stop by a signal kept, and the exit code for it (128 + the signal)."""
+    name = signal.Signals(stop.signum).name
+    if kept is None:
+        kept = "runs that finished are stored; run the command again to compute the rest"
+    typer.echo(f"gridsim: stopped by {name} ({kept})", err=True)
+    return typer.Exit(128 + stop.signum)
+
+
 @app.command()
 def compare(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
@@ -286,11 +355,12 @@ def compare(
     ws = _workspace(tenant, store)
     executor = make_executor(workers, dask)
     try:
-        result = exp.run(ws, executor, precision=precision, progress=progress and not as_json)
+        with _stop_on_signals():
+            result = exp.run(ws, executor, precision=precision, progress=progress and not as_json)
+    except _Stopped as stop:
+        raise _stopped_exit(stop) from None
     finally:
-        close = getattr(executor, "close", None)
-        if close is not None:
-            close()
+        _close(executor)
     table = result.table
     n = (
         int(result.runs.groupby("variant")["replication"].nunique().min())
@@ -374,13 +444,17 @@ def report(
         raise UserError(f"--out: {out} exists and is not a folder")
     ws = _workspace(tenant, store)
     executor = make_executor(workers)
+    kept = None
     try:
-        result = exp.run(ws, executor, progress=progress)
-    finally:
-        close = getattr(executor, "close", None)
-        if close is not None:
-            close()
-    page = write_report(result, out, lang=lang)
+        with _stop_on_signals():
+            try:
+                result = exp.run(ws, executor, progress=progress)
+            finally:
+                _close(executor)
+            kept = f"all runs are stored; {out} is as before, or holds the whole new report"
+            page = write_report(result, out, lang=lang)
+    except _Stopped as stop:
+        raise _stopped_exit(stop, kept) from None
     typer.echo(f"report written to {page}")
 
 
