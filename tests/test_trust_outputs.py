@@ -275,6 +275,29 @@ def test_an_interrupted_write_report_changes_nothing(
     assert not list(out.glob(".*")), "a staging folder or temporary file was left"
 
 
+def test_the_staging_folder_a_killed_writer_left_is_removed_by_the_next(tmp_path: Path):
+    fcntl = pytest.importorskip("fcntl")
+    from gridsim.fileio import staged_folder
+
+    long_ago = time.time() - 3600
+    dead, live, young = (tmp_path / f".staged.{n}.tmp" for n in ("dead", "live", "young"))
+    for stage in (dead, live, young):
+        stage.mkdir()
+        (stage / "index.html").write_text("<!DOCTYPE html><html>half a rep")
+    for stage in (dead, live):
+        os.utime(stage, (long_ago, long_ago))
+    held = os.open(live, os.O_RDONLY)  # a writer still at work holds its folder
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with staged_folder(tmp_path, last=["index.html"]) as stage:
+            (stage / "index.html").write_text("<html></html>")
+        assert not dead.exists()
+        assert live.exists() and young.exists()  # held, or just made by a writer
+        assert (tmp_path / "index.html").read_text() == "<html></html>"
+    finally:
+        os.close(held)
+
+
 # ---------------------------------------------------------------------------
 # no orphans
 

@@ -27,6 +27,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -228,7 +229,8 @@ def staged_folder(
     ``remove`` are deleted from ``folder``, the names in ``last`` are renamed
     at the very end, and the staging folder is removed. Until then ``folder``
     is untouched: an exception (the staging folder is deleted) or a kill (it
-    is left behind) keeps the old files as they were. The renames take
+    is left behind, and removed by the next writer into ``folder`` once no
+    process holds it) keeps the old files as they were. The renames take
     microseconds; an exception raised meanwhile (``KeyboardInterrupt``, a
     signal turned into one) lets them finish first, so the folder never mixes
     old and new files. Only a ``SIGKILL`` inside that burst can.
@@ -250,7 +252,9 @@ def staged_folder(
     """
     dest = Path(folder)
     dest.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staged.", suffix=".tmp", dir=dest))
+    _remove_stale_stages(dest)
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, suffix=".tmp", dir=dest))
+    held = _lock_folder(stage)  # while this process lives, no other writer removes it
     try:
         yield stage
         entries = sorted(stage.iterdir())
@@ -271,6 +275,61 @@ def staged_folder(
         _fsync_dir(dest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # empty after a success
+        if held is not None:
+            os.close(held)
+
+
+STAGE_PREFIX = ".staged."
+"""Name of a staging folder of :func:`staged_folder`: ``.staged.<random>.tmp``."""
+
+STALE_STAGE_SECONDS = 60.0
+"""A staging folder nobody holds is removed once it is this old (a killed writer's)."""
+
+
+def _lock_folder(path: Path) -> int | None:
+    """An open descriptor of ``path`` holding an exclusive ``flock``; None if taken or no flock.
+
+    The lock ends with the process, however it ends: a folder whose lock can
+    be taken belongs to no living writer.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: staging folders are not shared, nor removed by others
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _remove_stale_stages(folder: Path) -> None:
+    """Delete the staging folders that killed writers left in ``folder``.
+
+    Only those no living process holds (see :func:`_lock_folder`) and older
+    than :data:`STALE_STAGE_SECONDS` (not one another writer has just made and
+    is about to lock).
+    """
+    now = time.time()
+    for stage in folder.glob(f"{STAGE_PREFIX}*.tmp"):
+        try:
+            st = stage.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or now - st.st_mtime < STALE_STAGE_SECONDS:
+            continue
+        fd = _lock_folder(stage)
+        if fd is None:
+            continue
+        try:
+            shutil.rmtree(stage, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _complete(steps: list[tuple[Path, Path | None]]) -> None:

@@ -20,8 +20,8 @@ folder inside ``DIR`` (:func:`gridsim.fileio.staged_folder`), and only when
 all are complete are they renamed into ``DIR``, ``index.html`` last, and the
 figure files of an older report that this one no longer has deleted. A
 process killed while drawing or writing (the seconds a report takes) leaves
-the previous report exactly as it was, plus at most a hidden
-``.staged.*.tmp`` folder that may be deleted; a stop by ``KeyboardInterrupt``
+the previous report exactly as it was, plus a hidden ``.staged.*.tmp``
+folder that the next report written there removes; a stop by ``KeyboardInterrupt``
 or a signal the command line turns into one lets the renames (microseconds)
 finish first. The folder itself is not swapped for a new one: ``DIR`` may hold
 the user's own files, and those are never touched.
