@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Numba compiles the case pipeline on first use (about 30 s once per checkout or
-# change of src/gridsim/pipeline.py) and caches it; doing it here keeps the parallel
+# change of the kernel's sources: pipeline.py, cases.py, visit_rounds.py) and caches it
+# in a folder named by their hash (gridsim.fingerprint); doing it here keeps the parallel
 # test workers, notebook kernels and sweep workers from each compiling it.
 warm: install
 	@$(BIN)/python -m gridsim.pipeline

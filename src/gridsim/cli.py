@@ -109,6 +109,31 @@ def _main(
     """Simulate grid-based grass-roots governance (网格化管理) and compare designs."""
 
 
+def _local_processes(workers: int | None, dask: str | None) -> int:
+    """Runs a sweep holds in this machine's memory at once (remote Dask workers: one check)."""
+    if dask is not None or workers == 1:
+        return 1
+    return workers or os.cpu_count() or 1
+
+
+def _experiment(path: Path, roots: list[Path] | None, processes: int = 1) -> Any:
+    """Load an experiment for a command that runs it.
+
+    Its same-design warnings go to stderr, and every distinct design is checked
+    to fit in memory ``processes`` runs at a time, before anything is built.
+    """
+    from gridsim.estimate import check_fits
+    from gridsim.experiment import Experiment
+
+    exp = Experiment.from_file(path, roots=roots or ())
+    for line in exp.warnings():
+        typer.echo(line, err=True)
+    shown = display_path(path)
+    for v in exp.distinct:
+        check_fits(v.scenario, f"{shown}: variant {v.name!r}", processes)
+    return exp
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
@@ -195,8 +220,8 @@ def validate(
                 exp = Experiment.from_file(path, roots=scenario_root or ())
                 for line in exp.warnings():  # accepted, but worth a word
                     typer.echo(line, err=True)
-                ests = [
-                    check_fits(v.scenario, f"{shown}: variant {v.name!r}") for v in exp.variants
+                ests = [  # same designs run once: count each once
+                    check_fits(v.scenario, f"{shown}: variant {v.name!r}") for v in exp.distinct
                 ]
                 largest = max(ests, key=lambda e: e.memory_bytes)
                 runs = len(ests) * exp.spec.replications
@@ -227,8 +252,9 @@ def calibrate(
         str,
         typer.Option(help="Comma-separated detection probabilities along the ridge."),
     ] = "0.2,0.3,0.4,0.5,0.6,0.7,0.8",
-    seed: Annotated[int | None, typer.Option(help="Root seed.", min=0)] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed.", min=0, max=MAX_SEED)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Fit the Yuelu 2013 targets; print the set of parameter values that fit."""
     from gridsim.calibration import TARGETS, fit_table
@@ -240,7 +266,10 @@ def calibrate(
         raise UserError(f"--detect: expected numbers like 0.3,0.5, got {detect!r}") from None
     if not grid or any(not 0 < p < 1 for p in grid):
         raise UserError(f"--detect: every probability must lie in (0, 1), got {detect!r}")
-    spec = _load(scenario)
+    from gridsim.estimate import check_fits
+
+    spec = _load(scenario, scenario_root)
+    check_fits(spec, display_path(scenario))
     say = (lambda line: typer.echo(line, err=True)) if not as_json else None
     points = run_calibration(spec, grid, replications=replications, seed=seed, progress=say)
     table = fit_table(points)
@@ -344,16 +373,20 @@ def compare(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Run an experiment (only what the store lacks) and print paired comparisons."""
     from gridsim.executors import make_executor
-    from gridsim.experiment import Experiment
 
     if workers is not None and dask is not None:
         raise UserError("--workers and --dask: choose one")
-    exp = Experiment.from_file(experiment)
-    ws = _workspace(tenant, store)
-    executor = make_executor(workers, dask)
+    exp = _experiment(experiment, scenario_root, _local_processes(workers, dask))
+    executor = make_executor(workers, dask)  # an unreachable scheduler fails before a store is made
+    try:
+        ws = _workspace(tenant, store)
+    except BaseException:
+        _close(executor)
+        raise
     try:
         with _stop_on_signals():
             result = exp.run(ws, executor, precision=precision, progress=progress and not as_json)
@@ -426,10 +459,10 @@ def report(
     store: StoreOption = None,
     workers: WorkersOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Run what the store lacks, then write a self-contained HTML report with figures."""
     from gridsim.executors import make_executor
-    from gridsim.experiment import Experiment
     from gridsim.i18n import LANGS, FontNotFoundError, font_family
     from gridsim.report import write_report
 
@@ -439,7 +472,7 @@ def report(
         font_family(lang)  # a Chinese report without a Chinese font fails before any run
     except FontNotFoundError as exc:
         raise UserError(str(exc)) from None
-    exp = Experiment.from_file(experiment)
+    exp = _experiment(experiment, scenario_root, _local_processes(workers, None))
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")
     ws = _workspace(tenant, store)

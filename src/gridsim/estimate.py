@@ -362,15 +362,18 @@ def available_memory() -> tuple[int, str]:
         return int(pages * size), "physical memory"
 
 
-def check_fits(scenario: Scenario, where: str) -> RunEstimate:
+def check_fits(scenario: Scenario, where: str, processes: int = 1) -> RunEstimate:
     """Refuse a scenario whose run would not fit in memory; else return its estimate.
 
     Args:
         scenario: A validated scenario.
         where: Prefix of the message: the file (and variant) it came from.
+        processes: Runs held in memory at once (the local worker processes of
+            a sweep, each with its own copy of gridsim): the limit applies to
+            ``processes`` × one run's estimate.
 
     Returns:
-        The estimate.
+        The estimate of one run.
 
     Raises:
         ScenarioError: One line naming the key that drives the size, the
@@ -378,14 +381,18 @@ def check_fits(scenario: Scenario, where: str) -> RunEstimate:
     """
     est = estimate_run(scenario)
     limit, source = available_memory()
-    if est.memory_bytes > limit:
+    processes = max(1, int(processes))
+    if est.memory_bytes * processes > limit:
         top = est.largest
         size = getattr(est.sizes, top)
         key = driving_key(scenario, top)
+        together = format_bytes(est.memory_bytes * processes)
+        total = f"; {processes} worker processes at once need {together}" if processes > 1 else ""
         raise ScenarioError(
             f"{where}: {key}: a run needs an estimated {format_bytes(est.memory_bytes)} "
-            f"({_count(size)} {top.replace('_', ' ')}), more than the {format_bytes(limit)} "
-            f"of {source}; make the district or run smaller"
+            f"({_count(size)} {top.replace('_', ' ')}){total}, more than the "
+            f"{format_bytes(limit)} of {source}; make the district or run smaller"
+            + (", or use fewer --workers" if processes > 1 else "")
             + (f", or raise {MAX_MEMORY_ENV}" if source == MAX_MEMORY_ENV else "")
         )
     return est

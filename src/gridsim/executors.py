@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from gridsim.fileio import InputError
 from gridsim.model import run_scenario
 from gridsim.scenario import Scenario
 
@@ -70,6 +71,10 @@ class Task:
             (:class:`~gridsim.store.EncodedResult`, JSON text made in the
             worker) rather than the plain payload; what sweeps that write to
             a store ask for.
+        model: The model fingerprint the submitting process files the result
+            under; a worker running another model (a Dask worker with another
+            gridsim installed) refuses the task instead of computing a result
+            that would be stored under the wrong key. ``None``: not checked.
     """
 
     variant: str
@@ -78,6 +83,7 @@ class Task:
     seed: int
     scenario: dict[str, Any]
     encode: bool = False
+    model: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -181,9 +187,27 @@ def run_task(task: Task) -> Payload:
     Returns:
         The plain payload, or the store's row format if ``task.encode``.
     """
+    if task.model is not None:
+        from gridsim.store import current_model_version
+
+        here = current_model_version()
+        if here != task.model:
+            import socket
+
+            from gridsim.fingerprint import short
+
+            raise ModelMismatchError(
+                f"a worker on {socket.gethostname()} runs another gridsim model (fingerprint "
+                f"{short(here)}, the sweep's is {short(task.model)}): install the same gridsim "
+                "on the workers, or run with --workers"
+            )
     if task.encode:
         return _encode(_run(task))
     return simulate(task)
+
+
+class ModelMismatchError(InputError):
+    """A worker's model fingerprint differs from the submitting process's (exit code 2)."""
 
 
 class Executor(Protocol):
@@ -382,8 +406,6 @@ class DaskExecutor:
             raise RuntimeError("Dask is not installed: pip install 'gridsim[dask]'") from exc
         self._owns_client = isinstance(self.client, str)
         if self._owns_client:
-            from gridsim.fileio import InputError
-
             address = self.client
             try:
                 self.client = Client(address, timeout="20s")

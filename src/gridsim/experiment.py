@@ -586,10 +586,13 @@ class Experiment:
         Returns:
             Replication 0 of every distinct design, then replication 1, and so on.
         """
+        from gridsim.store import current_model_version
+
         designs = self.distinct
         data = {v.name: v.scenario.to_dict() for v in designs}  # shared, not copied
+        model = current_model_version() if encode else None  # bound for the store: checked
         return [
-            Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name], encode)
+            Task(v.name, v.scenario_hash, r, self.spec.seed, data[v.name], encode, model)
             for r in replications
             for v in designs
         ]

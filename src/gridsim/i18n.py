@@ -418,7 +418,7 @@ TEXT: dict[str, dict[str, str]] = {
     "root_seed": {"en": "Root seed", "zh": "随机种子"},
     "replications": {"en": "Replications per design", "zh": "每方案重复次数"},
     "replication_ids": {"en": "Replications used", "zh": "使用的重复编号"},
-    "model_version": {"en": "gridsim version of the runs", "zh": "运行所用 gridsim 版本"},
+    "model_version": {"en": "model fingerprint of the runs", "zh": "运行所用模型指纹"},
     "report_version": {"en": "gridsim version of this report", "zh": "生成报告的 gridsim 版本"},
     "runs_computed": {"en": "Runs computed", "zh": "运行时间"},
     "report_date": {"en": "Report date", "zh": "报告日期"},

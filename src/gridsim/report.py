@@ -732,7 +732,10 @@ def _run_details_html(comparison: Comparison, lang: str, now: dt.datetime) -> st
     counts = [len(rs) for rs in comparison.records.values()]
     reps = sorted({r.replication for r in recs})
     seeds = sorted({r.seed for r in recs}) or [exp.spec.seed]
-    versions = sorted({r.gridsim_version for r in recs}) or ["—"]
+    from gridsim.fingerprint import short
+
+    versions = sorted({f"{short(r.model_version)} (gridsim {r.gridsim_version})" for r in recs})
+    versions = versions or ["—"]
     created = sorted(r.created_at for r in recs)
     n_text = (
         str(min(counts))
