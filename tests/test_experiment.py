@@ -29,6 +29,7 @@ from gridsim.executors import (
 from gridsim.experiment import Experiment, ExperimentError, payload_result
 from gridsim.store import EncodedResult, EncodedRun
 from gridsim.workspace import Workspace
+from gridsim_cli import gridsim as cli
 
 SMALL = """
 name = "small"
@@ -63,16 +64,6 @@ def exp_dir(tmp_path: Path) -> Path:
     (folder / "small.toml").write_text(SMALL)
     (folder / "exp.toml").write_text(EXPERIMENT.format(sizes="200, 500"))
     return tmp_path
-
-
-def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridsim.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 # -- spec -------------------------------------------------------------------------

@@ -9,9 +9,6 @@ another model refuses a task instead of filing its result under the wrong key.
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from gridsim.executors import ModelMismatchError, SerialExecutor, run_task
 from gridsim.experiment import Experiment
 from gridsim.fileio import InputError
 from gridsim.store import current_model_version
+from gridsim_cli import gridsim
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,19 +44,6 @@ name = "base"
 name = "also base"
 changes = {{ "grids.households_per_grid" = 329.7 }}
 """
-
-
-def gridsim(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridsim.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from gridsim.executors import SerialExecutor
 from gridsim.experiment import Experiment, ExperimentError
 from gridsim.scenario import ScenarioError
 from gridsim.workspace import Workspace
+from gridsim_cli import gridsim
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,19 +80,6 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "small.toml").write_text(SMALL)
     return tmp_path
-
-
-def gridsim(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gridsim.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def write(tree: Path, text: str, name: str = "exp.toml") -> Path:

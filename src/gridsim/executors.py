@@ -412,12 +412,12 @@ class DaskExecutor:
             except ValueError as exc:  # malformed: no port, a port that is no number, a scheme
                 why = "the port must be a number" if "invalid literal" in str(exc) else str(exc)
                 raise InputError(
-                    f"Dask scheduler address {address!r} is malformed ({why}); write it as "
+                    f"--dask: scheduler address {address!r} is malformed ({why}); write it as "
                     "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
                 ) from None
             except OSError as exc:  # refused, unreachable, timed out (TimeoutError is one)
                 raise InputError(
-                    f"cannot reach the Dask scheduler at {address} ({exc}); start it "
+                    f"--dask: cannot reach the Dask scheduler at {address} ({exc}); start it "
                     "(dask scheduler) or check the address"
                 ) from None
         info = self.client.scheduler_info(n_workers=-1)
