@@ -10,8 +10,9 @@ import pytest
 
 import gridsim
 from gridsim.district import build_district
-from gridsim.scenario import CATEGORIES, Scenario, ScenarioError, default_scenario, load_scenario
+from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from gridsim.streams import stream
+from gridsim.vocab import CATEGORIES
 
 
 def problems_of(path) -> list[str]:

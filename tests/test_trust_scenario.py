@@ -27,9 +27,8 @@ from pydantic import BaseModel
 # issue each test fails by itself rather than the whole module at import.
 from gridsim import scenario as sc
 from gridsim.cli import main
-from gridsim.district import read_communities_csv
 from gridsim.report import _params_table_html, parameter_table
-from gridsim.scenario import Scenario, ScenarioError, load_scenario
+from gridsim.scenario import Scenario, ScenarioError, load_scenario, read_communities_csv
 
 LARGEST_SEED = 2**63 - 1
 """The store keeps seeds as signed 64-bit integers."""

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from gridsim.model import run_scenario
-from gridsim.scenario import CATEGORIES, Scenario
+from gridsim.scenario import Scenario
+from gridsim.vocab import CATEGORIES
 
 TARGETS: dict[str, tuple[float, float]] = {
     "households_visited": (191_232.0, 0.03),

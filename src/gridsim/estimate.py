@@ -50,7 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from gridsim.scenario import KINDS, Scenario, ScenarioError
+from gridsim.scenario import Scenario, ScenarioError
+from gridsim.vocab import KINDS
 
 MAX_MEMORY_ENV = "GRIDSIM_MAX_MEMORY"
 """Environment variable capping the memory a run may be estimated to need."""
@@ -156,7 +157,7 @@ def run_sizes(scenario: Scenario) -> RunSizes:
     """
     d, s = scenario.district, scenario
     if d.communities_csv is not None:
-        from gridsim.district import read_communities_csv
+        from gridsim.scenario import read_communities_csv
 
         rows = read_communities_csv(d.communities_csv)
         per_kind = dict.fromkeys(KINDS, 0.0)

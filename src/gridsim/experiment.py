@@ -61,7 +61,7 @@ from gridsim.fileio import (
     resolve_inside,
 )
 from gridsim.kpis import KPI_NAMES, RunResult
-from gridsim.scenario import Scenario, ScenarioError, _describe, load_scenario, scenario_roots
+from gridsim.scenario import Scenario, ScenarioError, describe, load_scenario, scenario_roots
 
 Value = float | int | bool | str
 
@@ -481,7 +481,7 @@ class Experiment:
             lines = []
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
-                msg = _describe(err)
+                msg = describe(err)
                 lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
             raise ExperimentError(lines) from None
         folder = Path(root).resolve()

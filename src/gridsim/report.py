@@ -350,7 +350,7 @@ def _csv_counts(scenario: Scenario) -> dict[str, Any]:
     path = scenario.district.communities_csv
     if path is None:
         return {}
-    from gridsim.district import read_communities_csv
+    from gridsim.scenario import read_communities_csv
 
     rows = read_communities_csv(path)
     return {
