@@ -50,14 +50,17 @@ demo: warm
 	  test -f $(DEMO_REPORTS)/$$e/index.html && echo "  file://$(CURDIR)/$(DEMO_REPORTS)/$$e/index.html"; \
 	done; true
 
+# lint-imports checks the layers declared in pyproject.toml ([tool.importlinter]).
 test: warm
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format src tests benchmarks notebooks
