@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Numba compiles the case pipeline on first use (about 30 s once per checkout or
-# change of the kernel's sources: pipeline.py, cases.py, visit_rounds.py) and caches it
+# change of the kernel's sources: every file of src/gridsim/kernel/) and caches it
 # in a folder named by their hash (gridsim.fingerprint); doing it here keeps the parallel
 # test workers, notebook kernels and sweep workers from each compiling it.
 warm: install
-	@$(BIN)/python -m gridsim.pipeline
+	@$(BIN)/python -m gridsim.kernel
 
 install: $(STAMP)
 

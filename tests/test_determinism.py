@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import gridsim
-from gridsim.cases import CASE_DRAWS
+from gridsim.kernel.codes import CASE_DRAWS
 
 LATENT_ARRAYS = ("arrival", "household", "category", "expiry", "issue_grid", "is_public")
 

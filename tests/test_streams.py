@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gridsim import cases
+from gridsim.kernel import codes as cases
 from gridsim.streams import process_key, stream, uniforms
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_compiled_uniform_is_bit_identical_to_numpy():
-    from gridsim.pipeline import _uniform
+    from gridsim.kernel.rng import uniform as _uniform
 
     rng = np.random.default_rng(7)
     keys = [process_key(rng) for _ in range(5)] + [0, -1, 2**63 - 1, -(2**63)]
@@ -64,17 +64,17 @@ def test_model_case_uniform_uses_the_case_slots(draw):
 def test_kernel_buffers_grow_without_changing_results(monkeypatch):
     """Pools and buffers that start tiny must grow and give the same run."""
     import gridsim
-    from gridsim import pipeline
+    from gridsim import kernel
 
     scenario = gridsim.load_scenario(ROOT / "scenarios" / "yuelu-2013.toml").with_changes(
         {"district.communities": 12, "district.households": 14_000, "assign.mode": "central"}
     )
     expected = gridsim.run_scenario(scenario, replication=1).kpis
-    original = pipeline.buffers
+    original = kernel.buffers
 
     def tiny(n_cases: int, days: int) -> dict[str, np.ndarray]:
         out = original(n_cases, days)
         return {k: v if k == "cal_head" else v[:2].copy() for k, v in out.items()}
 
-    monkeypatch.setattr(pipeline, "buffers", tiny)
+    monkeypatch.setattr(kernel, "buffers", tiny)
     assert gridsim.run_scenario(scenario, replication=1).kpis == expected

@@ -193,7 +193,7 @@ def test_fingerprints_follow_the_sources_that_determine_results(
     assert model() != base_model and kernel() == base_kernel
     mechanisms.write_bytes(original)
 
-    cases = copy / "cases.py"  # a code numba freezes into the kernel: both change
+    cases = copy / "kernel" / "codes.py"  # a code numba freezes into the kernel: both change
     text = cases.read_text(encoding="utf-8")
     tiers = "GRID, COMMUNITY, STREET, DISTRICT = "
     assert f"{tiers}range(4)" in text
@@ -204,16 +204,23 @@ def test_fingerprints_follow_the_sources_that_determine_results(
 def test_fingerprint_module_lists_are_closed_under_imports() -> None:
     from gridsim import fingerprint
 
+    def is_module(name: str) -> bool:
+        return (SRC / f"{name}.py").exists() or (SRC / name / "__init__.py").exists()
+
+    def text(module: str) -> str:  # a module's source, or all of a package's
+        return "\n".join(p.read_text(encoding="utf-8") for p in fingerprint.source_files(module))
+
     def gridsim_imports(module: str, *, top_level_only: bool) -> set[str]:
-        tree = ast.parse((SRC / f"{module}.py").read_text(encoding="utf-8"))
-        nodes = tree.body if top_level_only else list(ast.walk(tree))
         found: set[str] = set()
-        for node in nodes:
-            if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module == "gridsim":
-                    found |= {a.name for a in node.names if (SRC / f"{a.name}.py").exists()}
-                elif node.module.startswith("gridsim."):
-                    found.add(node.module.split(".")[1])
+        for path in fingerprint.source_files(module):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            nodes = tree.body if top_level_only else list(ast.walk(tree))
+            for node in nodes:
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    if node.module == "gridsim":
+                        found |= {a.name for a in node.names if is_module(a.name)}
+                    elif node.module.startswith("gridsim."):
+                        found.add(node.module.split(".")[1])
         return found
 
     model = set(fingerprint.MODEL_MODULES)
@@ -222,24 +229,35 @@ def test_fingerprint_module_lists_are_closed_under_imports() -> None:
         assert outside <= set(fingerprint.NOT_RESULT_MODULES), (module, outside)
     kernel = set(fingerprint.KERNEL_MODULES)
     assert kernel <= model
-    compiled = {m for m in kernel if "kernel_jit" in (SRC / f"{m}.py").read_text(encoding="utf-8")}
-    assert compiled == {"pipeline", "visit_rounds"}
+    compiled = {m for m in kernel if "kernel_jit" in text(m)}
+    assert compiled == {"kernel"}
     for module in compiled:  # what the compiled code can see: module-level imports
         assert gridsim_imports(module, top_level_only=True) - {"fingerprint"} <= kernel, module
-    # every module that compiles with numba is keyed
-    for path in SRC.glob("*.py"):
-        if "numba.njit(" in path.read_text(encoding="utf-8") and path.stem != "fingerprint":
+    # every module that compiles with numba is keyed, and lives in the kernel
+    for path in SRC.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if "numba.njit(" in source and path.stem != "fingerprint":
             pytest.fail(f"{path.name} compiles with numba.njit: use fingerprint.kernel_jit")
+        if "@_jit" in source or "kernel_jit(" in source:
+            assert path.relative_to(SRC).parts[0] in kernel or path.stem == "fingerprint", path
 
 
 def test_numba_caches_the_kernel_under_its_fingerprint() -> None:
-    from gridsim import fingerprint, pipeline, visit_rounds
+    import importlib
+    import pkgutil
+
+    from gridsim import fingerprint, kernel
 
     folder = fingerprint.kernel_cache_dir()
     assert folder is not None and folder.name == f"kernel-{fingerprint.kernel_fingerprint()[:16]}"
+    modules = [
+        importlib.import_module(f"gridsim.kernel.{m.name}")
+        for m in pkgutil.iter_modules(kernel.__path__)
+        if m.name != "__main__"
+    ]
     dispatchers = [
         f
-        for module in (pipeline, visit_rounds)
+        for module in modules
         for f in vars(module).values()
         if type(f).__name__ == "CPUDispatcher" and f.__module__ == module.__name__
     ]

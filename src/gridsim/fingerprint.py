@@ -8,7 +8,9 @@ instead: a SHA-256 over
 * the source files of the modules that compute a run's results
   (:data:`MODEL_MODULES`: the scenario schema and its defaults, the district,
   the agents, the mechanisms, the model, the visit plan, the random streams,
-  the compiled kernel and its codes, the KPIs), byte for byte;
+  the compiled kernel and its codes, the KPIs), byte for byte; a name that is
+  a package stands for every ``.py`` file under its folder, found when the
+  hash is computed, so a new file is never left out;
 * the JSON schema of :class:`gridsim.scenario.Scenario` (keys, defaults and
   bounds as pydantic validates them);
 * the columns every stored run keeps (``gridsim.executors.GRID_COLUMNS`` and
@@ -27,11 +29,12 @@ computes its runs again under the current fingerprint.
 
 Numba's on-disk cache has the same weakness at a smaller scale: it checks
 the source of the file that defines a compiled function, not the constants
-that file imports (the codes in :mod:`gridsim.cases`) nor the other modules
-it reads, so a changed code would be served stale machine code.
-:func:`kernel_jit` therefore keeps the compiled kernel in a cache folder
-named by :func:`kernel_fingerprint` (the sources in :data:`KERNEL_MODULES`
-and the numpy, numba and Python versions): any change there compiles afresh
+that file imports (the codes in :mod:`gridsim.kernel.codes`) nor the other
+modules whose compiled functions it calls, so a changed code or callee would
+be served stale machine code. :func:`kernel_jit` therefore keeps the compiled
+kernel in a cache folder named by :func:`kernel_fingerprint` (every source
+file of :data:`KERNEL_MODULES`, i.e. of the :mod:`gridsim.kernel` package, and
+the numpy, numba and Python versions): any change there compiles afresh
 into a new folder (older folders beyond the last few are removed), and an
 unchanged kernel loads from the cache in any later process.
 
@@ -63,6 +66,7 @@ __all__ = [
     "kernel_jit",
     "model_fingerprint",
     "short",
+    "source_files",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,27 +74,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 PACKAGE_DIR = Path(__file__).resolve().parent
 """The folder of gridsim's modules."""
 
-KERNEL_MODULES: tuple[str, ...] = ("cases", "pipeline", "visit_rounds")
+KERNEL_MODULES: tuple[str, ...] = ("kernel",)
 """Modules whose code numba compiles, or whose globals the compiled code reads as constants.
 
-Every module-level ``gridsim`` import of a compiled module must be listed
-(a test checks it): numba freezes imported constants into the machine code.
+``kernel`` is the :mod:`gridsim.kernel` package: all its files. Every
+module-level ``gridsim`` import of a compiled module must be listed (a test
+checks it): numba freezes imported constants into the machine code.
 """
 
 MODEL_MODULES: tuple[str, ...] = (
     "agents",
-    "cases",
     "district",
+    "kernel",
     "kpis",
     "mechanisms",
     "model",
-    "pipeline",
     "scenario",
     "streams",
-    "visit_rounds",
     "visits",
+    "vocab",
 )
-"""Modules that compute a run's results from its scenario (their source files are hashed).
+"""Modules and packages that compute a run's results from its scenario (their sources are hashed).
 
 A test checks that every ``gridsim`` module these import is listed too,
 except :data:`NOT_RESULT_MODULES`.
@@ -99,7 +103,6 @@ except :data:`NOT_RESULT_MODULES`.
 NOT_RESULT_MODULES: dict[str, str] = {
     "fileio": "reads and writes files; what it reads is hashed as scenario content",
     "fingerprint": "names the kernel's cache folder; computes nothing",
-    "reference": "renders the parameter reference (HTML) of a scenario",
 }
 """Modules that model modules import but that do not change results, and why."""
 
@@ -134,11 +137,29 @@ def _versions(packages: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def source_files(name: str) -> list[Path]:
+    """The source files of one of gridsim's modules or packages, as hashed.
+
+    Args:
+        name: A module (``"model"``: ``model.py``) or a package (``"kernel"``:
+            every ``.py`` file under ``kernel/``, sorted), relative to
+            :data:`PACKAGE_DIR`.
+
+    Returns:
+        The files, found now (a file added to a package is included).
+    """
+    folder = PACKAGE_DIR / name
+    if folder.is_dir():
+        return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    return [PACKAGE_DIR / f"{name}.py"]
+
+
 def _hash_sources(h: Any, modules: Iterable[str]) -> None:
     for name in sorted(modules):
-        data = (PACKAGE_DIR / f"{name}.py").read_bytes()
-        h.update(f"{name}.py\0{len(data)}\0".encode())
-        h.update(data)
+        for path in source_files(name):
+            data = path.read_bytes()
+            h.update(f"{path.relative_to(PACKAGE_DIR).as_posix()}\0{len(data)}\0".encode())
+            h.update(data)
 
 
 @functools.cache
@@ -146,8 +167,8 @@ def kernel_fingerprint() -> str:
     """Hash of what numba's compiled kernel depends on.
 
     Returns:
-        SHA-256 (hex) of the sources of :data:`KERNEL_MODULES` and the numpy,
-        numba and Python versions.
+        SHA-256 (hex) of the sources of :data:`KERNEL_MODULES` (every file of
+        the kernel package) and the numpy, numba and Python versions.
     """
     h = hashlib.sha256(_FORMAT + b"kernel\0")
     _hash_sources(h, KERNEL_MODULES)

@@ -146,7 +146,7 @@ def compute_kpis(model: GridModel) -> RunResult:
     Returns:
         The run result.
     """
-    from gridsim.cases import CLOSED, INVALID, SELF_REPORT
+    from gridsim.kernel.codes import CLOSED, INVALID, SELF_REPORT
 
     s = model.spec
     days = model.days
@@ -263,7 +263,7 @@ def _grid_table(
 
 
 def _daily(model: GridModel, collected: np.ndarray, closed_valid: np.ndarray) -> pd.DataFrame:
-    from gridsim.cases import INVALID
+    from gridsim.kernel.codes import INVALID
 
     days = model.days
     new = np.bincount(model.report_day[collected], minlength=days)[:days]

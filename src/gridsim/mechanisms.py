@@ -2,7 +2,7 @@
 
 Each switchable part of the pipeline is a small policy class; a scenario
 switch selects the class and :func:`mechanisms_for` builds the set a scenario
-asks for. The case pipeline runs compiled (:mod:`gridsim.pipeline`), so a
+asks for. The case pipeline runs compiled (:mod:`gridsim.kernel`), so a
 collect, assign, consult or supervise policy says what it does by setting the
 kernel's switches and parameters in :meth:`configure`; the kernel's matching
 branch is the behaviour, and the class docstring says it in words. A new
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from gridsim import cases
+from gridsim.kernel import codes as cases
 from gridsim.scenario import TIERS, Scenario
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Policy(Protocol):
     """A switchable stage of the compiled pipeline."""
 
     def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
-        """Set the kernel's switches and parameters (see :mod:`gridsim.cases`)."""
+        """Set the kernel's switches and parameters (see :mod:`gridsim.kernel.codes`)."""
         ...
 
 

@@ -11,7 +11,7 @@ they make; issues found by patrols and reported by residents; then every case
 whose next step falls on the day moves on (entry, verification, dispatch,
 handling, reply), queues admit cases to free capacity, and supervisors light
 red the cases whose deadline has passed. That day is one call of the compiled
-kernel :func:`gridsim.pipeline.step_day`, which works on the model's arrays in
+kernel :func:`gridsim.kernel.step_day`, which works on the model's arrays in
 place; this module builds them and reads them back.
 """
 
@@ -24,9 +24,10 @@ import numpy as np
 from mesa.time import Schedule
 from scipy.special import logit
 
-from gridsim import cases
 from gridsim.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
-from gridsim.cases import (
+from gridsim.district import District, build_district
+from gridsim.kernel import codes as cases
+from gridsim.kernel.codes import (
     CADRE_VISIT,
     CHANNEL_NAMES,
     CLOSED,
@@ -34,7 +35,6 @@ from gridsim.cases import (
     PATROL,
     STATE_NAMES,
 )
-from gridsim.district import District, build_district
 from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
 from gridsim.scenario import CATEGORIES, KINDS, ROLES, TIERS, Scenario
@@ -291,7 +291,7 @@ class GridModel(mesa.Model):
         n = len(self.household)
         self.n_issues = n
         # Per-case fields: rows of four 2-D arrays the compiled pipeline
-        # shares (see gridsim.cases); the model keeps named views of them.
+        # shares (see gridsim.kernel.codes); the model keeps named views of them.
         self._ints = np.full((cases.INT_ROWS, n), -1, dtype=np.int32)
         self._i8 = np.zeros((cases.I8_ROWS, n), dtype=np.int8)
         self._flags = np.zeros((cases.FLAG_ROWS, n), dtype=bool)
@@ -378,7 +378,7 @@ class GridModel(mesa.Model):
         found once; on the day only whether each issue is still unreported
         (and the household's trust) is checked.
         """
-        from gridsim.visit_rounds import pairs
+        from gridsim.kernel.visits import pairs
 
         plan = self.visit_plan
         self._pair_issue, self._pair_visitor, self._pair_offsets = pairs(
@@ -393,9 +393,9 @@ class GridModel(mesa.Model):
 
     def _build_pipeline(self) -> None:
         """Group the arrays the compiled day kernel works on, and its parameters."""
-        from gridsim import pipeline  # numba: imported when a model is built
+        from gridsim import kernel  # numba: loaded when a model is built
 
-        self._kernel = pipeline
+        self._kernel = kernel
         s, d = self.spec, self.district
         h, hh, r = s.handle, s.households, s.reply
         f = np.zeros(cases.FPARAMS)
@@ -436,7 +436,7 @@ class GridModel(mesa.Model):
         self._counters[cases.FREE_ENTRY] = -1  # no free calendar entry yet
         self._counters[cases.HQ_FREE] = -1  # no free queue entry yet
         n_units = len(self.unit_capacity)
-        self._pipeline = pipeline.make(
+        self._pipeline = kernel.make(
             ints=self._ints,
             i8=self._i8,
             flags=self._flags,
@@ -482,11 +482,11 @@ class GridModel(mesa.Model):
             fparams=f,
             iparams=i,
             counters=self._counters,
-            **pipeline.buffers(self.n_issues, self.days),
+            **kernel.buffers(self.n_issues, self.days),
         )
 
     def case_uniform(self, draw: str, ids: np.ndarray) -> np.ndarray:
-        """Each case's own uniform ``draw`` (a name in :data:`gridsim.cases.CASE_DRAWS`).
+        """Each case's own uniform ``draw`` (a name in :data:`gridsim.kernel.codes.CASE_DRAWS`).
 
         The same numbers the compiled pipeline uses, so a case's survey answer
         is as fixed by its id as its service time (common random numbers).
@@ -532,7 +532,7 @@ class GridModel(mesa.Model):
 
         Visits and the detections they make, residents' own reports, every case
         whose next step is today, queue admissions, red lights, and the trust
-        closures move — one compiled call (:func:`gridsim.pipeline.step_day`).
+        closures move — one compiled call (:func:`gridsim.kernel.step_day`).
         """
         self._kernel.step_day(self._pipeline, round(self.time))
 

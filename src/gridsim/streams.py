@@ -75,7 +75,7 @@ def process_key(generator: np.random.Generator) -> int:
 def uniforms(key: int, counters: np.ndarray) -> np.ndarray:
     """Uniforms in [0, 1): SplitMix64 output number ``counter + 1`` of ``key``.
 
-    The compiled kernel (:func:`gridsim.pipeline._uniform`) computes the same
+    The compiled kernel (:func:`gridsim.kernel.rng.uniform`) computes the same
     bits one value at a time.
 
     Args:

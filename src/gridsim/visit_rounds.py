@@ -1,116 +1,18 @@
-"""Compiled loops behind the visit plan: who is visited on which day, and what they have to tell.
+"""Deprecated: the compiled visit loops moved to :mod:`gridsim.kernel.visits`.
 
-:func:`gridsim.visits.plan_visits` and the model's pairing of visits with
-pending issues were whole-array numpy at first; at ten times Yuelu's size
-their ``repeat``/``cumsum`` temporaries (several arrays of millions of
-entries each) cost more than the loops they stood for. These numba loops
-write each result once, in the same order and with the same arithmetic, so
-the plan and the pairs are identical.
+This module re-exports them for one release and warns on import.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import warnings
 
-from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.visits import pairs, rounds
 
-_jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.fingerprint)
+__all__ = ["pairs", "rounds"]
 
-
-@_jit
-def rounds(
-    rates: np.ndarray,
-    first: np.ndarray,
-    codes: np.ndarray,
-    grid_start: np.ndarray,
-    grid_size: np.ndarray,
-    n_days: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lay out every visit of the year, by working day, then visitor kind, then grid.
-
-    A kind of visitor with ``rates[k, g]`` visits per working day in grid ``g``
-    has made ``floor(0.5 + i * rate)`` visits by working day ``i`` (the fraction
-    carries over) and walks the grid's households in order from ``first[k, g]``,
-    wrapping round.
-
-    Args:
-        rates: Visits per working day, one row per visitor kind.
-        first: Position in each grid where each kind's round starts.
-        codes: Visitor code of each kind (the model's channel codes).
-        grid_start: First household id of each grid.
-        grid_size: Households per grid.
-        n_days: Working days.
-
-    Returns:
-        (household, visitor, day_offsets): visits of working day ``i`` are
-        ``household[day_offsets[i]:day_offsets[i + 1]]``.
-    """
-    n_kinds, n_grids = rates.shape
-    total = 0
-    for k in range(n_kinds):
-        for g in range(n_grids):
-            total += np.int64(np.floor(0.5 + n_days * rates[k, g]))
-    household = np.empty(total, dtype=np.int32)
-    visitor = np.empty(total, dtype=np.int8)
-    day_offsets = np.empty(n_days + 1, dtype=np.int64)
-    j = 0
-    for i in range(n_days):
-        day_offsets[i] = j
-        for k in range(n_kinds):
-            for g in range(n_grids):
-                before = np.int64(np.floor(0.5 + float(i) * rates[k, g]))
-                after = np.int64(np.floor(0.5 + float(i + 1) * rates[k, g]))
-                for v in range(after - before):
-                    position = (first[k, g] + before + v) % grid_size[g]
-                    household[j] = grid_start[g] + position
-                    visitor[j] = codes[k]
-                    j += 1
-    day_offsets[n_days] = j
-    return household, visitor, day_offsets
-
-
-@_jit
-def pairs(
-    visit_household: np.ndarray,
-    visit_visitor: np.ndarray,
-    visit_offsets: np.ndarray,
-    working_days: np.ndarray,
-    household_offsets: np.ndarray,
-    arrival: np.ndarray,
-    expiry: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (visit, pending issue of the visited household) pair, in visit order.
-
-    Household ``h``'s issues are ids ``household_offsets[h]`` to
-    ``household_offsets[h + 1] - 1``; one is pending on day ``d`` when
-    ``arrival <= d < expiry``.
-
-    Returns:
-        (issue, visitor, pair_offsets): pairs of working day ``i`` are
-        ``issue[pair_offsets[i]:pair_offsets[i + 1]]``.
-    """
-    n_days = len(working_days)
-    count = 0
-    for i in range(n_days):
-        d = working_days[i]
-        for j in range(visit_offsets[i], visit_offsets[i + 1]):
-            h = visit_household[j]
-            for c in range(household_offsets[h], household_offsets[h + 1]):
-                if arrival[c] <= d and expiry[c] > d:
-                    count += 1
-    issue = np.empty(count, dtype=np.int32)
-    visitor = np.empty(count, dtype=np.int8)
-    pair_offsets = np.empty(n_days + 1, dtype=np.int64)
-    k = 0
-    for i in range(n_days):
-        pair_offsets[i] = k
-        d = working_days[i]
-        for j in range(visit_offsets[i], visit_offsets[i + 1]):
-            h = visit_household[j]
-            for c in range(household_offsets[h], household_offsets[h + 1]):
-                if arrival[c] <= d and expiry[c] > d:
-                    issue[k] = c
-                    visitor[k] = visit_visitor[j]
-                    k += 1
-    pair_offsets[n_days] = k
-    return issue, visitor, pair_offsets
+warnings.warn(
+    "gridsim.visit_rounds is deprecated; import from gridsim.kernel.visits instead",
+    DeprecationWarning,
+    stacklevel=2,
+)

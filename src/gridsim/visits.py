@@ -62,7 +62,7 @@ def plan_visits(
     Returns:
         The plan.
     """
-    from gridsim.visit_rounds import rounds  # numba: imported when a model is built
+    from gridsim.kernel.visits import rounds  # numba: imported when a model is built
 
     codes = np.array(list(rates), dtype=np.int8)
     household, visitor, offsets = rounds(

@@ -1,0 +1,119 @@
+"""Where a mechanism's code becomes a branch: the one place the kernel reads them.
+
+A mechanism (:mod:`gridsim.mechanisms`) says what it does by writing codes and
+parameters into ``Pipeline.iparams`` / ``fparams``; each function here reads
+one stage's code and returns what that stage's mechanism decides, and the
+stages (:mod:`gridsim.kernel.collect`, ``assign``, ``handle``, ``supervise``)
+act on the answer. A new mechanism is a new class and a new branch here.
+
+Why if-chains on integer codes: with numba 0.68, jitted functions passed as
+arguments are never served from the on-disk cache, first-class function
+types failed to reload with the :class:`~gridsim.kernel.struct.Pipeline`
+StructRef, and ``exec``-generated code cannot be cached; an integer code and
+one if-chain compiles once, caches and costs nothing measurable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.codes import (
+    BOUNCE_MEAN_DAYS,
+    CENTRAL,
+    CONSULTATION_INTERVAL,
+    DEADLINE,
+    DEADLINE_FIRST,
+    DISTRICT,
+    ENTRY_INTERVAL,
+    ESCALATED,
+    ESCALATES,
+    JOINT_CONSULTATION,
+    LIGHTS,
+    U_BOUNCE,
+)
+from gridsim.kernel.rng import case_exponential
+from gridsim.kernel.units import unit_for
+
+if TYPE_CHECKING:
+    from gridsim.kernel.struct import Pipeline
+
+__all__ = [
+    "assign_unit",
+    "consultation_release",
+    "entry_day",
+    "escalates",
+    "queue_keys",
+    "watches_deadlines",
+]
+
+_jit = kernel_jit(nogil=True)
+
+
+@_jit
+def entry_day(p: Pipeline, day: int) -> int:
+    """集 collect: the day an issue found on ``day`` is entered on the platform.
+
+    Same-day and batched collection are one rule: the first batch day (a
+    multiple of ``ENTRY_INTERVAL``; 1 for same-day) on or after ``day``.
+    """
+    interval = p.iparams[ENTRY_INTERVAL]
+    return -(-day // interval) * interval
+
+
+@_jit
+def assign_unit(p: Pipeline, c: int, level: int) -> tuple[int, int]:
+    """交 assign: the tier and unit that handle case ``c`` of complexity ``level``.
+
+    Tiered assignment keeps the tier its complexity calls for; central
+    assignment sends every case to its category's district department.
+
+    Returns:
+        (tier, unit).
+    """
+    tier = DISTRICT if p.iparams[CENTRAL] else level
+    return tier, unit_for(p, c, tier)
+
+
+@_jit
+def consultation_release(p: Pipeline, c: int, day: int) -> int:
+    """办 consult: the day multi-department case ``c``, arrived ``day``, may join its queue.
+
+    Joint consultation releases it at the next meeting (a multiple of
+    ``CONSULTATION_INTERVAL``); without it, the case bounces between offices
+    for an exponential time of its own (mean ``BOUNCE_MEAN_DAYS``).
+    """
+    if p.iparams[JOINT_CONSULTATION]:
+        interval = p.iparams[CONSULTATION_INTERVAL]
+        return -(-day // interval) * interval
+    return day + np.int64(np.ceil(case_exponential(p, c, U_BOUNCE) * p.fparams[BOUNCE_MEAN_DAYS]))
+
+
+@_jit
+def queue_keys(p: Pipeline, c: int, day: int) -> tuple[int, int]:
+    """Supervision: case ``c``'s place in its unit's queue, joined on ``day``.
+
+    Deadline supervision serves escalated cases first, then the earliest
+    deadline; without supervision a queue is first come, first served. Ties
+    go to the lower case id (:mod:`gridsim.kernel.queues`).
+
+    Returns:
+        The keys ``(k1, k2)``, compared in that order.
+    """
+    if p.iparams[DEADLINE_FIRST]:
+        return (0 if p.flags[ESCALATED, c] else 1), np.int64(p.ints[DEADLINE, c])
+    return 0, day
+
+
+@_jit
+def watches_deadlines(p: Pipeline) -> bool:
+    """Supervision: whether open cases are watched for their deadline (red lights)."""
+    return p.iparams[LIGHTS] != 0
+
+
+@_jit
+def escalates(p: Pipeline) -> bool:
+    """Supervision: whether a case lit red moves to the unit a tier up."""
+    return p.iparams[ESCALATES] != 0

@@ -1,0 +1,60 @@
+"""What the stages do to one case: join a queue, get a deadline, close.
+
+Each move keeps the kernel's books (the unit queues, the open and closed work
+lists of :mod:`gridsim.kernel.queues`) in step with the case's fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.codes import (
+    CLOSE_DAY,
+    CLOSED,
+    DEADLINE,
+    FIRST_DEADLINE,
+    LATE,
+    NEXT_DAY,
+    QUEUED,
+    QUEUED_DAY,
+    STATE,
+)
+from gridsim.kernel.dispatch import queue_keys, watches_deadlines
+from gridsim.kernel.queues import push, record_closed, track_open
+
+if TYPE_CHECKING:
+    from gridsim.kernel.struct import Pipeline
+
+__all__ = ["close", "enqueue", "set_deadline"]
+
+_jit = kernel_jit(nogil=True)
+
+
+@_jit
+def enqueue(p: Pipeline, c: int, day: int) -> None:
+    """Case ``c`` joins its unit's queue today, in the supervision's order."""
+    p.i8[STATE, c] = QUEUED
+    p.ints[QUEUED_DAY, c] = day
+    p.ints[NEXT_DAY, c] = -1
+    k1, k2 = queue_keys(p, c, day)
+    push(p, c, k1, k2)
+
+
+@_jit
+def set_deadline(p: Pipeline, c: int, deadline: int) -> None:
+    """Case ``c`` is due by ``deadline``; watched for it if the supervision watches."""
+    p.ints[DEADLINE, c] = deadline
+    if watches_deadlines(p):
+        track_open(p, c)
+
+
+@_jit
+def close(p: Pipeline, c: int, day: int) -> None:
+    """Case ``c`` is closed today: late if past its first deadline."""
+    p.i8[STATE, c] = CLOSED
+    p.ints[CLOSE_DAY, c] = day
+    p.ints[NEXT_DAY, c] = -1
+    fd = p.ints[FIRST_DEADLINE, c]
+    p.flags[LATE, c] = fd >= 0 and day > fd
+    record_closed(p, c)

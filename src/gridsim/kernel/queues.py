@@ -1,0 +1,299 @@
+"""The kernel's data structures: entry pools, the day calendar, unit queues, work lists.
+
+* **Pools.** Calendar entries and queue entries are taken from pools of
+  preallocated slots with a free list (:func:`pool_take`); a full pool doubles
+  (:func:`grown`), so memory follows the busiest day, not the run's size.
+* **The calendar** (the agenda): ``cal_head[day]`` heads a linked list of
+  entries, one per case filed under that day. A case's ``NEXT_DAY`` is
+  authoritative; an entry whose case has since moved on is skipped
+  (:func:`schedule`, :func:`due`).
+* **Unit queues**: one skew heap per handling unit, ordered by two keys the
+  supervision mechanism sets (see :func:`gridsim.kernel.dispatch.queue_keys`)
+  then the case id (:func:`push`, :func:`pop`). An entry no longer named by its
+  case's ``QUEUE_ENTRY`` is stale and skipped.
+* **Work lists**: units due an admission round, open cases under deadline
+  watch, cases closed today, and a stamp clock that marks cases seen in a pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.codes import (
+    ADMISSION_DUE,
+    DISPATCHED,
+    FREE_ENTRY,
+    HQ_ENTRIES,
+    HQ_FREE,
+    IN_SERVICE,
+    N_CLOSED,
+    N_DIRTY,
+    N_ENTRIES,
+    N_OPEN,
+    NEXT_DAY,
+    QUEUE_ENTRY,
+    STAMP,
+    STAMP_CLOCK,
+    STATE,
+    UNIT,
+)
+
+if TYPE_CHECKING:
+    from gridsim.kernel.struct import Pipeline
+
+__all__ = [
+    "busday",
+    "compact_open",
+    "due",
+    "grown",
+    "leave_queue",
+    "mark_dirty",
+    "new_stamp",
+    "pool_take",
+    "pop",
+    "push",
+    "record_closed",
+    "schedule",
+    "track_open",
+]
+
+_jit = kernel_jit(nogil=True)
+
+# -- pools --------------------------------------------------------------------
+
+
+@_jit
+def grown(a: np.ndarray) -> np.ndarray:
+    """``a`` (int64) copied into an array twice its size."""
+    out = np.empty(2 * len(a), dtype=np.int64)
+    out[: len(a)] = a
+    return out
+
+
+@_jit
+def pool_take(counters: np.ndarray, free: int, used: int, links: np.ndarray) -> int:
+    """An entry of a pool (calendar or queues): its free list's head, else the next unused.
+
+    ``counters[free]`` heads the free list (linked through ``links``),
+    ``counters[used]`` counts entries ever handed out; -1 when the pool is full.
+    """
+    e = counters[free]
+    if e >= 0:
+        counters[free] = links[e]
+        return e
+    e = counters[used]
+    if e == len(links):
+        return -1
+    counters[used] += 1
+    return e
+
+
+@_jit
+def new_stamp(p: Pipeline) -> int:
+    """A stamp no case carries yet (cases seen in a pass get it in ``ints[STAMP]``)."""
+    p.counters[STAMP_CLOCK] += 1
+    return p.counters[STAMP_CLOCK]
+
+
+# -- the calendar ---------------------------------------------------------------
+
+
+@_jit
+def busday(p: Pipeline, day: int, k: int) -> int:
+    """The day ``k`` working days after ``day``."""
+    return p.busday[day, k]
+
+
+@_jit
+def _grow_calendar(p: Pipeline) -> None:
+    p.cal_case = grown(p.cal_case)
+    p.cal_next = grown(p.cal_next)
+
+
+@_jit
+def schedule(p: Pipeline, c: int, day: int, today: int) -> None:
+    """Set case ``c``'s next step to ``day`` and file it under that day.
+
+    ``next_day`` is authoritative: an entry whose case has since been moved
+    on is skipped when its day comes. Days past the horizon are not filed.
+    """
+    p.ints[NEXT_DAY, c] = day
+    if day < today or day >= len(p.cal_head):
+        return
+    e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    if e < 0:
+        _grow_calendar(p)
+        e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    p.cal_case[e] = c
+    p.cal_next[e] = p.cal_head[day]
+    p.cal_head[day] = e
+
+
+@_jit
+def due(p: Pipeline, day: int) -> np.ndarray:
+    """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
+    filed = 0
+    e = p.cal_head[day]
+    while e >= 0:
+        filed += 1
+        e = p.cal_next[e]
+    out = np.empty(filed, dtype=np.int64)
+    nd = p.ints[NEXT_DAY]
+    k = 0
+    e = p.cal_head[day]
+    p.cal_head[day] = -1
+    while e >= 0:
+        c, following = p.cal_case[e], p.cal_next[e]
+        if nd[c] == day:
+            nd[c] = -1
+            out[k] = c
+            k += 1
+        p.cal_next[e] = p.counters[FREE_ENTRY]
+        p.counters[FREE_ENTRY] = e
+        e = following
+    out = out[:k]
+    out.sort()
+    return out
+
+
+# -- unit queues ------------------------------------------------------------------
+
+
+@_jit
+def _grow_queues(p: Pipeline) -> None:
+    p.hq_case = grown(p.hq_case)
+    k1 = np.empty(2 * len(p.hq_k1), dtype=np.int8)
+    k1[: len(p.hq_k1)] = p.hq_k1
+    p.hq_k1 = k1
+    p.hq_k2 = grown(p.hq_k2)
+    p.hq_left = grown(p.hq_left)
+    p.hq_right = grown(p.hq_right)
+
+
+@_jit
+def _entry_less(p: Pipeline, a: int, b: int) -> bool:
+    """Queue order of two entries: the supervision's keys, then the case id."""
+    if p.hq_k1[a] != p.hq_k1[b]:
+        return p.hq_k1[a] < p.hq_k1[b]
+    if p.hq_k2[a] != p.hq_k2[b]:
+        return p.hq_k2[a] < p.hq_k2[b]
+    return p.hq_case[a] < p.hq_case[b]
+
+
+@_jit
+def _meld(p: Pipeline, a: int, b: int) -> int:
+    """Skew-heap union of the heaps rooted at entries ``a`` and ``b`` (top-down)."""
+    if a < 0:
+        return b
+    if b < 0:
+        return a
+    if _entry_less(p, b, a):
+        a, b = b, a
+    root = a
+    while True:
+        # a's new right is its old left; its new left is its old right melded with b.
+        old_right = p.hq_right[a]
+        p.hq_right[a] = p.hq_left[a]
+        if old_right < 0:
+            p.hq_left[a] = b
+            return root
+        if _entry_less(p, b, old_right):
+            p.hq_left[a] = b
+            a, b = b, old_right
+        else:
+            p.hq_left[a] = old_right
+            a = old_right
+
+
+@_jit
+def mark_dirty(p: Pipeline, u: int) -> None:
+    """Unit ``u`` is due an admission round (its queue grew or a slot freed)."""
+    p.counters[ADMISSION_DUE] = 1
+    if not p.unit_dirty[u]:
+        p.unit_dirty[u] = 1
+        p.dirty_units[p.counters[N_DIRTY]] = u
+        p.counters[N_DIRTY] += 1
+
+
+@_jit
+def push(p: Pipeline, c: int, k1: int, k2: int) -> None:
+    """Case ``c`` joins its unit's queue under the keys ``(k1, k2)`` (``k1`` fits int8)."""
+    e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
+    if e < 0:
+        _grow_queues(p)
+        e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
+    p.hq_case[e] = c
+    p.hq_k1[e] = k1
+    p.hq_k2[e] = k2
+    p.hq_left[e] = -1
+    p.hq_right[e] = -1
+    p.ints[QUEUE_ENTRY, c] = e
+    u = p.ints[UNIT, c]
+    p.unit_root[u] = _meld(p, p.unit_root[u], e)
+    p.unit_queued[u] += 1
+    mark_dirty(p, u)
+
+
+@_jit
+def pop(p: Pipeline, u: int) -> int:
+    """Take the first entry off unit ``u``'s (non-empty) queue and free it.
+
+    Returns:
+        Its case, or -1 if the entry was stale (the case had left the queue).
+    """
+    e = p.unit_root[u]
+    p.unit_root[u] = _meld(p, p.hq_left[e], p.hq_right[e])
+    c = p.hq_case[e]
+    p.hq_left[e] = p.counters[HQ_FREE]
+    p.counters[HQ_FREE] = e
+    if p.ints[QUEUE_ENTRY, c] != e:
+        return -1
+    return c
+
+
+@_jit
+def leave_queue(p: Pipeline, c: int) -> None:
+    """A queued case leaves its unit's queue (its entry goes stale)."""
+    p.unit_queued[p.ints[UNIT, c]] -= 1
+    p.ints[QUEUE_ENTRY, c] = -1
+
+
+# -- work lists -------------------------------------------------------------------
+
+
+@_jit
+def track_open(p: Pipeline, c: int) -> None:
+    """Add case ``c`` to the open cases the deadline check looks at."""
+    if p.counters[N_OPEN] == len(p.open_cases):
+        # The deadline check compacts the list once a day; grow meanwhile.
+        p.open_cases = grown(p.open_cases)
+    p.open_cases[p.counters[N_OPEN]] = c
+    p.counters[N_OPEN] += 1
+
+
+@_jit
+def compact_open(p: Pipeline) -> None:
+    """Keep the distinct cases still open (dispatched to in service)."""
+    stamp = new_stamp(p)
+    state, st = p.i8[STATE], p.ints[STAMP]
+    k = 0
+    for j in range(p.counters[N_OPEN]):
+        c = p.open_cases[j]
+        s = state[c]
+        if s >= DISPATCHED and s <= IN_SERVICE and st[c] != stamp:
+            st[c] = stamp
+            p.open_cases[k] = c
+            k += 1
+    p.counters[N_OPEN] = k
+
+
+@_jit
+def record_closed(p: Pipeline, c: int) -> None:
+    """Add case ``c`` to the cases closed today (their trust signal is applied at day's end)."""
+    if p.counters[N_CLOSED] == len(p.closed):
+        p.closed = grown(p.closed)
+    p.closed[p.counters[N_CLOSED]] = c
+    p.counters[N_CLOSED] += 1
