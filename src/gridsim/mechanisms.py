@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from gridsim.kernel import codes as cases
-from gridsim.scenario import TIERS, Scenario
+from gridsim.scenario import Scenario
+from gridsim.vocab import TIERS
 
 if TYPE_CHECKING:
     from gridsim.model import GridModel

@@ -37,9 +37,10 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
-from gridsim.scenario import CATEGORIES, KINDS, ROLES, TIERS, Scenario
+from gridsim.scenario import Scenario
 from gridsim.streams import process_key, streams, uniforms
 from gridsim.visits import plan_visits
+from gridsim.vocab import CATEGORIES, KINDS, ROLES, TIERS
 
 _PUBLIC_CATEGORIES = np.array(
     [CATEGORIES.index(c) for c in ("environment", "infrastructure", "safety")]
