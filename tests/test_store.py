@@ -35,7 +35,7 @@ from gridsim.store import (
     run_key,
     validate_tenant,
 )
-from gridsim.workspace import Workspace, create_tenant, default_root
+from gridsim.store.workspace import Workspace, create_tenant, default_root
 
 TINY = {
     "district.communities": 4,
@@ -399,7 +399,7 @@ WRITER = textwrap.dedent(
     """
     import dataclasses, os, random, sys, time
     import gridsim
-    from gridsim.workspace import Workspace
+    from gridsim.store.workspace import Workspace
 
     root, first, last, order_seed, ready, go = sys.argv[1:7]
     scenario = gridsim.default_scenario().with_changes({tiny!r} | {{"name": "tiny"}})

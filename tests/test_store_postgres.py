@@ -29,7 +29,9 @@ from gridsim.store import (
     encode_result,
     json_text,
 )
-from gridsim.workspace import Workspace, create_tenant
+from gridsim.store.base import Backend
+from gridsim.store.postgres import PostgresBackend
+from gridsim.store.workspace import Workspace, create_tenant
 
 TINY = {
     "district.communities": 4,
@@ -91,6 +93,8 @@ def tenants(pg: pg_server.PgServer) -> Iterator[Tenants]:
 def test_store_is_scoped_to_each_tenant(tenants: Tenants) -> None:
     a, b = tenants.alpha, tenants.beta
     assert a.store.dialect == "postgresql"
+    assert isinstance(a.store.backend, PostgresBackend)
+    assert isinstance(a.store.backend, Backend)  # the protocol the Store talks to
     assert "alpha-secret" not in a.location  # password hidden
     assert sorted(a.list_runs()["replication"]) == [0, 1, 2]
     assert sorted(b.list_runs()["replication"]) == [10, 11]

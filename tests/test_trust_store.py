@@ -35,7 +35,7 @@ import pytest
 import gridsim
 from gridsim.kpis import RunResult
 from gridsim.store import Store, StoreError, TenantMismatchError, run_key
-from gridsim.workspace import Workspace
+from gridsim.store.workspace import Workspace
 
 ROOT = Path(__file__).parents[1]
 SRC = ROOT / "src" / "gridsim"
@@ -518,9 +518,9 @@ def test_a_full_disk_is_a_user_error(
     """SQLite's ``max_page_count`` makes the store full after a few pages, as a full disk does."""
     from sqlalchemy import event
 
-    from gridsim import store as store_module
+    from gridsim.store import sqlite as sqlite_backend
 
-    real = store_module._sqlite_engine
+    real = sqlite_backend._engine
 
     def small_disk(path: Path, busy_timeout: float):
         engine = real(path, busy_timeout)
@@ -531,12 +531,12 @@ def test_a_full_disk_is_a_user_error(
 
         return engine
 
-    monkeypatch.setattr(store_module, "_sqlite_engine", small_disk)
+    monkeypatch.setattr(sqlite_backend, "_engine", small_disk)
     root = tmp_path / "ws"
     args = ["compare", str(experiment_file), "--workers", "1", "--no-progress"]
     code, _, err = gridsim_main(monkeypatch, capsys, *args, "--store", str(root))
     assert_user_error(code, err, str(root / "default.sqlite"), "disk is full", "free space")
-    monkeypatch.setattr(store_module, "_sqlite_engine", real)  # space freed: the rest is added
+    monkeypatch.setattr(sqlite_backend, "_engine", real)  # space freed: the rest is added
     code, _, err = gridsim_main(monkeypatch, capsys, *args, "--store", str(root))
     assert code == 0, err
     with Workspace("default", store=root) as ws:

@@ -8,12 +8,11 @@ Compare grid sizes, staffing and handling mechanisms before rollout::
     result.kpis["issues_collected"]
 """
 
+from gridsim._version import __version__
 from gridsim.experiment import Comparison, Experiment
 from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.model import GridModel, run_scenario
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
-
-__version__ = "0.1.0"
 
 __all__ = [
     "KPI_NAMES",
