@@ -74,12 +74,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 PACKAGE_DIR = Path(__file__).resolve().parent
 """The folder of gridsim's modules."""
 
-KERNEL_MODULES: tuple[str, ...] = ("kernel",)
+KERNEL_MODULES: tuple[str, ...] = ("kernel", "mechanisms/registry")
 """Modules whose code numba compiles, or whose globals the compiled code reads as constants.
 
-``kernel`` is the :mod:`gridsim.kernel` package: all its files. Every
-module-level ``gridsim`` import of a compiled module must be listed (a test
-checks it): numba freezes imported constants into the machine code.
+``kernel`` is the :mod:`gridsim.kernel` package: all its files;
+``mechanisms/registry`` the one module of a package the kernel imports (the
+mechanisms' codes). Every module-level ``gridsim`` import of a compiled module
+must be listed (a test checks it): numba freezes imported constants into the
+machine code.
 """
 
 MODEL_MODULES: tuple[str, ...] = (

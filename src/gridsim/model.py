@@ -31,12 +31,16 @@ from gridsim.kernel.codes import (
     CADRE_VISIT,
     CHANNEL_NAMES,
     CLOSED,
+    COMMUNITY,
+    DISTRICT,
+    GRID,
     OFFICER_VISIT,
     PATROL,
     STATE_NAMES,
+    STREET,
 )
 from gridsim.kpis import RunResult, compute_kpis
-from gridsim.mechanisms import COMMUNITY, DISTRICT, GRID, STREET, mechanisms_for
+from gridsim.mechanisms.build import mechanisms_for
 from gridsim.scenario import Scenario
 from gridsim.streams import process_key, streams, uniforms
 from gridsim.visits import plan_visits

@@ -4,9 +4,19 @@ Plain integers shared by the model (:mod:`gridsim.model`), the compiled day
 kernel (:mod:`gridsim.kernel`) and the KPIs. Numba reads them as compile-time
 constants (so the kernel's cache is keyed on this file too, see
 :func:`gridsim.fingerprint.kernel_fingerprint`); this module imports nothing heavy.
+The stages' mechanism codes are declared in :mod:`gridsim.mechanisms.registry`
+with their names, and re-exported here.
 """
 
 from __future__ import annotations
+
+# The mechanism codes of each stage, one IntEnum per stage (numba reads a
+# member as an integer constant), declared with the mechanisms' names.
+from gridsim.mechanisms.registry import Assign as Assign
+from gridsim.mechanisms.registry import Collect as Collect
+from gridsim.mechanisms.registry import Consult as Consult
+from gridsim.mechanisms.registry import Supervise as Supervise
+from gridsim.mechanisms.registry import Survey as Survey
 
 # Case states (the model's codes).
 LATENT, FOUND, VERIFY, DISPATCHED, WAITING, QUEUED, IN_SERVICE, REPLYING, CLOSED, INVALID = range(
@@ -129,19 +139,20 @@ COUNTERS = 15
 ) = range(22)
 FPARAMS = 22
 
-# ``Pipeline.iparams``.
+# ``Pipeline.iparams``. A ``*_MODE`` slot holds the code of its stage's
+# mechanism (the IntEnums below); :mod:`gridsim.kernel.dispatch` branches on it.
 (
     DAYS,
     ENTRY_INTERVAL,
     VERIFICATION_DELAY,
-    CENTRAL,
+    ASSIGN_MODE,
     DISPATCH_DELAY,
-    JOINT_CONSULTATION,
+    CONSULT_MODE,
     CONSULTATION_INTERVAL,
     BOUNCES,
-    LIGHTS,
+    SUPERVISE_MODE,
     ESCALATES,
-    DEADLINE_FIRST,
+    COLLECT_MODE,
     REPLY_DELAY,
     NEIGHBOURS,
     PUBLIC_REPLY,

@@ -1,10 +1,12 @@
 """Where a mechanism's code becomes a branch: the one place the kernel reads them.
 
-A mechanism (:mod:`gridsim.mechanisms`) says what it does by writing codes and
-parameters into ``Pipeline.iparams`` / ``fparams``; each function here reads
-one stage's code and returns what that stage's mechanism decides, and the
-stages (:mod:`gridsim.kernel.collect`, ``assign``, ``handle``, ``supervise``)
-act on the answer. A new mechanism is a new class and a new branch here.
+A mechanism (:mod:`gridsim.mechanisms`) says what it does by writing its
+stage's code (``iparams[*_MODE]``, a member of the stage's ``IntEnum`` in
+:mod:`gridsim.mechanisms.registry`) and its parameters into ``Pipeline.iparams``
+/ ``fparams``; each function here reads one stage's code and returns what that
+stage's mechanism decides, and the stages (:mod:`gridsim.kernel.collect`,
+``assign``, ``handle``, ``supervise``) act on the answer. A new mechanism is a
+new code and class (:mod:`gridsim.mechanisms`) and a new branch here.
 
 Why if-chains on integer codes: with numba 0.68, jitted functions passed as
 arguments are never served from the on-disk cache, first-class function
@@ -21,18 +23,22 @@ import numpy as np
 
 from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
+    ASSIGN_MODE,
     BOUNCE_MEAN_DAYS,
-    CENTRAL,
+    COLLECT_MODE,
+    CONSULT_MODE,
     CONSULTATION_INTERVAL,
     DEADLINE,
-    DEADLINE_FIRST,
     DISTRICT,
     ENTRY_INTERVAL,
     ESCALATED,
     ESCALATES,
-    JOINT_CONSULTATION,
-    LIGHTS,
+    SUPERVISE_MODE,
     U_BOUNCE,
+    Assign,
+    Collect,
+    Consult,
+    Supervise,
 )
 from gridsim.kernel.rng import case_exponential
 from gridsim.kernel.units import unit_for
@@ -56,9 +62,11 @@ _jit = kernel_jit(nogil=True)
 def entry_day(p: Pipeline, day: int) -> int:
     """集 collect: the day an issue found on ``day`` is entered on the platform.
 
-    Same-day and batched collection are one rule: the first batch day (a
-    multiple of ``ENTRY_INTERVAL``; 1 for same-day) on or after ``day``.
+    Same-day collection enters it that day; batched collection at the first
+    batch day (a multiple of ``ENTRY_INTERVAL``) on or after ``day``.
     """
+    if p.iparams[COLLECT_MODE] == Collect.SAME_DAY:
+        return day
     interval = p.iparams[ENTRY_INTERVAL]
     return -(-day // interval) * interval
 
@@ -73,8 +81,10 @@ def assign_unit(p: Pipeline, c: int, level: int) -> tuple[int, int]:
     Returns:
         (tier, unit).
     """
-    tier = DISTRICT if p.iparams[CENTRAL] else level
-    return tier, unit_for(p, c, tier)
+    mode = p.iparams[ASSIGN_MODE]
+    if mode == Assign.CENTRAL:
+        return DISTRICT, unit_for(p, c, DISTRICT)
+    return level, unit_for(p, c, level)
 
 
 @_jit
@@ -85,7 +95,7 @@ def consultation_release(p: Pipeline, c: int, day: int) -> int:
     ``CONSULTATION_INTERVAL``); without it, the case bounces between offices
     for an exponential time of its own (mean ``BOUNCE_MEAN_DAYS``).
     """
-    if p.iparams[JOINT_CONSULTATION]:
+    if p.iparams[CONSULT_MODE] == Consult.JOINT:
         interval = p.iparams[CONSULTATION_INTERVAL]
         return -(-day // interval) * interval
     return day + np.int64(np.ceil(case_exponential(p, c, U_BOUNCE) * p.fparams[BOUNCE_MEAN_DAYS]))
@@ -102,7 +112,7 @@ def queue_keys(p: Pipeline, c: int, day: int) -> tuple[int, int]:
     Returns:
         The keys ``(k1, k2)``, compared in that order.
     """
-    if p.iparams[DEADLINE_FIRST]:
+    if p.iparams[SUPERVISE_MODE] == Supervise.DEADLINES:
         return (0 if p.flags[ESCALATED, c] else 1), np.int64(p.ints[DEADLINE, c])
     return 0, day
 
@@ -110,7 +120,7 @@ def queue_keys(p: Pipeline, c: int, day: int) -> tuple[int, int]:
 @_jit
 def watches_deadlines(p: Pipeline) -> bool:
     """Supervision: whether open cases are watched for their deadline (red lights)."""
-    return p.iparams[LIGHTS] != 0
+    return p.iparams[SUPERVISE_MODE] == Supervise.DEADLINES
 
 
 @_jit

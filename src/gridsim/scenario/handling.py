@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from gridsim.mechanisms.registry import SUMMARIES, Stage, names
 from gridsim.scenario.params import MAX_DAYS, MAX_WORKING_DAYS, P
 from gridsim.scenario.values import (
     CategoryProbabilities,
@@ -24,16 +25,21 @@ from gridsim.scenario.values import (
 __all__ = ["Assign", "Collect", "Costs", "Deadlines", "Evaluate", "Handle", "Reply"]
 
 
+def _modes(stage: Stage) -> str:
+    """The registered mechanisms of a stage, one clause each: what the docs list."""
+    return "; ".join(f"'{n}' {SUMMARIES[stage][n]}" for n in names(stage)) + "."
+
+
+# The allowed values of a stage's ``mode``: the names registered for it
+# (gridsim.mechanisms.registry), so a new mechanism is allowed where it is declared.
+CollectMode = Literal[names(Stage.COLLECT)]  # type: ignore[valid-type]
+AssignMode = Literal[names(Stage.ASSIGN)]  # type: ignore[valid-type]
+
+
 class Collect(Section):
     """集 Collect and verify."""
 
-    mode: Literal["same_day", "batched"] = P(
-        "same_day",
-        "'same_day' enters a found issue on the platform the day it is found "
-        "(当日收集); 'batched' enters it at the next batch day.",
-        "-",
-        "S",
-    )
+    mode: CollectMode = P("same_day", _modes(Stage.COLLECT), "-", "S")
     batch_interval_days: int = P(
         7,
         "Days between batches when mode = 'batched'.",
@@ -74,12 +80,7 @@ class Collect(Section):
 class Assign(Section):
     """交 Assign: tiered, categorised, or everything to the district."""
 
-    mode: Literal["tiered", "central"] = P(
-        "tiered",
-        "'tiered' (分层解决、分类交办) or 'central' (all cases to district departments).",
-        "-",
-        "S",
-    )
+    mode: AssignMode = P("tiered", _modes(Stage.ASSIGN), "-", "S")
     tier_shares: TierShares = P(
         TierShares(grid=0.5, community=0.25, street=0.15, district=0.10),
         "Share of cases handled at each tier under tiered assignment.",

@@ -1,0 +1,138 @@
+"""The mechanisms' registry: names, codes and classes in one place, and what refuses the rest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import numpy as np
+import pydantic
+import pytest
+
+import gridsim
+from gridsim.kernel import codes
+from gridsim.mechanisms import registry
+from gridsim.mechanisms.build import SELECTED, mechanisms_for
+from gridsim.mechanisms.registry import REGISTRY, Stage, UnknownMechanism
+
+GRIDSIM = Path(sys.executable).with_name("gridsim")
+
+MODE_FIELDS = {Stage.COLLECT: ("collect", "mode"), Stage.ASSIGN: ("assign", "mode")}
+"""The scenario fields that name a stage's mechanism."""
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_every_code_has_one_registered_class_a_summary_and_labels(stage: Stage) -> None:
+    names = registry.names(stage)
+    assert names == tuple(m.name.lower() for m in registry.CODES[stage])
+    assert set(REGISTRY[stage]) == set(names)
+    assert set(registry.SUMMARIES[stage]) == set(names)
+    assert set(registry.LABELS[stage]) == set(names)
+    for name in names:
+        cls = registry.lookup(stage, name)
+        assert (cls.stage, cls.name, cls.code) == (stage, name, registry.code(stage, name))
+        assert cls.__doc__ and set(registry.LABELS[stage][name]) == {"en", "zh"}
+        assert callable(cls.from_scenario) and callable(cls.configure)
+
+
+@pytest.mark.parametrize("stage", list(MODE_FIELDS))
+def test_the_scenario_allows_exactly_the_registered_names(stage: Stage) -> None:
+    section, field = MODE_FIELDS[stage]
+    model = type(getattr(gridsim.Scenario(), section))
+    assert typing.get_args(model.model_fields[field].annotation) == registry.names(stage)
+    description = model.model_fields[field].description or ""
+    assert all(f"'{name}'" in description for name in registry.names(stage))
+
+
+def test_an_unknown_mode_is_a_validation_error_naming_the_allowed_ones() -> None:
+    with pytest.raises(pydantic.ValidationError) as info:
+        gridsim.Scenario.model_validate({"assign": {"mode": "bogus"}})
+    message = str(info.value)
+    assert "assign.mode" in message
+    assert all(f"'{name}'" in message for name in registry.names(Stage.ASSIGN))
+
+
+def test_unknown_names_are_refused_by_the_registry_with_the_allowed_names() -> None:
+    with pytest.raises(UnknownMechanism, match="'tiered', 'central'"):
+        registry.code(Stage.ASSIGN, "bogus")
+    with pytest.raises(UnknownMechanism, match="'same_day', 'batched'"):
+        registry.lookup("collect", "weekly")
+    with pytest.raises(TypeError):
+        registry.register(3)  # type: ignore[arg-type]
+
+
+def test_a_scenario_built_without_validation_is_not_run_as_another_mode() -> None:
+    # the old mechanisms_for ran any mode other than 'tiered' as 'central'
+    base = gridsim.Scenario()
+    assign = base.assign.model_construct(**{**dict(base.assign), "mode": "bogus"})
+    scenario = base.model_construct(**{**dict(base), "assign": assign})
+    with pytest.raises(UnknownMechanism, match="unknown assign mechanism 'bogus'"):
+        mechanisms_for(scenario)
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_gridsim_refuses_an_unknown_mode_with_exit_2(tmp_path: Path, command: str) -> None:
+    (tmp_path / "bogus.toml").write_text('[assign]\nmode = "bogus"\n', encoding="utf-8")
+    done = subprocess.run(
+        [str(GRIDSIM), command, "bogus.toml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done
+    assert "assign.mode" in done.stderr + done.stdout
+    for name in registry.names(Stage.ASSIGN):
+        assert f"'{name}'" in done.stderr + done.stdout
+
+
+def test_each_stage_writes_its_code_into_the_kernel_parameters() -> None:
+    others = {
+        "collect.mode": "batched",
+        "assign.mode": "central",
+        "handle.joint_consultation": False,
+        "deadlines.enabled": False,
+        "deadlines.escalation": False,
+        "evaluate.third_party": False,
+    }
+    for changes in ({}, others):
+        scenario = gridsim.Scenario().with_changes(changes)
+        mechanisms = mechanisms_for(scenario)
+        iparams = np.full(codes.IPARAMS, -1, dtype=np.int64)
+        fparams = np.zeros(codes.FPARAMS)
+        mechanisms.configure(iparams, fparams)
+        slots = {
+            Stage.COLLECT: codes.COLLECT_MODE,
+            Stage.ASSIGN: codes.ASSIGN_MODE,
+            Stage.CONSULT: codes.CONSULT_MODE,
+            Stage.SUPERVISE: codes.SUPERVISE_MODE,
+        }
+        for stage, slot in slots.items():
+            assert iparams[slot] == registry.code(stage, SELECTED[stage](scenario))
+        assert mechanisms.survey.name == SELECTED[Stage.SURVEY](scenario)
+
+
+def test_the_kernel_reads_the_registry_codes() -> None:
+    assert codes.Assign is registry.Assign and codes.Collect is registry.Collect
+    assert codes.Consult is registry.Consult and codes.Supervise is registry.Supervise
+
+
+def test_the_old_import_paths_still_work() -> None:
+    from gridsim.mechanisms import (
+        DISTRICT,
+        GRID,
+        CentralAssignment,
+        Mechanisms,
+        Policy,
+        Survey,
+        TieredAssignment,
+    )
+    from gridsim.mechanisms import mechanisms_for as old_mechanisms_for
+
+    assert (GRID, DISTRICT) == (codes.GRID, codes.DISTRICT)
+    built = old_mechanisms_for(gridsim.Scenario())
+    assert isinstance(built, Mechanisms) and isinstance(built.assignment, TieredAssignment)
+    assert isinstance(built.survey, Survey) and built.survey.third_party
+    assert CentralAssignment(2).dispatch_delay_days == 2 and Policy is not None
