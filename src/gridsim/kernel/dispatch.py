@@ -26,6 +26,7 @@ from gridsim.kernel.codes import (
     ASSIGN_MODE,
     BOUNCE_MEAN_DAYS,
     COLLECT_MODE,
+    COMMUNITY,
     CONSULT_MODE,
     CONSULTATION_INTERVAL,
     DEADLINE,
@@ -33,6 +34,8 @@ from gridsim.kernel.codes import (
     ENTRY_INTERVAL,
     ESCALATED,
     ESCALATES,
+    GRID,
+    ISSUE_GRID,
     SUPERVISE_MODE,
     U_BOUNCE,
     Assign,
@@ -76,7 +79,9 @@ def assign_unit(p: Pipeline, c: int, level: int) -> tuple[int, int]:
     """交 assign: the tier and unit that handle case ``c`` of complexity ``level``.
 
     Tiered assignment keeps the tier its complexity calls for; central
-    assignment sends every case to its category's district department.
+    assignment sends every case to its category's district department;
+    workload assignment keeps the tier but sends a grid or community case to
+    the least loaded unit it may go to (:func:`_least_loaded`).
 
     Returns:
         (tier, unit).
@@ -84,7 +89,42 @@ def assign_unit(p: Pipeline, c: int, level: int) -> tuple[int, int]:
     mode = p.iparams[ASSIGN_MODE]
     if mode == Assign.CENTRAL:
         return DISTRICT, unit_for(p, c, DISTRICT)
+    if mode == Assign.WORKLOAD and level <= COMMUNITY:
+        return level, _least_loaded(p, c, level)
     return level, unit_for(p, c, level)
+
+
+@_jit
+def _lighter(p: Pipeline, u: int, v: int) -> bool:
+    """Whether unit ``u`` has less work in hand per capacity than ``v`` (ties: lower index).
+
+    Work in hand is the cases in service and queued; the ratios are compared
+    as integer cross products, so equal loads tie exactly.
+    """
+    wu = (p.unit_busy[u] + p.unit_queued[u]) * p.unit_capacity[v]
+    wv = (p.unit_busy[v] + p.unit_queued[v]) * p.unit_capacity[u]
+    return wu < wv or (wu == wv and u < v)
+
+
+@_jit
+def _least_loaded(p: Pipeline, c: int, tier: int) -> int:
+    """The least loaded unit of ``tier`` (grid or community) that case ``c`` may go to.
+
+    Its own unit and the units of the grids adjacent to its grid (the grid
+    adjacency, CSR) in the same street.
+    """
+    g = p.ints[ISSUE_GRID, c]
+    street = p.grid_street[g]
+    best = unit_for(p, c, tier)
+    for k in range(p.adj_indptr[g], p.adj_indptr[g + 1]):
+        h = p.adj_indices[k]
+        if p.grid_street[h] != street:
+            continue
+        near = h if tier == GRID else p.grid_community[h]
+        u = p.unit_base[tier] + near
+        if _lighter(p, u, best):
+            best = u
+    return best
 
 
 @_jit

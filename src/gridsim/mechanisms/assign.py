@@ -13,7 +13,7 @@ from gridsim.mechanisms.registry import Assign, register
 if TYPE_CHECKING:
     from gridsim.scenario import Scenario
 
-__all__ = ["CentralAssignment", "TieredAssignment", "selected"]
+__all__ = ["CentralAssignment", "TieredAssignment", "WorkloadAssignment", "selected"]
 
 
 def selected(scenario: Scenario) -> str:
@@ -58,5 +58,32 @@ class CentralAssignment:
 
     def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
         """Every case is a district case; dispatch takes ``dispatch_delay_days``."""
+        iparams[codes.ASSIGN_MODE] = self.code
+        iparams[codes.DISPATCH_DELAY] = self.dispatch_delay_days
+
+
+@register(Assign.WORKLOAD)
+@dataclass(frozen=True)
+class WorkloadAssignment:
+    """Workload-balanced: tiered, but a case goes to the least loaded unit it may go to.
+
+    The tier is the one its complexity calls for, as under tiered assignment.
+    A grid case may go to its own grid's team or to that of a grid adjacent to
+    its grid in the same street; a community case to its own community or to
+    the community of such a grid. Of those it goes to the unit with the least
+    work in hand (cases in service and queued) per unit of capacity when it is
+    assigned, ties to the lowest unit index. Street and district cases stay
+    with their street office and their category's department.
+    """
+
+    dispatch_delay_days: int
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Self:
+        """Dispatch takes ``assign.dispatch_delay_days``, rounded up (as tiered)."""
+        return cls(int(np.ceil(scenario.assign.dispatch_delay_days)))
+
+    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
+        """Tier by complexity, unit by load; dispatch takes ``dispatch_delay_days``."""
         iparams[codes.ASSIGN_MODE] = self.code
         iparams[codes.DISPATCH_DELAY] = self.dispatch_delay_days

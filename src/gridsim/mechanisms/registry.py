@@ -64,6 +64,7 @@ class Assign(IntEnum):
 
     TIERED = 0
     CENTRAL = 1
+    WORKLOAD = 2
 
 
 class Consult(IntEnum):
@@ -105,6 +106,9 @@ SUMMARIES: dict[Stage, dict[str, str]] = {
         "tiered": "sends each case to the unit of the tier its complexity calls for "
         "(分层解决、分类交办)",
         "central": "sends every case to its category's district department",
+        "workload": "is tiered, but sends a grid or community case to the least loaded "
+        "(work in hand per capacity) of its own unit and those of its grid's neighbours "
+        "in the same street",
     },
     Stage.CONSULT: {
         "none": "lets a multi-department case bounce between offices",
@@ -130,6 +134,7 @@ LABELS: dict[Stage, dict[str, dict[str, str]]] = {
     Stage.ASSIGN: {
         "tiered": {"en": "tiered", "zh": "分级"},
         "central": {"en": "central (district)", "zh": "集中（区级）"},
+        "workload": {"en": "workload-balanced", "zh": "按负荷分派"},
     },
     Stage.CONSULT: {
         "none": {"en": "no consultation", "zh": "无会商"},
