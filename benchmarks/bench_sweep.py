@@ -69,7 +69,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
 
 def yuelu_experiment(variants: int, replications: int, changes: dict | None = None):
     """The (c) experiment: the first ``variants`` of :data:`VARIANTS` x replications."""
-    from gridsim.experiment import Experiment
+    from gridsim.experiments import Experiment
 
     if not 1 <= variants <= len(VARIANTS):
         raise SystemExit(f"--variants: 1..{len(VARIANTS)}")
@@ -90,7 +90,7 @@ def yuelu_experiment(variants: int, replications: int, changes: dict | None = No
 
 def tiny_experiment(variants: int, replications: int):
     """The (d) experiment: tiny districts differing in latent issues per year."""
-    from gridsim.experiment import Experiment
+    from gridsim.experiments import Experiment
 
     step = 0.3 / max(variants - 1, 1)
     return Experiment.from_dict(
@@ -173,7 +173,7 @@ def stop_workers() -> None:
 
 
 def speedup(variants: int, replications: int, repeats: int, workers: int) -> dict:
-    from gridsim.executors import ProcessExecutor, SerialExecutor
+    from gridsim.experiments.executors import ProcessExecutor, SerialExecutor
 
     exp = yuelu_experiment(variants, replications)
     serial, parallel = SerialExecutor(), ProcessExecutor(workers=workers)
@@ -277,7 +277,7 @@ class WorkerSampler(threading.Thread):
 
 def driver_child(variants: int, replications: int, workers: int) -> None:
     """The (d) driver, in a fresh process: one sweep, then print the JSON result."""
-    from gridsim.executors import ProcessExecutor
+    from gridsim.experiments.executors import ProcessExecutor
     from gridsim.workspace import Workspace
 
     import_peak = peak_rss_mb()

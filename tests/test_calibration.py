@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gridsim
-import gridsim.calibration as calibration
+import gridsim.experiments.calibration as calibration
 
 PUBLISHED = {
     "households_visited": (191_232, 0.03),

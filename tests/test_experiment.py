@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridsim.comparison import compare, precision_met
-from gridsim.executors import (
+from gridsim.experiments import Experiment, ExperimentError, payload_result
+from gridsim.experiments.executors import (
     ProcessExecutor,
     SerialExecutor,
     encode_payload,
     run_task,
     simulate,
 )
-from gridsim.experiment import Experiment, ExperimentError, payload_result
+from gridsim.experiments.statistics import compare, precision_met
 from gridsim.store import EncodedResult, EncodedRun
 from gridsim.workspace import Workspace
 from gridsim_cli import gridsim as cli
@@ -313,7 +313,7 @@ def test_serial_and_local_processes_encode_identically(exp_dir):
 
 def test_dask_local_cluster_gives_identical_results(exp_dir):
     distributed = pytest.importorskip("distributed")
-    from gridsim.executors import DaskExecutor
+    from gridsim.experiments.executors import DaskExecutor
 
     tasks = _tasks(exp_dir)
     serial = _by_key(SerialExecutor().run(tasks))

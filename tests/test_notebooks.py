@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import gridsim
-from gridsim.executors import SerialExecutor
+from gridsim.experiments import SerialExecutor
 from gridsim.explorer import SMALL_DISTRICT, experiment_from_file, explorer_run
 
 ROOT = Path(__file__).parents[1]

@@ -29,10 +29,11 @@ import numpy as np
 import pytest
 
 from gridsim import plots
-from gridsim.executors import SerialExecutor
-from gridsim.experiment import Comparison, Experiment
-from gridsim.i18n import FontNotFoundError, cjk_font
-from gridsim.report import headline_differences, parameter_table, write_report
+from gridsim.experiments import Comparison, Experiment, SerialExecutor
+from gridsim.reports.findings import headline_differences
+from gridsim.reports.html import write_report
+from gridsim.reports.i18n import FontNotFoundError, cjk_font
+from gridsim.reports.parameters import parameter_table
 from gridsim.workspace import Workspace
 
 SMALL = """

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from gridsim.estimate import estimate_run, format_bytes
-from gridsim.executors import ModelMismatchError, SerialExecutor, run_task
-from gridsim.experiment import Experiment
+from gridsim.experiments import Experiment, ModelMismatchError, SerialExecutor, run_task
 from gridsim.fileio import InputError
 from gridsim.store import current_model_version
 from gridsim_cli import gridsim

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gridsim.executors import SerialExecutor
-from gridsim.experiment import Experiment, ExperimentError
+from gridsim.experiments import Experiment, ExperimentError, SerialExecutor
 from gridsim.scenario import ScenarioError
 from gridsim.workspace import Workspace
 from gridsim_cli import gridsim
@@ -338,7 +337,7 @@ def test_an_experiment_file_that_is_a_fifo_is_refused_without_blocking(tree):
     fifo = tree / "scenarios" / "exp.toml"
     os.mkfifo(fifo)
     code = (
-        "import sys\nfrom gridsim.experiment import Experiment, ExperimentError\n"
+        "import sys\nfrom gridsim.experiments import Experiment, ExperimentError\n"
         "try:\n    Experiment.from_file(sys.argv[1])\n"
         "except ExperimentError as exc:\n    print(exc.problems[0])\n"
     )

@@ -33,9 +33,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from gridsim.executors import SerialExecutor
-from gridsim.experiment import Experiment
-from gridsim.report import write_report
+from gridsim.experiments import Experiment, SerialExecutor
+from gridsim.reports.html import write_report
 from gridsim.workspace import Workspace
 
 SMALL = """
@@ -104,10 +103,10 @@ KILL_MID_WRITE = textwrap.dedent(
 LONG_RUNS = textwrap.dedent(
     """
     import os, sys, time
-    import gridsim.executors
+    import gridsim.experiments.executors
 
     BUSY = os.environ["GRIDSIM_TEST_BUSY"]
-    real_task = gridsim.executors._simulate_in_worker
+    real_task = gridsim.experiments.executors._simulate_in_worker
 
 
     def long_task(task):  # defined in __main__: loky sends it to the workers by value
@@ -116,7 +115,7 @@ LONG_RUNS = textwrap.dedent(
         return real_task(task)
 
 
-    gridsim.executors._simulate_in_worker = long_task
+    gridsim.experiments.executors._simulate_in_worker = long_task
     from gridsim.cli import main
 
     sys.argv = ["gridsim", *sys.argv[1:]]
@@ -255,7 +254,7 @@ def test_an_interrupted_write_report_changes_nothing(
     stored: Stored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """Ctrl-C while the page is rendered (figures drawn): no old figure has been replaced."""
-    import gridsim.report
+    import gridsim.reports.html
 
     out = tmp_path / "report"
     out.mkdir()
@@ -268,7 +267,7 @@ def test_an_interrupted_write_report_changes_nothing(
     exp = Experiment.from_file(stored.experiment_file)
     with Workspace(TENANT, store=stored.store) as ws:
         comparison = exp.comparison(ws)
-    monkeypatch.setattr(gridsim.report, "render_html", interrupted)
+    monkeypatch.setattr(gridsim.reports.html, "render_html", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_report(comparison, out)
     assert _visible_files(out) == stored.old_files

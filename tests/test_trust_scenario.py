@@ -27,7 +27,8 @@ from pydantic import BaseModel
 # issue each test fails by itself rather than the whole module at import.
 from gridsim import scenario as sc
 from gridsim.cli import main
-from gridsim.report import _params_table_html, parameter_table
+from gridsim.reports.parameters import parameter_table
+from gridsim.reports.tables import _params_table_html
 from gridsim.scenario import Scenario, ScenarioError, load_scenario, read_communities_csv
 
 LARGEST_SEED = 2**63 - 1
@@ -184,7 +185,7 @@ def test_every_table_merges_key_by_key(write, scenarios_dir, yuelu, table, key):
 
 
 def test_experiment_variants_merge_the_same_way(write):
-    from gridsim.experiment import Experiment
+    from gridsim.experiments import Experiment
 
     write(
         "county.toml",

@@ -147,7 +147,7 @@ def test_experiment_reruns_under_a_new_fingerprint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, experiment_file: Path
 ) -> None:
     from gridsim import fingerprint
-    from gridsim.executors import SerialExecutor
+    from gridsim.experiments import SerialExecutor
 
     exp = gridsim.Experiment.from_file(experiment_file)
     with Workspace("alpha", store=tmp_path / "ws") as ws:
@@ -574,7 +574,7 @@ def test_no_space_while_writing_a_report_is_a_user_error(
     capsys: pytest.CaptureFixture[str],
     experiment_file: Path,
 ) -> None:
-    from gridsim import report
+    from gridsim.reports import html as report
 
     def full(result, out, lang="en"):
         raise OSError(errno.ENOSPC, "No space left on device", str(out / "index.html"))

@@ -8,8 +8,11 @@ Compare grid sizes, staffing and handling mechanisms before rollout::
     result.kpis["issues_collected"]
 """
 
+# Registers the report writer of Comparison.report (the experiments layer never imports
+# the reports layer); light: matplotlib comes with the first figure.
+import gridsim.reports  # noqa: F401
 from gridsim._version import __version__
-from gridsim.experiment import Comparison, Experiment
+from gridsim.experiments import Comparison, Experiment
 from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.model import GridModel, run_scenario
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario

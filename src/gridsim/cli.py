@@ -21,12 +21,12 @@ from typing import Annotated, Any
 
 import typer
 
-from gridsim import __version__
+from gridsim._version import __version__
+from gridsim.experiments.statistics import summarise
 from gridsim.fileio import InputError, display_path
 from gridsim.kpis import KPI_DESCRIPTIONS
 from gridsim.model import run_scenario
 from gridsim.scenario import MAX_SEED, Scenario, load_scenario
-from gridsim.summary import summarise
 
 app = typer.Typer(
     name="gridsim",
@@ -123,7 +123,7 @@ def _experiment(path: Path, roots: list[Path] | None, processes: int = 1) -> Any
     to fit in memory ``processes`` runs at a time, before anything is built.
     """
     from gridsim.estimate import check_fits
-    from gridsim.experiment import Experiment
+    from gridsim.experiments import Experiment
 
     exp = Experiment.from_file(path, roots=roots or ())
     for line in exp.warnings():
@@ -215,7 +215,7 @@ def validate(
         shown = display_path(path)
         try:
             if _is_experiment(path):
-                from gridsim.experiment import Experiment
+                from gridsim.experiments import Experiment
 
                 exp = Experiment.from_file(path, roots=scenario_root or ())
                 for line in exp.warnings():  # accepted, but worth a word
@@ -257,8 +257,8 @@ def calibrate(
     scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Fit the Yuelu 2013 targets; print the set of parameter values that fit."""
-    from gridsim.calibration import TARGETS, fit_table
-    from gridsim.calibration import calibrate as run_calibration
+    from gridsim.experiments.calibration import TARGETS, fit_table
+    from gridsim.experiments.calibration import calibrate as run_calibration
 
     try:
         grid = [float(x) for x in detect.split(",") if x.strip()]
@@ -313,11 +313,11 @@ def _stop_on_signals() -> Iterator[None]:
     """While inside, ``SIGINT`` (Ctrl-C) and ``SIGTERM`` raise :class:`_Stopped`.
 
     The exception unwinds the sweep: the executor aborts and kills its workers
-    (see :meth:`gridsim.executors.ProcessExecutor.run`), the store keeps every
+    (see :meth:`gridsim.experiments.executors.ProcessExecutor.run`), the store keeps every
     run committed so far, an output being written is left out whole (see
     :mod:`gridsim.fileio`). A second signal while that happens ends the
     process at once (its workers follow it, see
-    :func:`gridsim.executors._follow_parent`). Outside the main thread (a
+    :func:`gridsim.experiments.executors._follow_parent`). Outside the main thread (a
     command called from a thread) signals cannot be handled, and nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -376,7 +376,7 @@ def compare(
     scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Run an experiment (only what the store lacks) and print paired comparisons."""
-    from gridsim.executors import make_executor
+    from gridsim.experiments.executors import make_executor
 
     if workers is not None and dask is not None:
         raise UserError("--workers and --dask: choose one")
@@ -462,9 +462,9 @@ def report(
     scenario_root: ScenarioRootOption = None,
 ) -> None:
     """Run what the store lacks, then write a self-contained HTML report with figures."""
-    from gridsim.executors import make_executor
-    from gridsim.i18n import LANGS, FontNotFoundError, font_family
-    from gridsim.report import write_report
+    from gridsim.experiments.executors import make_executor
+    from gridsim.reports.html import write_report
+    from gridsim.reports.i18n import LANGS, FontNotFoundError, font_family
 
     if lang not in LANGS:
         raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")

@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from gridsim.comparison import compare
 from gridsim.district import District, build_district
-from gridsim.executors import GRID_COLUMNS, Executor, SerialExecutor, Task
+from gridsim.experiments.executors import Executor, SerialExecutor, Task
+from gridsim.experiments.statistics import compare
+from gridsim.kpi_registry import GRID_COLUMNS
 from gridsim.kpis import KPI_DESCRIPTIONS
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from gridsim.streams import stream
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     import ipywidgets
     from matplotlib.figure import Figure
 
-    from gridsim.experiment import Experiment
+    from gridsim.experiments import Experiment
 
 __all__ = [
     "BETTER",
@@ -200,7 +201,7 @@ def experiment_from_file(
     Raises:
         gridsim.experiment.ExperimentError: One line per problem.
     """
-    from gridsim.experiment import Experiment, read_experiment_data
+    from gridsim.experiments import Experiment, read_experiment_data
     from gridsim.fileio import display_path
 
     path = Path(path)
@@ -763,7 +764,7 @@ class Explorer:
         changes = self.changes()
         executor = self.executor
         if executor is None and self.full.value:
-            from gridsim.executors import ProcessExecutor
+            from gridsim.experiments.executors import ProcessExecutor
 
             executor = ProcessExecutor()
         self.run_button.disabled = True

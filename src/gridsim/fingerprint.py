@@ -13,7 +13,7 @@ instead: a SHA-256 over
   hash is computed, so a new file is never left out;
 * the JSON schema of :class:`gridsim.scenario.Scenario` (keys, defaults and
   bounds as pydantic validates them);
-* the columns every stored run keeps (``gridsim.executors.GRID_COLUMNS`` and
+* the columns every stored run keeps (``gridsim.kpi_registry.GRID_COLUMNS`` and
   ``DAILY_COLUMNS``);
 * the Python version (major.minor) and the versions of the packages whose
   code computes numbers in a run (:data:`RESULT_PACKAGES`: numpy, numba,
@@ -187,7 +187,7 @@ def model_fingerprint() -> str:
     Returns:
         SHA-256 (hex, 64 digits).
     """
-    from gridsim.executors import DAILY_COLUMNS, GRID_COLUMNS
+    from gridsim.kpi_registry import DAILY_COLUMNS, GRID_COLUMNS
     from gridsim.scenario import Scenario
 
     h = hashlib.sha256(_FORMAT + b"model\0")

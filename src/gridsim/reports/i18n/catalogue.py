@@ -1,0 +1,345 @@
+"""The words of the reports in English and Simplified Chinese, by key.
+
+Every string a report shows — titles, axis labels, legends, table headers,
+KPI names — comes from here, in the officials' terms (受理 collected, 立案
+registered, 办结 resolved, 结案率 closure rate, 按期结案率 on-time closure
+rate, 返工率 rework rate, 满意率 satisfaction rate, 网格 grid, 积案 backlog).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+"""A report language."""
+
+LANGS: tuple[str, ...] = ("en", "zh")
+"""Supported report languages."""
+
+
+KPI_LABELS: dict[str, dict[str, str]] = {
+    "households_visited": {"en": "Household visits", "zh": "走访户次"},
+    "households_reached": {"en": "Households reached", "zh": "走访覆盖户数"},
+    "visits_per_household": {"en": "Visits per household", "zh": "户均走访次数"},
+    "issues_latent": {"en": "Issues arising", "zh": "产生问题数"},
+    "issues_collected": {"en": "Issues collected", "zh": "受理量"},
+    "issues_valid": {"en": "Cases registered", "zh": "立案量"},
+    "issues_resolved": {"en": "Issues resolved", "zh": "办结量"},
+    "resolution_rate": {"en": "Resolution rate", "zh": "办结率"},
+    "replied_rate": {"en": "Reply rate", "zh": "答复率"},
+    "closure_rate": {"en": "Closure rate", "zh": "结案率"},
+    "on_time_rate": {"en": "On-time closure rate", "zh": "按期结案率"},
+    "red_lights": {"en": "Overdue cases (red lights)", "zh": "超期亮灯数"},
+    "escalations": {"en": "Escalations", "zh": "升级督办数"},
+    "median_days_to_close": {"en": "Median days to close", "zh": "结案天数中位数"},
+    "p90_days_to_close": {"en": "Days to close, 90th percentile", "zh": "结案天数（90%分位）"},
+    "backlog_end": {"en": "Backlog at year end", "zh": "年末积案数"},
+    "satisfaction": {"en": "Satisfaction rate", "zh": "满意率"},
+    "satisfaction_reported": {"en": "Satisfaction rate as reported", "zh": "上报满意率"},
+    "rework_rate": {"en": "Rework rate", "zh": "返工率"},
+    "spot_fix_rate": {"en": "Fixed on the spot", "zh": "现场处置率"},
+    "found_by_staff_share": {"en": "Found by staff", "zh": "监督员上报占比"},
+    "reported_by_public_share": {"en": "Reported by residents", "zh": "公众举报占比"},
+    "staff_hours": {"en": "Staff hours", "zh": "工作时数"},
+    "cost": {"en": "Cost", "zh": "成本"},
+    "grids": {"en": "Grids", "zh": "网格数"},
+    "households": {"en": "Households", "zh": "户数"},
+    "cadres": {"en": "Stationed cadres", "zh": "驻点干部数"},
+}
+"""Display name of every KPI in each language."""
+
+
+# ---------------------------------------------------------------------------
+# scenario parameters that comparisons commonly change
+
+PARAM_LABELS: dict[str, dict[str, str]] = {
+    "grids.households_per_grid": {"en": "Households per grid", "zh": "每网格户数"},
+    "staff.cadres_per_grid": {"en": "Stationed cadres per grid", "zh": "每网格驻点干部数"},
+    "staff.information_officers_per_grid": {
+        "en": "Information officers per grid",
+        "zh": "每网格民情员数",
+    },
+    "staff.security_officers_per_grid": {
+        "en": "Security officers per grid",
+        "zh": "每网格治安员数",
+    },
+    "staff.volunteers_per_grid": {"en": "Volunteers per grid", "zh": "每网格志愿者数"},
+    "cadres.posting": {"en": "Cadre posting", "zh": "干部驻点方式"},
+    "cadres.rotation_interval_days": {"en": "Rotation interval (days)", "zh": "轮岗间隔（天）"},
+    "collect.mode": {"en": "Collection", "zh": "采集方式"},
+    "collect.batch_interval_days": {"en": "Batch interval (days)", "zh": "批量采集间隔（天）"},
+    "collect.detect_probability": {"en": "Detection probability", "zh": "问题发现概率"},
+    "assign.mode": {"en": "Assignment", "zh": "交办方式"},
+    "handle.joint_consultation": {"en": "Joint consultation", "zh": "联席会商"},
+    "deadlines.enabled": {"en": "Time limits", "zh": "时限管理"},
+    "deadlines.escalation": {"en": "Escalation of overdue cases", "zh": "超期升级督办"},
+    "reply.public": {"en": "Public replies", "zh": "公开答复"},
+    "evaluate.third_party": {"en": "Third-party evaluation", "zh": "第三方测评"},
+    "households.latent_issues_per_year": {
+        "en": "Latent issues per household-year",
+        "zh": "每户每年潜在问题数",
+    },
+    "simulation.seed": {"en": "Root seed", "zh": "随机种子"},
+}
+"""Display names of scenario parameters (others are shown by their key)."""
+
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "true": {"en": "yes", "zh": "是"},
+    "false": {"en": "no", "zh": "否"},
+    "rotation": {"en": "rotation", "zh": "轮岗"},
+    "fixed": {"en": "fixed", "zh": "固定"},
+    "batched": {"en": "batched", "zh": "批量"},
+    "same_day": {"en": "same day", "zh": "当日"},
+    "central": {"en": "central (district)", "zh": "集中（区级）"},
+    "tiered": {"en": "tiered", "zh": "分级"},
+}
+"""Display of categorical parameter values."""
+
+# ---------------------------------------------------------------------------
+# everything else a report says
+
+TEXT: dict[str, dict[str, str]] = {
+    "report_title": {"en": "Comparison report: {name}", "zh": "方案比较报告：{name}"},
+    "summary": {"en": "Summary", "zh": "摘要"},
+    "figures": {"en": "Figures", "zh": "图表"},
+    "tables": {"en": "Tables", "zh": "数据表"},
+    "assumptions": {"en": "Assumptions and run details", "zh": "假设与运行信息"},
+    "compared": {
+        "en": (
+            "{n_variants} designs of {district} were compared with the baseline "
+            "<b>{baseline}</b>, each simulated for {days} days in {reps} replications "
+            "(random seed {seed})."
+        ),
+        "zh": (
+            "以<b>{baseline}</b>为基准，比较了{district}的{n_variants}个方案，"
+            "每个方案模拟{days}天，重复{reps}次（随机种子{seed}）。"
+        ),
+    },
+    "crn_note": {
+        "en": (
+            "Every design sees the same residents' issues in each replication, so each "
+            "difference is measured in pairs; a 95 % confidence interval (CI) that does not "
+            "include zero marks a difference that is not due to chance. Differences under "
+            "1 % (half a percentage point for rates, half a day for times) are not named."
+        ),
+        "zh": (
+            "各方案在每次重复中面对相同的群众问题，差异按配对方式计算；"
+            "95%置信区间不含零，表示差异并非随机波动所致。"
+            "小于1%（比率小于0.5个百分点、时长小于半天）的差异不列出。"
+        ),
+    },
+    "headline_intro": {
+        "en": "Main differences from the baseline:",
+        "zh": "与基准相比的主要差异：",
+    },
+    "no_clear_difference": {
+        "en": "no clear difference in the reported indicators",
+        "zh": "所报告指标无明显差异",
+    },
+    "also_unchanged": {
+        "en": "no clear or material difference in {kpis}",
+        "zh": "{kpis}无明显差异",
+    },
+    "ci_words": {"en": "95 % CI {lo} to {hi}", "zh": "95%置信区间 {lo} 至 {hi}"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "clause_sep": {"en": "; ", "zh": "；"},
+    "colon": {"en": ": ", "zh": "："},
+    "paren_open": {"en": " (", "zh": "（"},
+    "paren_close": {"en": ")", "zh": "）"},
+    "pp": {"en": "pp", "zh": "个百分点"},
+    "baseline": {"en": "baseline", "zh": "基准"},
+    "baseline_tag": {"en": "{name} (baseline)", "zh": "{name}（基准）"},
+    "variant": {"en": "Design", "zh": "方案"},
+    "kpi": {"en": "Indicator", "zh": "指标"},
+    "mean_ci": {"en": "Mean [95 % CI]", "zh": "均值 [95%置信区间]"},
+    "diff_ci": {"en": "Difference vs baseline [95 % CI]", "zh": "与基准之差 [95%置信区间]"},
+    "diff_pct": {"en": "Difference %", "zh": "差异 %"},
+    "n_runs": {"en": "Runs", "zh": "运行次数"},
+    "figure_n": {"en": "Figure {n}.", "zh": "图{n}"},
+    "table_n": {"en": "Table {n}.", "zh": "表{n}"},
+    "stop": {"en": ".", "zh": "。"},
+    "designs_runs": {
+        "en": "{designs} designs × {reps} replications",
+        "zh": "{designs}个方案 × {reps}次重复",
+    },
+    "download": {"en": "Files:", "zh": "文件："},
+    "generated": {
+        "en": "Generated by gridsim {version} on {date}.",
+        "zh": "由 gridsim {version} 于 {date} 生成。",
+    },
+    # the caption of the KPI differences figure, shared with the KPI table (the figures'
+    # titles and captions are in their specs: gridsim.reports.figures)
+    "cap_kpi_diffs": {
+        "en": (
+            "Paired difference from the baseline with its 95 % confidence interval: in % of "
+            "the baseline for counts, in percentage points for rates, in days for times. "
+            "Filled markers: the interval excludes zero."
+        ),
+        "zh": (
+            "与基准方案的配对差异及95%置信区间：数量指标以基准的百分比表示，"
+            "比率指标以百分点表示，时间指标以天表示。实心点表示区间不含零。"
+        ),
+    },
+    # axes and legends
+    "day_of_year": {"en": "Month", "zh": "月份"},
+    "open_cases": {"en": "Open cases", "zh": "在办案件数"},
+    "days_found_to_closed": {
+        "en": "Days from finding to closing",
+        "zh": "从发现到结案的天数",
+    },
+    "share_closed": {"en": "Share of cases closed", "zh": "已结案占比"},
+    "cost_axis": {"en": "Cost (million yuan per year)", "zh": "成本（万元/年）"},
+    "pareto": {"en": "Pareto frontier", "zh": "帕累托前沿"},
+    "backlog_per_1000": {
+        "en": "Backlog per 1,000 households",
+        "zh": "每千户积案数",
+    },
+    "grid_median_days": {"en": "Median days to close", "zh": "结案天数中位数"},
+    "grid_on_time": {"en": "On-time closure rate", "zh": "按期结案率"},
+    "pct_of_baseline": {"en": "change in % of baseline", "zh": "相对基准变化（%）"},
+    "pp_axis": {"en": "percentage points", "zh": "百分点"},
+    "days_axis": {"en": "days", "zh": "天"},
+    "baseline_value": {"en": "baseline {value}", "zh": "基准 {value}"},
+    "zoomed": {
+        "en": "The same, zoomed in on the other designs",
+        "zh": "同上，放大显示其余方案",
+    },
+    "band": {"en": "band: 10–90 % of replications", "zh": "阴影：10%–90%分位"},
+    # tables
+    "tab_kpis": {
+        "en": "Indicators by design and paired differences from the baseline",
+        "zh": "各方案指标及与基准方案的配对差异",
+    },
+    "tab_equity": {"en": "Equity across grids", "zh": "网格间均衡性"},
+    "cap_equity_table": {
+        "en": (
+            "Per-grid values averaged over the replications. Worst 10 %: mean of the tenth "
+            "of grids with the highest backlog, the longest times or the lowest on-time rate. "
+            "Gini (0 = equal, 1 = all in one grid) and coefficient of variation (CV) measure "
+            "the spread."
+        ),
+        "zh": (
+            "各网格数值为多次重复的平均。最差10%：积案最多、用时最长或按期结案率最低的"
+            "十分之一网格的均值。基尼系数（0为完全均衡，1为集中于一个网格）和变异系数（CV）衡量离散程度。"
+        ),
+    },
+    "grids_col": {"en": "Grids", "zh": "网格数"},
+    "mean_col": {"en": "mean", "zh": "均值"},
+    "p90_col": {"en": "90th pct.", "zh": "90%分位"},
+    "worst_col": {"en": "worst 10 %", "zh": "最差10%"},
+    "gini_col": {"en": "Gini", "zh": "基尼系数"},
+    "cv_col": {"en": "CV", "zh": "变异系数"},
+    "tab_variants": {"en": "Designs compared", "zh": "比较的方案"},
+    "changes": {"en": "Changes to the base scenario", "zh": "相对基础情景的调整"},
+    "no_changes": {"en": "(base scenario)", "zh": "（基础情景）"},
+    "scenario_hash": {"en": "Scenario hash", "zh": "情景哈希"},
+    "tab_params": {"en": "Parameters of the baseline", "zh": "基准方案参数"},
+    "params_intro": {
+        "en": (
+            "{sourced} of the {total} parameters are taken from published sources (S) and "
+            "{assumed} are modelling assumptions (A), {calibrated} of them calibrated to the "
+            "2013 figures. Parameters changed by a design are highlighted."
+        ),
+        "zh": (
+            "{total}个参数中，{sourced}个来自公开资料（S），{assumed}个为建模假设（A），"
+            "其中{calibrated}个按2013年数据校准。被方案调整的参数以高亮显示。"
+        ),
+    },
+    "param_key": {"en": "Parameter", "zh": "参数"},
+    "param_value": {"en": "Baseline value", "zh": "基准取值"},
+    "param_unit": {"en": "Unit", "zh": "单位"},
+    "param_source": {"en": "Source", "zh": "来源"},
+    "param_kind": {"en": "Kind", "zh": "类别"},
+    "param_meaning": {"en": "Meaning", "zh": "含义"},
+    "sourced": {"en": "sourced", "zh": "有出处"},
+    "assumed": {"en": "assumed", "zh": "假设"},
+    "other": {"en": "—", "zh": "—"},
+    "tab_runs": {"en": "Run details", "zh": "运行信息"},
+    "experiment": {"en": "Experiment", "zh": "实验"},
+    "description": {"en": "Description", "zh": "说明"},
+    "base_scenario": {"en": "Base scenario", "zh": "基础情景"},
+    "district": {"en": "District", "zh": "辖区"},
+    "root_seed": {"en": "Root seed", "zh": "随机种子"},
+    "replications": {"en": "Replications per design", "zh": "每方案重复次数"},
+    "replication_ids": {"en": "Replications used", "zh": "使用的重复编号"},
+    "model_version": {"en": "model fingerprint of the runs", "zh": "运行所用模型指纹"},
+    "report_version": {"en": "gridsim version of this report", "zh": "生成报告的 gridsim 版本"},
+    "runs_computed": {"en": "Runs computed", "zh": "运行时间"},
+    "report_date": {"en": "Report date", "zh": "报告日期"},
+    "precision": {"en": "Precision target", "zh": "精度目标"},
+    "simulated_days": {"en": "Simulated days", "zh": "模拟天数"},
+    "not_available": {"en": "not available in the stored runs", "zh": "已存储的运行中无此数据"},
+    "set_here": {"en": "set in this scenario", "zh": "本情景设定"},
+    "default_was": {"en": "default {value}", "zh": "默认值 {value}"},
+    "params_set_intro": {
+        "en": (
+            "{set} are set in this scenario to values other than their documented defaults: "
+            "they are tagged “set in this scenario” with the file that sets them, and the "
+            "default's source is shown for comparison."
+        ),
+        "zh": (
+            "其中{set}个参数在本情景中取值不同于文档默认值，标为“本情景设定”并注明设定文件，"
+            "同时列出默认值及其来源以供对照。"
+        ),
+    },
+}
+"""Every other string of a report, by key and language (``str.format`` fields)."""
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "zh": tuple(f"{m}月" for m in range(1, 13)),
+}
+"""Month tick labels."""
+
+
+def check_lang(lang: str) -> Lang:
+    """Validate a language code.
+
+    Args:
+        lang: ``"en"`` or ``"zh"``.
+
+    Returns:
+        The code.
+
+    Raises:
+        ValueError: For any other code.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r}: use one of {', '.join(LANGS)}")
+    return lang  # type: ignore[return-value]
+
+
+def t(key: str, lang: str, **fields: object) -> str:
+    """A report string in a language.
+
+    Args:
+        key: Key in :data:`TEXT`.
+        lang: ``"en"`` or ``"zh"``.
+        **fields: Values for the string's ``{fields}``.
+
+    Returns:
+        The translated, formatted string.
+    """
+    text = TEXT[key][lang]
+    return text.format(**fields) if fields else text
+
+
+def kpi_label(kpi: str, lang: str) -> str:
+    """Display name of a KPI (the KPI key itself when unknown)."""
+    return KPI_LABELS.get(kpi, {}).get(lang, kpi)
+
+
+def param_label(key: str, lang: str) -> str:
+    """Display name of a scenario parameter (its dotted key when unknown)."""
+    return PARAM_LABELS.get(key, {}).get(lang, key)
+
+
+def value_label(value: object, lang: str) -> str:
+    """Display of a parameter value: booleans and known categories translated."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    return VALUE_LABELS.get(text, {}).get(lang, text)
