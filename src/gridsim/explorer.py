@@ -44,7 +44,7 @@ import pandas as pd
 from gridsim.district import District, build_district
 from gridsim.experiments.executors import Executor, SerialExecutor, Task
 from gridsim.experiments.statistics import compare
-from gridsim.kpi_registry import GRID_COLUMNS
+from gridsim.kpi_registry import GRID_COLUMNS, KPIS
 from gridsim.kpis import KPI_DESCRIPTIONS
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from gridsim.streams import stream
@@ -100,23 +100,9 @@ EXPLORER_KPIS: tuple[str, ...] = (
 )
 """KPIs shown in the explorer's table, in display order."""
 
-BETTER: dict[str, int] = {
-    "households_visited": 1,
-    "issues_collected": 1,
-    "issues_resolved": 1,
-    "resolution_rate": 1,
-    "on_time_rate": 1,
-    "red_lights": -1,
-    "escalations": -1,
-    "median_days_to_close": -1,
-    "p90_days_to_close": -1,
-    "backlog_end": -1,
-    "satisfaction": 1,
-    "satisfaction_reported": 1,
-    "staff_hours": -1,
-    "cost": -1,
-}
-"""Direction of improvement of a KPI: ``1`` higher is better, ``-1`` lower is better.
+BETTER: dict[str, int] = {k.name: k.sign for k in KPIS.values() if k.sign}
+"""Direction of improvement of a KPI: ``1`` higher is better, ``-1`` lower is better
+(from :data:`gridsim.kpi_registry.KPIS`).
 
 KPIs not listed (latent issues, grids) describe the district, not its
 performance, and are never coloured.

@@ -105,6 +105,10 @@ except :data:`NOT_RESULT_MODULES`.
 NOT_RESULT_MODULES: dict[str, str] = {
     "fileio": "reads and writes files; what it reads is hashed as scenario content",
     "fingerprint": "names the kernel's cache folder; computes nothing",
+    "kpi_registry": (
+        "names, labels and describes the KPIs; the stored-run layout it defines is hashed as "
+        "data (GRID_COLUMNS, DAILY_COLUMNS)"
+    ),
 }
 """Modules that model modules import but that do not change results, and why."""
 

@@ -14,70 +14,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from gridsim.kpi_registry import KPIS
+
 if TYPE_CHECKING:
     from gridsim.model import GridModel
 
-KPI_NAMES: tuple[str, ...] = (
-    "households_visited",
-    "households_reached",
-    "visits_per_household",
-    "issues_latent",
-    "issues_collected",
-    "issues_valid",
-    "issues_resolved",
-    "resolution_rate",
-    "replied_rate",
-    "closure_rate",
-    "on_time_rate",
-    "red_lights",
-    "escalations",
-    "median_days_to_close",
-    "p90_days_to_close",
-    "backlog_end",
-    "satisfaction",
-    "satisfaction_reported",
-    "rework_rate",
-    "spot_fix_rate",
-    "found_by_staff_share",
-    "reported_by_public_share",
-    "staff_hours",
-    "cost",
-    "grids",
-    "households",
-    "cadres",
-)
-"""Every district KPI of a run, in display order."""
+KPI_NAMES: tuple[str, ...] = tuple(KPIS)
+"""Every district KPI of a run, in display order (from :data:`gridsim.kpi_registry.KPIS`)."""
 
-KPI_DESCRIPTIONS: dict[str, str] = {
-    "households_visited": "Household visits (走访户次) by information officers and cadres",
-    "households_reached": "Distinct households visited at least once",
-    "visits_per_household": "Household visits ÷ households",
-    "issues_latent": "Issues that arose in households and public space during the period",
-    "issues_collected": "Issues entered on the platform (受理)",
-    "issues_valid": "Collected issues valid after verification (立案)",
-    "issues_resolved": "Cases closed as resolved (办结), spot fixes included",
-    "resolution_rate": "Resolved ÷ collected",
-    "replied_rate": "Collected issues that got a reply or closure ÷ collected",
-    "closure_rate": "Closed ÷ due to close (结案率)",
-    "on_time_rate": "Closed within the time limit ÷ due to close (按期结案率)",
-    "red_lights": "Cases that went past their deadline while open (亮灯)",
-    "escalations": "Red-light cases escalated one tier up",
-    "median_days_to_close": "Median days from finding an issue to closing its case (valid cases)",
-    "p90_days_to_close": "90th percentile of days from finding to closing",
-    "backlog_end": "Valid cases still open at the end",
-    "satisfaction": "Satisfied ÷ surveyed (满意率)",
-    "satisfaction_reported": "Satisfaction as reported (self-assessment inflates it)",
-    "rework_rate": "Fixes rejected at verification or survey and reopened ÷ valid (返工率)",
-    "spot_fix_rate": "Collected issues fixed on the spot ÷ collected",
-    "found_by_staff_share": "Share of collected issues found by staff (监督员上报)",
-    "reported_by_public_share": "Share of collected issues reported by residents (公众举报)",
-    "staff_hours": "Hours of grid work by all staff",
-    "cost": "Staff cost plus per-case handling cost (yuan)",
-    "grids": "Grids in the district",
-    "households": "Households in the district",
-    "cadres": "Stationed cadres",
-}
-"""One line per KPI."""
+KPI_DESCRIPTIONS: dict[str, str] = {k.name: k.description for k in KPIS.values()}
+"""One line per KPI (from :data:`gridsim.kpi_registry.KPIS`)."""
 
 
 @dataclass

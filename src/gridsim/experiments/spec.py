@@ -15,20 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gridsim.fileio import MAX_TOML_BYTES, InputError, display_path, read_bounded
+from gridsim.kpi_registry import KPIS
 from gridsim.scenario import ScenarioError
 
-HEADLINE_KPIS: tuple[str, ...] = (
-    "households_visited",
-    "issues_collected",
-    "issues_resolved",
-    "resolution_rate",
-    "on_time_rate",
-    "median_days_to_close",
-    "p90_days_to_close",
-    "backlog_end",
-    "satisfaction",
-    "cost",
-)
+HEADLINE_KPIS: tuple[str, ...] = tuple(k.name for k in KPIS.values() if k.headline)
 """KPIs an experiment reports unless its file lists others."""
 
 Value = float | int | bool | str

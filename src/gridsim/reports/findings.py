@@ -12,12 +12,11 @@ import pandas as pd
 
 from gridsim.experiments.results import Comparison
 from gridsim.reports.i18n import (
-    DAY_KPIS,
-    RATE_KPIS,
     check_lang,
     diff_parts,
     format_diff,
     format_kpi,
+    kind_of,
     kpi_label,
     kpi_scale,
     plain,
@@ -117,7 +116,7 @@ def _material(row: pd.Series, base_means: dict[str, float]) -> bool:
 
 def _relative(row: pd.Series, base_means: dict[str, float]) -> float:
     kpi = str(row["kpi"])
-    if kpi in RATE_KPIS:
+    if kind_of(kpi) == "rate":
         base = base_means.get(kpi, math.nan)
         return 100 * float(row["diff"]) / base if base else 0.0
     pct = float(row["diff_pct"])
@@ -189,7 +188,7 @@ def _bare(kpi: str, x: float, lang: str) -> str:
         return "—"
     factor, _ = kpi_scale(kpi, lang)
     v = x * factor
-    if kpi in RATE_KPIS or kpi in DAY_KPIS:
+    if kind_of(kpi) in ("rate", "days"):
         return plain(v, 1)
     if abs(v) >= 1000 or float(v).is_integer():
         return plain(v, 0)

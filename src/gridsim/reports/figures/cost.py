@@ -24,8 +24,8 @@ from gridsim.reports.drawing import (
 )
 from gridsim.reports.figures.registry import register_figure
 from gridsim.reports.i18n import (
-    RATE_KPIS,
     check_lang,
+    kind_of,
     kpi_axis_label,
     kpi_label,
     kpi_scale,
@@ -82,7 +82,7 @@ def cost_performance(
         axes = fig.subplots(1, len(performance), squeeze=False)[0]
         for ax, kpi in zip(axes, performance, strict=True):
             perf = run_kpi_ci(comparison, kpi)
-            pfac = 100.0 if kpi in RATE_KPIS else 1.0
+            pfac = 100.0 if kind_of(kpi) == "rate" else 1.0
             front = pareto_front(cost["mean"], perf["mean"])
             for i, name in enumerate(names):
                 c, p = cost.iloc[i], perf.iloc[i]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from gridsim.kpi_registry import KPIS
+
 Lang = Literal["en", "zh"]
 """A report language."""
 
@@ -17,36 +19,8 @@ LANGS: tuple[str, ...] = ("en", "zh")
 """Supported report languages."""
 
 
-KPI_LABELS: dict[str, dict[str, str]] = {
-    "households_visited": {"en": "Household visits", "zh": "走访户次"},
-    "households_reached": {"en": "Households reached", "zh": "走访覆盖户数"},
-    "visits_per_household": {"en": "Visits per household", "zh": "户均走访次数"},
-    "issues_latent": {"en": "Issues arising", "zh": "产生问题数"},
-    "issues_collected": {"en": "Issues collected", "zh": "受理量"},
-    "issues_valid": {"en": "Cases registered", "zh": "立案量"},
-    "issues_resolved": {"en": "Issues resolved", "zh": "办结量"},
-    "resolution_rate": {"en": "Resolution rate", "zh": "办结率"},
-    "replied_rate": {"en": "Reply rate", "zh": "答复率"},
-    "closure_rate": {"en": "Closure rate", "zh": "结案率"},
-    "on_time_rate": {"en": "On-time closure rate", "zh": "按期结案率"},
-    "red_lights": {"en": "Overdue cases (red lights)", "zh": "超期亮灯数"},
-    "escalations": {"en": "Escalations", "zh": "升级督办数"},
-    "median_days_to_close": {"en": "Median days to close", "zh": "结案天数中位数"},
-    "p90_days_to_close": {"en": "Days to close, 90th percentile", "zh": "结案天数（90%分位）"},
-    "backlog_end": {"en": "Backlog at year end", "zh": "年末积案数"},
-    "satisfaction": {"en": "Satisfaction rate", "zh": "满意率"},
-    "satisfaction_reported": {"en": "Satisfaction rate as reported", "zh": "上报满意率"},
-    "rework_rate": {"en": "Rework rate", "zh": "返工率"},
-    "spot_fix_rate": {"en": "Fixed on the spot", "zh": "现场处置率"},
-    "found_by_staff_share": {"en": "Found by staff", "zh": "监督员上报占比"},
-    "reported_by_public_share": {"en": "Reported by residents", "zh": "公众举报占比"},
-    "staff_hours": {"en": "Staff hours", "zh": "工作时数"},
-    "cost": {"en": "Cost", "zh": "成本"},
-    "grids": {"en": "Grids", "zh": "网格数"},
-    "households": {"en": "Households", "zh": "户数"},
-    "cadres": {"en": "Stationed cadres", "zh": "驻点干部数"},
-}
-"""Display name of every KPI in each language."""
+KPI_LABELS: dict[str, dict[str, str]] = {k.name: {"en": k.en, "zh": k.zh} for k in KPIS.values()}
+"""Display name of every KPI in each language (from :data:`gridsim.kpi_registry.KPIS`)."""
 
 
 # ---------------------------------------------------------------------------
@@ -326,7 +300,8 @@ def t(key: str, lang: str, **fields: object) -> str:
 
 def kpi_label(kpi: str, lang: str) -> str:
     """Display name of a KPI (the KPI key itself when unknown)."""
-    return KPI_LABELS.get(kpi, {}).get(lang, kpi)
+    record = KPIS.get(kpi)
+    return record.label(lang) if record is not None else kpi
 
 
 def param_label(key: str, lang: str) -> str:

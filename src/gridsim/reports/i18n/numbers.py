@@ -9,40 +9,37 @@ from __future__ import annotations
 
 import math
 
+from gridsim.kpi_registry import KPIS
 from gridsim.reports.i18n.catalogue import kpi_label, t
 
-RATE_KPIS: frozenset[str] = frozenset(
-    {
-        "resolution_rate",
-        "replied_rate",
-        "closure_rate",
-        "on_time_rate",
-        "satisfaction",
-        "satisfaction_reported",
-        "rework_rate",
-        "spot_fix_rate",
-        "found_by_staff_share",
-        "reported_by_public_share",
-    }
-)
-"""KPIs that are shares in [0, 1]: shown as %, differences in percentage points."""
+RATE_KPIS: frozenset[str] = frozenset(k.name for k in KPIS.values() if k.kind == "rate")
+"""KPIs that are shares in [0, 1]: shown as %, differences in percentage points
+(the registry's at import; :func:`kind_of` reads it at every call)."""
 
-DAY_KPIS: frozenset[str] = frozenset({"median_days_to_close", "p90_days_to_close"})
+DAY_KPIS: frozenset[str] = frozenset(k.name for k in KPIS.values() if k.kind == "days")
 """KPIs measured in days."""
 
-LOWER_IS_BETTER: frozenset[str] = frozenset(
-    {
-        "median_days_to_close",
-        "p90_days_to_close",
-        "backlog_end",
-        "rework_rate",
-        "red_lights",
-        "escalations",
-        "cost",
-        "staff_hours",
-    }
-)
+LOWER_IS_BETTER: frozenset[str] = frozenset(k.name for k in KPIS.values() if k.better == "lower")
 """KPIs where a decrease is an improvement (the rest: higher is better or neutral)."""
+
+
+def kind_of(kpi: str) -> str:
+    """A KPI's kind (``"count"``, ``"rate"``, ``"days"``), read from the registry.
+
+    Read at every call, so a KPI registered later is formatted by its kind;
+    ``"count"`` for a name that is not registered.
+    """
+    record = KPIS.get(kpi)
+    return record.kind if record is not None else "count"
+
+
+UNIT_SCALES: dict[str, dict[str, tuple[float, str]]] = {
+    "yuan": {"en": (1e-6, "million yuan"), "zh": (1e-4, "万元")},
+    "hours": {"en": (1e-3, "thousand hours"), "zh": (1e-4, "万小时")},
+    "days": {"en": (1.0, "days"), "zh": (1.0, "天")},
+    "share": {"en": (100.0, "%"), "zh": (100.0, "%")},
+}
+"""Unit of a KPI (:attr:`gridsim.kpi_registry.KPI.unit`) → factor and display unit per language."""
 
 MINUS = "\u2212"
 """The minus sign used in reports (not a hyphen)."""
@@ -72,14 +69,12 @@ def kpi_scale(kpi: str, lang: str) -> tuple[float, str]:
     Returns:
         ``(factor, unit)``: display value = KPI value × factor.
     """
-    if kpi in RATE_KPIS:
-        return 100.0, "%"
-    if kpi == "cost":
-        return (1e-6, "million yuan") if lang == "en" else (1e-4, "万元")
-    if kpi == "staff_hours":
-        return (1e-3, "thousand hours") if lang == "en" else (1e-4, "万小时")
-    if kpi in DAY_KPIS:
-        return 1.0, "days" if lang == "en" else "天"
+    record = KPIS.get(kpi)
+    if record is None:
+        return 1.0, ""
+    unit = record.unit or {"rate": "share", "days": "days"}.get(record.kind, "")
+    if unit in UNIT_SCALES:
+        return UNIT_SCALES[unit][lang]
     return 1.0, ""
 
 
@@ -96,7 +91,7 @@ def kpi_axis_label(kpi: str, lang: str) -> str:
     """A KPI's name with its display unit, for axes and panel titles."""
     unit = kpi_scale(kpi, lang)[1]
     label = kpi_label(kpi, lang)
-    if not unit or kpi in DAY_KPIS:  # "days" is in the name already
+    if not unit or kind_of(kpi) == "days":  # "days" is in the name already
         return label
     return f"{label} ({unit})" if lang == "en" else f"{label}（{unit}）"
 
@@ -116,9 +111,9 @@ def format_kpi(kpi: str, x: float, lang: str) -> str:
         return "—"
     factor, unit = kpi_scale(kpi, lang)
     v = x * factor
-    if kpi in RATE_KPIS:
+    if kind_of(kpi) == "rate":
         return plain(v, 1) + (" %" if lang == "en" else "%")
-    if kpi in DAY_KPIS:
+    if kind_of(kpi) == "days":
         return plain(v, 1) + (" days" if lang == "en" else "天")
     if unit:
         return plain(v, 1 if abs(v) < 1000 else 0) + (" " if lang == "en" else "") + unit
@@ -137,9 +132,9 @@ def diff_parts(
     Returns:
         ``(value, lo, hi, kind)`` with kind ``"pct"``, ``"pp"`` or ``"days"``.
     """
-    if kpi in RATE_KPIS:
+    if kind_of(kpi) == "rate":
         return 100 * diff, 100 * lo, 100 * hi, "pp"
-    if kpi in DAY_KPIS:
+    if kind_of(kpi) == "days":
         return diff, lo, hi, "days"
     if not base_mean or math.isnan(base_mean):
         return math.nan, math.nan, math.nan, "pct"
