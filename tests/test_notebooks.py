@@ -20,7 +20,7 @@ import pytest
 
 import gridsim
 from gridsim.experiments import SerialExecutor
-from gridsim.explorer import SMALL_DISTRICT, experiment_from_file, explorer_run
+from gridsim.jupyter import SMALL_DISTRICT, experiment_from_file, explorer_run
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -162,7 +162,7 @@ def test_experiment_from_file_adds_changes_to_every_variant() -> None:
 
 def test_explore_builds_a_widget() -> None:
     widgets = pytest.importorskip("ipywidgets")
-    from gridsim.explorer import CONTROL_PATHS, explore
+    from gridsim.jupyter import CONTROL_PATHS, explore
 
     widget = explore()
     assert isinstance(widget, widgets.Widget)
@@ -179,7 +179,7 @@ def test_explore_builds_a_widget() -> None:
 
 def test_explorer_controls_drive_a_run() -> None:
     pytest.importorskip("ipywidgets")
-    from gridsim.explorer import Explorer
+    from gridsim.jupyter import Explorer
 
     explorer = Explorer(replications=1, executor=SerialExecutor())
     assert explorer.changes() == {}  # controls start at the baseline (329.7 shows as 330)
