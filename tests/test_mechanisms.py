@@ -46,6 +46,18 @@ def test_the_scenario_allows_exactly_the_registered_names(stage: Stage) -> None:
     assert all(f"'{name}'" in description for name in registry.names(stage))
 
 
+@pytest.mark.parametrize("stage", list(MODE_FIELDS))
+def test_the_explorer_and_the_reports_label_every_registered_mode(stage: Stage) -> None:
+    from gridsim.jupyter import explorer
+    from gridsim.reports.i18n.catalogue import VALUE_LABELS
+
+    control = {Stage.COLLECT: "collection", Stage.ASSIGN: "assignment"}[stage]
+    widget = explorer.Explorer().controls[control]
+    assert [value for _, value in widget.options] == list(registry.names(stage))
+    for name in registry.names(stage):
+        assert VALUE_LABELS[name] == registry.LABELS[stage][name]
+
+
 def test_an_unknown_mode_is_a_validation_error_naming_the_allowed_ones() -> None:
     with pytest.raises(pydantic.ValidationError) as info:
         gridsim.Scenario.model_validate({"assign": {"mode": "bogus"}})

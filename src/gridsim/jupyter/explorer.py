@@ -40,6 +40,8 @@ from gridsim.experiments.executors import Executor, ProcessExecutor
 from gridsim.jupyter.display import MAP_METRICS, plot_grid_map, style_table
 from gridsim.jupyter.runs import explorer_run
 from gridsim.jupyter.scenarios import SMALL_DISTRICT, yuelu_baseline
+from gridsim.mechanisms.registry import Stage
+from gridsim.mechanisms.registry import options as mechanism_options
 from gridsim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -157,12 +159,12 @@ class Explorer:
             style=style,
         )
         c["collection"] = w.ToggleButtons(
-            options=[("same day", "same_day"), ("weekly batch", "batched")],
+            options=mechanism_options(Stage.COLLECT),
             description="Collection (集)",
             style=style,
         )
         c["assignment"] = w.ToggleButtons(
-            options=[("tiered", "tiered"), ("central", "central")],
+            options=mechanism_options(Stage.ASSIGN),
             description="Assignment (交)",
             style=style,
         )

@@ -11,6 +11,11 @@ from __future__ import annotations
 from typing import Literal
 
 from gridsim.kpi_registry import KPIS
+from gridsim.mechanisms.registry import LABELS as MODE_LABELS
+from gridsim.mechanisms.registry import Stage
+
+MODE_STAGES = (Stage.COLLECT, Stage.ASSIGN)
+"""Stages whose mechanism a scenario names by value (the others are switched by a bool)."""
 
 Lang = Literal["en", "zh"]
 """A report language."""
@@ -62,10 +67,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "false": {"en": "no", "zh": "否"},
     "rotation": {"en": "rotation", "zh": "轮岗"},
     "fixed": {"en": "fixed", "zh": "固定"},
-    "batched": {"en": "batched", "zh": "批量"},
-    "same_day": {"en": "same day", "zh": "当日"},
-    "central": {"en": "central (district)", "zh": "集中（区级）"},
-    "tiered": {"en": "tiered", "zh": "分级"},
+    # The modes a scenario names (collect.mode, assign.mode): labelled where they are registered.
+    **{name: labels for stage in MODE_STAGES for name, labels in MODE_LABELS[stage].items()},
 }
 """Display of categorical parameter values."""
 
