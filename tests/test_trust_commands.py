@@ -129,3 +129,26 @@ def test_tasks_bound_for_the_store_carry_the_model_and_a_worker_of_another_refus
         list(SerialExecutor().run([other]))
     assert isinstance(err.value, InputError)  # exit 2 on the command line
     assert "install the same gridsim on the workers" in str(err.value)
+
+
+def test_another_joblib_call_does_not_restart_the_sweep_workers():
+    """Workers follow their driver from their first task, not from a pool initializer:
+    loky restarts its reusable pool for a call that names another initializer, so
+    any other joblib call in the process would cost the next sweep a cold start."""
+    import psutil
+    from joblib import Parallel, delayed
+
+    from gridsim.experiments.executors import ProcessExecutor
+
+    tasks = _tiny_experiment().tasks(range(2))
+    executor = ProcessExecutor(2)
+    me = psutil.Process()
+
+    def workers() -> set[int]:
+        return {p.pid for p in me.children(recursive=True) if "python" in p.name().lower()}
+
+    assert len(list(executor.run(tasks))) == len(tasks)
+    before = workers()
+    Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4))  # another joblib user
+    assert len(list(executor.run(tasks))) == len(tasks)
+    assert before and workers() == before

@@ -28,7 +28,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -296,8 +296,28 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)  # at once, even in the middle of a run: nobody is left to take its result
 
 
+_followed_parent: int | None = None
+"""The driver this worker follows (set by its first task; see :func:`_follow_parent`)."""
+
+
+def _in_worker(
+    simulate: Callable[[Task], tuple[Task, Payload]], task: Task, parent_pid: int
+) -> tuple[Task, Payload]:
+    """What a loky worker runs per task: follow the driver (once), then ``simulate(task)``.
+
+    Following the driver from the first task rather than from a pool
+    ``initializer`` keeps loky's reusable pool reusable: a pool is restarted
+    whenever a call names another initializer, so every other joblib call in the
+    same process (a notebook's, a benchmark's probe) would cost the next sweep a
+    cold start of its workers (~2 s). The check costs one comparison per task.
+    """
+    if _followed_parent != parent_pid:
+        _follow_parent(parent_pid)
+    return simulate(task)
+
+
 def _follow_parent(parent_pid: int) -> None:
-    """Worker initializer: the worker ends when the process that started it ends.
+    """The worker ends when the process that started it ends (called on its first task).
 
     A worker busy with a run when its driver is killed (``SIGKILL``, a crash, a
     ``SIGTERM`` outside the command line) would otherwise finish that run, and
@@ -320,9 +340,11 @@ def _follow_parent(parent_pid: int) -> None:
     Args:
         parent_pid: Process id of the driver, which loky makes the worker's parent.
     """
+    global _followed_parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getppid() != parent_pid:  # the driver ended before this worker started
         os._exit(1)
+    _followed_parent = parent_pid
     threading.Thread(
         target=_watch_parent, args=(parent_pid,), name="gridsim-follow-parent", daemon=True
     ).start()
@@ -364,10 +386,9 @@ class ProcessExecutor:
             backend="loky",
             return_as="generator_unordered",
             batch_size=1,
-            initializer=_follow_parent,
-            initargs=(os.getpid(),),
         )
-        outputs = parallel(delayed(_simulate_in_worker)(t) for t in tasks)
+        driver = os.getpid()
+        outputs = parallel(delayed(_in_worker)(_simulate_in_worker, t, driver) for t in tasks)
         try:
             yield from outputs
         finally:
