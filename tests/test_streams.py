@@ -78,3 +78,18 @@ def test_kernel_buffers_grow_without_changing_results(monkeypatch):
 
     monkeypatch.setattr(kernel, "buffers", tiny)
     assert gridsim.run_scenario(scenario, replication=1).kpis == expected
+
+
+def test_mesa_draws_from_a_stream_of_its_own_not_the_cadres():
+    """Mesa seeds ``model.random`` from the generator it is given: it gets its own
+    stream (appended to the processes), so the cadres' rotation draws are theirs."""
+    import gridsim
+    from gridsim.streams import PROCESSES
+
+    scenario = gridsim.default_scenario().with_changes(
+        {"district.communities": 10, "district.households": 3000, "simulation.days": 5}
+    )
+    model = gridsim.GridModel(scenario)
+    assert PROCESSES[-1] == "mesa"  # appended: no other process's stream moved
+    assert model.rng is model.streams["mesa"]
+    assert model.rng is not model.streams["cadres"]

@@ -83,7 +83,9 @@ class GridModel(mesa.Model):
         self.seed_value = scenario.simulation.seed if seed is None else int(seed)
         self.replication = int(replication)
         self.streams = streams(self.seed_value, self.replication)
-        super().__init__(rng=self.streams["cadres"])
+        # Mesa gets a stream of its own: it draws a seed for model.random from the
+        # generator it is given, which would otherwise shift the cadres' draws.
+        super().__init__(rng=self.streams["mesa"])
         self.days = scenario.simulation.days
         self.start_date = np.datetime64(scenario.simulation.start_date, "D")
         self.mechanisms = mechanisms_for(scenario)

@@ -28,6 +28,7 @@ PROCESSES: tuple[str, ...] = (
     "case",  # per-issue case draws: validity, tier, service, outcome, survey
     "detection",  # whether a visited household tells the visitor
     "cadres",  # rotation partners
+    "mesa",  # Mesa's own generator (model.rng, model.random): nothing of gridsim's draws from it
 )
 """Names of the random processes; each gets its own stream."""
 
