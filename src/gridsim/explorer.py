@@ -5,34 +5,7 @@ teach, so this path stays without a warning; new code may import from
 :mod:`gridsim.jupyter`.
 """
 
-from gridsim.jupyter import (
-    BETTER,
-    CONTROL_PATHS,
-    EXPLORER_KPIS,
-    MAP_METRICS,
-    SMALL_DISTRICT,
-    Explorer,
-    experiment_from_file,
-    explore,
-    explorer_run,
-    grid_layout,
-    plot_grid_map,
-    style_table,
-    yuelu_baseline,
-)
+from gridsim import jupyter as _jupyter
+from gridsim.jupyter import *  # noqa: F403  (the old path re-exports the package's names)
 
-__all__ = [
-    "BETTER",
-    "CONTROL_PATHS",
-    "EXPLORER_KPIS",
-    "MAP_METRICS",
-    "SMALL_DISTRICT",
-    "Explorer",
-    "experiment_from_file",
-    "explore",
-    "explorer_run",
-    "grid_layout",
-    "plot_grid_map",
-    "style_table",
-    "yuelu_baseline",
-]
+__all__ = list(_jupyter.__all__)

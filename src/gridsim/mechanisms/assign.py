@@ -46,25 +46,22 @@ class TieredAssignment:
 
 @register(Assign.CENTRAL)
 @dataclass(frozen=True)
-class CentralAssignment:
-    """Everything to the district: each case goes to its category's department."""
+class CentralAssignment(TieredAssignment):
+    """Everything to the district: each case goes to its category's department.
 
-    dispatch_delay_days: int
+    It writes its code and dispatch delay as tiered assignment does; the kernel's
+    branch on the code makes every case a district case.
+    """
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Self:
         """Dispatch takes ``assign.central_dispatch_delay_days``, rounded up."""
         return cls(int(np.ceil(scenario.assign.central_dispatch_delay_days)))
 
-    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
-        """Every case is a district case; dispatch takes ``dispatch_delay_days``."""
-        iparams[codes.ASSIGN_MODE] = self.code
-        iparams[codes.DISPATCH_DELAY] = self.dispatch_delay_days
-
 
 @register(Assign.WORKLOAD)
 @dataclass(frozen=True)
-class WorkloadAssignment:
+class WorkloadAssignment(TieredAssignment):
     """Workload-balanced: tiered, but a case goes to the least loaded unit it may go to.
 
     The tier is the one its complexity calls for, as under tiered assignment.
@@ -74,16 +71,7 @@ class WorkloadAssignment:
     work in hand (cases in service and queued) per unit of capacity when it is
     assigned, ties to the lowest unit index. Street and district cases stay
     with their street office and their category's department.
+
+    Its parameters are tiered assignment's (``assign.dispatch_delay_days``);
+    the kernel's branch on its code picks the unit.
     """
-
-    dispatch_delay_days: int
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> Self:
-        """Dispatch takes ``assign.dispatch_delay_days``, rounded up (as tiered)."""
-        return cls(int(np.ceil(scenario.assign.dispatch_delay_days)))
-
-    def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
-        """Tier by complexity, unit by load; dispatch takes ``dispatch_delay_days``."""
-        iparams[codes.ASSIGN_MODE] = self.code
-        iparams[codes.DISPATCH_DELAY] = self.dispatch_delay_days
