@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # in a folder named by their hash (gridsim.fingerprint); doing it here keeps the parallel
 # test workers, notebook kernels and sweep workers from each compiling it.
 warm: install
-	@$(BIN)/python -m gridsim.kernel
+	@$(BIN)/python -m gridsim.model
 
 install: $(STAMP)
 

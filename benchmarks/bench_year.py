@@ -94,7 +94,7 @@ def phase_split(scenario: gridsim.Scenario, repeats: int) -> dict[str, float]:
     The compiled kernel is one native frame to a sampling profiler, so this
     split — timers around the model's own steps — says where a year goes.
     """
-    import gridsim.model as gm
+    import gridsim.model.gridmodel as gm
 
     spent: dict[str, list[float]] = {}
     originals = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import gridsim
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 
 ROOT = Path(__file__).parents[1]
 YUELU_PATH = ROOT / "scenarios" / "yuelu-2013.toml"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gridsim
-from gridsim.district import build_district
+from gridsim.model.district import build_district
 from gridsim.streams import stream
 
 

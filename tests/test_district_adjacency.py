@@ -10,7 +10,7 @@ import pytest
 from scipy.sparse import csr_array
 from scipy.spatial import Delaunay
 
-from gridsim.district import District, build_district
+from gridsim.model.district import District, build_district
 from gridsim.streams import stream
 
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from gridsim.experiments import Comparison
 from gridsim.kpi_registry import GRID_COLUMNS, KPI, KPIS, register_kpi
-from gridsim.kpis import KPI_DESCRIPTIONS, KPI_NAMES
+from gridsim.model.kpis import KPI_DESCRIPTIONS, KPI_NAMES
 from gridsim.reports.figures import FIGURES, register_figure, unregister_figure
 from gridsim.reports.findings import kpi_report_table
 from gridsim.reports.html import write_figures

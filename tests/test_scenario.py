@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gridsim
-from gridsim.district import build_district
+from gridsim.model.district import build_district
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from gridsim.streams import stream
 from gridsim.vocab import CATEGORIES

@@ -21,7 +21,7 @@ import pytest
 
 import gridsim
 from gridsim.fingerprint import model_fingerprint
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 from gridsim.store import (
     EncodedRun,
     InvalidTenantError,

@@ -22,7 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 import gridsim
 import gridsim.store
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 from gridsim.store import registry
 from gridsim.store.base import Backend
 from gridsim.store.errors import InvalidStoreURLError, StoreError
@@ -45,7 +45,7 @@ BELOW = (
     "gridsim._version",
     "gridsim.fileio",
     "gridsim.fingerprint",
-    "gridsim.kpis",
+    "gridsim.model.kpis",
     "gridsim.model",
     "gridsim.scenario",
     "gridsim.vocab",

@@ -19,7 +19,7 @@ from psycopg import errors
 
 import gridsim
 import pg_server
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 from gridsim.store import (
     PG_GROUP_ROLE,
     EncodedRun,

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 import gridsim
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 from gridsim.store import Store, StoreError, TenantMismatchError, run_key
 from gridsim.store.workspace import Workspace
 
@@ -173,12 +173,13 @@ def _copy_sources(tmp_path: Path) -> Path:
 def test_fingerprints_follow_the_sources_that_determine_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gridsim import fingerprint
+    from gridsim import fingerprint, sources
+    from gridsim.kernel import jit
 
     copy = _copy_sources(tmp_path)
-    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", copy)
+    monkeypatch.setattr(sources, "PACKAGE_DIR", copy)
     model = fingerprint.model_fingerprint.__wrapped__
-    kernel = fingerprint.kernel_fingerprint.__wrapped__
+    kernel = jit.kernel_fingerprint.__wrapped__
     base_model, base_kernel = model(), kernel()
     assert base_model == fingerprint.model_fingerprint()  # the same bytes, the same hash
     assert len(base_model) == 64 and fingerprint.short(base_model) == base_model[:12]
@@ -209,19 +210,21 @@ def test_fingerprints_follow_the_sources_that_determine_results(
 
 def test_fingerprint_module_lists_are_closed_under_imports() -> None:
     from gridsim import fingerprint
+    from gridsim.kernel import jit
+    from gridsim.sources import source_files
 
     def is_module(name: str) -> bool:
         return (SRC / f"{name}.py").exists() or (SRC / name / "__init__.py").exists()
 
     def text(module: str) -> str:  # a module's source, or all of a package's
-        return "\n".join(p.read_text(encoding="utf-8") for p in fingerprint.source_files(module))
+        return "\n".join(p.read_text(encoding="utf-8") for p in source_files(module))
 
     def covered(module: str, listed: set[str]) -> bool:  # "mechanisms" covers its modules
         return any(module == m or module.startswith(f"{m}/") for m in listed)
 
     def gridsim_imports(module: str, *, top_level_only: bool) -> set[str]:
         found: set[str] = set()  # as named in the lists: "kernel/codes", "mechanisms/registry"
-        for path in fingerprint.source_files(module):
+        for path in source_files(module):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             nodes = tree.body if top_level_only else list(ast.walk(tree))
             for node in nodes:
@@ -237,30 +240,31 @@ def test_fingerprint_module_lists_are_closed_under_imports() -> None:
         found = gridsim_imports(module, top_level_only=False)
         outside = {m for m in found if not covered(m, model)}
         assert outside <= set(fingerprint.NOT_RESULT_MODULES), (module, outside)
-    kernel = set(fingerprint.KERNEL_MODULES)
+    kernel = set(jit.KERNEL_MODULES)
     assert all(covered(m, model) for m in kernel)
     compiled = {m for m in kernel if "kernel_jit" in text(m)}
     assert compiled == {"kernel"}
     for module in compiled:  # what the compiled code can see: module-level imports
-        seen = gridsim_imports(module, top_level_only=True) - {"fingerprint"}
+        seen = gridsim_imports(module, top_level_only=True) - {"sources"}
         assert all(covered(m, kernel) for m in seen), (module, seen)
     # every module that compiles with numba is keyed, and lives in the kernel
     for path in SRC.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        if "numba.njit(" in source and path.stem != "fingerprint":
-            pytest.fail(f"{path.name} compiles with numba.njit: use fingerprint.kernel_jit")
+        if "numba.njit(" in source and path != SRC / "kernel" / "jit.py":
+            pytest.fail(f"{path.name} compiles with numba.njit: use gridsim.kernel.jit.kernel_jit")
         if "@_jit" in source or "kernel_jit(" in source:
-            assert path.relative_to(SRC).parts[0] in kernel or path.stem == "fingerprint", path
+            assert path.relative_to(SRC).parts[0] in kernel, path
 
 
 def test_numba_caches_the_kernel_under_its_fingerprint() -> None:
     import importlib
     import pkgutil
 
-    from gridsim import fingerprint, kernel
+    from gridsim import kernel
+    from gridsim.kernel import jit
 
-    folder = fingerprint.kernel_cache_dir()
-    assert folder is not None and folder.name == f"kernel-{fingerprint.kernel_fingerprint()[:16]}"
+    folder = jit.kernel_cache_dir()
+    assert folder is not None and folder.name == f"kernel-{jit.kernel_fingerprint()[:16]}"
     modules = [
         importlib.import_module(f"gridsim.kernel.{m.name}")
         for m in pkgutil.iter_modules(kernel.__path__)

@@ -13,8 +13,8 @@ Compare grid sizes, staffing and handling mechanisms before rollout::
 import gridsim.reports  # noqa: F401
 from gridsim._version import __version__
 from gridsim.experiments import Comparison, Experiment
-from gridsim.kpis import KPI_NAMES, RunResult
 from gridsim.model import GridModel, run_scenario
+from gridsim.model.kpis import KPI_NAMES, RunResult
 from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 __all__ = [

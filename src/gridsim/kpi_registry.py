@@ -6,7 +6,7 @@ time in days, and its unit), which way is better, and where it is reported
 (the district's KPIs of every run; per grid too, for those kept in each
 stored run's grid table). Tables (``gridsim run``, :func:`gridsim.experiments.summarise`),
 the reports, the explorer and the report labels read these records: a new
-KPI is one :func:`register_kpi` here plus its computation in :mod:`gridsim.kpis`.
+KPI is one :func:`register_kpi` here plus its computation in :mod:`gridsim.model.kpis`.
 
 Also the layout of a stored run: the per-grid columns and daily series kept
 with every run (:data:`GRID_COLUMNS`, :data:`DAILY_COLUMNS`), a store format
@@ -30,7 +30,7 @@ class KPI:
     """One KPI of a run.
 
     Attributes:
-        name: Key in :attr:`gridsim.kpis.RunResult.kpis` (and a stored run's columns).
+        name: Key in :attr:`gridsim.model.kpis.RunResult.kpis` (and a stored run's columns).
         en: English label.
         zh: Simplified Chinese label (the officials' term).
         description: One line: what is counted, divided by what.

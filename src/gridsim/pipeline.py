@@ -2,17 +2,17 @@
 
 This module re-exports its names for one release and warns on import; import
 from :mod:`gridsim.kernel` (``make``, ``buffers``, ``step_day``...) instead.
-``python -m gridsim.pipeline`` still warms the cache (``python -m gridsim.kernel``).
+``python -m gridsim.pipeline`` still warms the cache (``python -m gridsim.model``).
 """
 
 from __future__ import annotations
 
 import warnings
 
-from gridsim.kernel.__main__ import warm_up
 from gridsim.kernel.day import enqueue, schedule, step_day
 from gridsim.kernel.rng import uniform as _uniform
 from gridsim.kernel.struct import FIELDS, Pipeline, PipelineType, buffers, make
+from gridsim.model.__main__ import warm_up
 
 __all__ = [
     "FIELDS",

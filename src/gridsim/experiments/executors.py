@@ -40,7 +40,7 @@ from gridsim.model import run_scenario
 from gridsim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from gridsim.kpis import RunResult
+    from gridsim.model.kpis import RunResult
     from gridsim.store import EncodedResult
 
 

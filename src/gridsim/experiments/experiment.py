@@ -53,7 +53,7 @@ from gridsim.experiments.results import Comparison
 from gridsim.experiments.spec import ExperimentError, ExperimentSpec, read_experiment_data
 from gridsim.experiments.statistics import compare, precision_met
 from gridsim.fileio import InputError, check_regular_file, display_path, resolve_inside
-from gridsim.kpis import KPI_NAMES, RunResult
+from gridsim.model.kpis import KPI_NAMES, RunResult
 from gridsim.scenario import Scenario, describe, load_scenario, scenario_roots
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gridsim.kpis import KPI_NAMES, RunResult
+from gridsim.model.kpis import KPI_NAMES, RunResult
 
 
 def mean_ci(

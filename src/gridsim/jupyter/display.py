@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from gridsim.district import District
 from gridsim.jupyter.scenarios import grid_layout
 from gridsim.kpi_registry import KPIS
+from gridsim.model.district import District
 from gridsim.scenario import Scenario
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from gridsim.experiments.executors import Executor, SerialExecutor, Task
 from gridsim.experiments.statistics import compare
 from gridsim.jupyter.scenarios import grid_layout
 from gridsim.kpi_registry import GRID_COLUMNS
-from gridsim.kpis import KPI_DESCRIPTIONS
+from gridsim.model.kpis import KPI_DESCRIPTIONS
 from gridsim.scenario import Scenario
 
 EXPLORER_KPIS: tuple[str, ...] = (

@@ -7,9 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gridsim.district import District, build_district
 from gridsim.experiments import Experiment, read_experiment_data
 from gridsim.fileio import display_path
+from gridsim.model.district import District, build_district
 from gridsim.scenario import Scenario, default_scenario, load_scenario
 from gridsim.streams import stream
 

@@ -2,6 +2,8 @@
 
 Modules, lowest first (each imports only those above it in this list):
 
+* :mod:`~gridsim.kernel.jit` — numba's ``njit``, cached under a hash of
+  this package's sources;
 * :mod:`~gridsim.kernel.codes` — states, channels, tiers, rows and parameter
   slots of the kernel's arrays (plain integers; no numba);
 * :mod:`~gridsim.kernel.struct` — the :class:`Pipeline` StructRef of the
@@ -19,10 +21,10 @@ Modules, lowest first (each imports only those above it in this list):
 * :mod:`~gridsim.kernel.day` — :func:`step_day`, the day loop;
 * :mod:`~gridsim.kernel.visits` — compiled loops of the visit plan.
 
-Every compiled function is decorated with :func:`gridsim.fingerprint.kernel_jit`,
+Every compiled function is decorated with :func:`gridsim.kernel.jit.kernel_jit`,
 which caches it in a folder named by a hash of every source file of this
 package: numba notices a changed function only in the file that defines it.
-``python -m gridsim.kernel`` compiles and caches it all (``make warm``).
+``python -m gridsim.model`` compiles and caches it all (``make warm``), by running a tiny model.
 
 Importing this package is cheap: the names below load numba and the compiled
 code on first use.

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     ASSIGN_DAY,
     DISPATCH_DELAY,
@@ -17,6 +16,7 @@ from gridsim.kernel.codes import (
     UNIT,
 )
 from gridsim.kernel.dispatch import assign_unit
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import set_deadline
 from gridsim.kernel.queues import busday, schedule
 from gridsim.kernel.units import case_level

@@ -3,7 +3,7 @@
 Plain integers shared by the model (:mod:`gridsim.model`), the compiled day
 kernel (:mod:`gridsim.kernel`) and the KPIs. Numba reads them as compile-time
 constants (so the kernel's cache is keyed on this file too, see
-:func:`gridsim.fingerprint.kernel_fingerprint`); this module imports nothing heavy.
+:func:`gridsim.kernel.jit.kernel_fingerprint`); this module imports nothing heavy.
 The stages' mechanism codes are declared in :mod:`gridsim.mechanisms.registry`
 with their names, and re-exported here.
 """

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.assign import assign
 from gridsim.kernel.codes import (
     ARRIVAL,
@@ -59,6 +58,7 @@ from gridsim.kernel.codes import (
     VISITS_OFFICER,
 )
 from gridsim.kernel.dispatch import entry_day
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close
 from gridsim.kernel.queues import busday, new_stamp, schedule
 from gridsim.kernel.rng import case_exponential, case_uniform, uniform

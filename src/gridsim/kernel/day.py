@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     DISPATCHED,
     FOUND,
@@ -33,6 +32,7 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.collect import decide_self_reports, enter, latent_due, verify, visits
 from gridsim.kernel.handle import admit, arrive, finish
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import enqueue as _enqueue
 from gridsim.kernel.queues import due
 from gridsim.kernel.queues import schedule as _schedule

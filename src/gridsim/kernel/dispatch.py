@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     ASSIGN_MODE,
     BOUNCE_MEAN_DAYS,
@@ -43,6 +42,7 @@ from gridsim.kernel.codes import (
     Consult,
     Supervise,
 )
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.rng import case_exponential
 from gridsim.kernel.units import unit_for
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     ADMISSION_DUE,
     BOUNCE_RESOLVABLE_FACTOR,
@@ -50,6 +49,7 @@ from gridsim.kernel.codes import (
     WAITING,
 )
 from gridsim.kernel.dispatch import consultation_release
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close, enqueue
 from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule
 from gridsim.kernel.rng import case_normal, case_uniform

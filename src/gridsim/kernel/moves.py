@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     CLOSE_DAY,
     CLOSED,
@@ -21,6 +20,7 @@ from gridsim.kernel.codes import (
     STATE,
 )
 from gridsim.kernel.dispatch import queue_keys, watches_deadlines
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.queues import push, record_closed, track_open
 
 if TYPE_CHECKING:

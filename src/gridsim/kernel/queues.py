@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     ADMISSION_DUE,
     DISPATCHED,
@@ -40,6 +39,7 @@ from gridsim.kernel.codes import (
     STATE,
     UNIT,
 )
+from gridsim.kernel.jit import kernel_jit
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline

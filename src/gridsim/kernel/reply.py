@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     ADJACENT_GRID_WEIGHT,
     HOUSEHOLD,
@@ -29,6 +28,7 @@ from gridsim.kernel.codes import (
     TRUST_LOSS_LATE,
     TRUST_LOSS_UNRESOLVED,
 )
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import CASE_DRAW_SLOTS, CASE_KEY
+from gridsim.kernel.jit import kernel_jit
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline

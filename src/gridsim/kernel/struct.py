@@ -14,7 +14,7 @@ import numpy as np
 from numba import types
 from numba.experimental import structref
 
-from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.jit import kernel_jit
 
 __all__ = ["FIELDS", "Pipeline", "PipelineType", "buffers", "make"]
 

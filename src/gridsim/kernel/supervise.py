@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import (
     DEADLINE,
     DISTRICT,
@@ -28,6 +27,7 @@ from gridsim.kernel.codes import (
     UNIT,
 )
 from gridsim.kernel.dispatch import escalates, watches_deadlines
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import enqueue, set_deadline
 from gridsim.kernel.queues import busday, compact_open, leave_queue, mark_dirty
 from gridsim.kernel.units import unit_for

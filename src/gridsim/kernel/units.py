@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gridsim.fingerprint import kernel_jit
 from gridsim.kernel.codes import CATEGORY, COMMUNITY, DISTRICT, GRID, ISSUE_GRID, STREET, U_TIER
+from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.rng import case_uniform
 
 if TYPE_CHECKING:

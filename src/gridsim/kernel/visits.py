@@ -1,6 +1,6 @@
 """Compiled loops behind the visit plan: who is visited on which day, and what they have to tell.
 
-:func:`gridsim.visits.plan_visits` and the model's pairing of visits with
+:func:`gridsim.model.visits.plan_visits` and the model's pairing of visits with
 pending issues were whole-array numpy at first; at ten times Yuelu's size
 their ``repeat``/``cumsum`` temporaries (several arrays of millions of
 entries each) cost more than the loops they stood for. These numba loops
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridsim.fingerprint import kernel_jit
+from gridsim.kernel.jit import kernel_jit
 
-_jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.fingerprint)
+_jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.kernel.jit)
 
 
 @_jit

@@ -11,7 +11,7 @@ in lower case being the scenario's name; the classes register themselves with
 This module imports nothing of gridsim: the scenario layer builds its allowed
 values from it (:func:`names`), and the kernel reads the codes as compile-time
 constants (numba types an ``IntEnum`` member as an integer literal; this file
-is part of the kernel's cache key, :data:`gridsim.fingerprint.KERNEL_MODULES`).
+is part of the kernel's cache key, :data:`gridsim.kernel.jit.KERNEL_MODULES`).
 """
 
 from __future__ import annotations

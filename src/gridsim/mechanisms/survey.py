@@ -1,13 +1,14 @@
 """考 survey: satisfaction of closed cases, asked by a third party or by the units themselves.
 
-The survey works on whole arrays between days (:meth:`gridsim.model.GridModel.survey_wave`),
+The survey works on whole arrays between days
+(:meth:`gridsim.model.gridmodel.GridModel.survey_wave`),
 not in the kernel: its decisions are methods here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
 
@@ -15,10 +16,25 @@ from gridsim.mechanisms.registry import Survey as SurveyCode
 from gridsim.mechanisms.registry import register
 
 if TYPE_CHECKING:
-    from gridsim.model import GridModel
     from gridsim.scenario import Scenario
 
-__all__ = ["SelfAssessment", "Survey", "ThirdPartySurvey", "selected"]
+
+class SurveyedCases(Protocol):
+    """What the survey reads of a run: each case's outcome and its own random numbers.
+
+    The model (:class:`gridsim.model.gridmodel.GridModel`) is one; the
+    mechanisms sit below the model and are typed against this, not the model.
+    """
+
+    resolved: np.ndarray
+    late: np.ndarray
+
+    def case_uniform(self, draw: str, ids: np.ndarray) -> np.ndarray:
+        """Each case's own uniform ``draw``."""
+        ...
+
+
+__all__ = ["SelfAssessment", "Survey", "SurveyedCases", "ThirdPartySurvey", "selected"]
 
 
 def selected(scenario: Scenario) -> str:
@@ -63,7 +79,7 @@ class Survey:
     def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
         """Nothing: the survey runs between days, outside the kernel."""
 
-    def satisfied(self, model: GridModel, cases: np.ndarray) -> np.ndarray:
+    def satisfied(self, model: SurveyedCases, cases: np.ndarray) -> np.ndarray:
         """Whether each surveyed resident says they are satisfied (own uniform)."""
         p = np.where(model.resolved[cases], self.satisfied_if_resolved, self.satisfied_if_replied)
         p = np.clip(p - self.late_penalty * model.late[cases], 0.0, 1.0)

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gridsim.district import District, build_district
 from gridsim.experiments.results import Comparison
 from gridsim.experiments.statistics import mean_ci
+from gridsim.model.district import District, build_district
 from gridsim.streams import stream
 
 

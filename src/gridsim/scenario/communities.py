@@ -3,7 +3,7 @@
 A scenario may set ``district.communities_csv`` instead of totals; the CSV is
 checked when the scenario is validated, so a bad row is a scenario error naming
 the file, the line and the column. The district builder
-(:mod:`gridsim.district`) reads the checked rows from here.
+(:mod:`gridsim.model.district`) reads the checked rows from here.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.types import TypeDecorator
 
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 
 __all__ = [
     "EncodedResult",

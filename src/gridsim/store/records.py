@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
-from gridsim.kpis import RunResult
+from gridsim.model.kpis import RunResult
 from gridsim.store.errors import StoreError
 from gridsim.store.keys import RunKey
 from gridsim.store.urls import is_url
@@ -57,7 +57,7 @@ class RunRecord:
         return RunKey(self.scenario_hash, self.replication, self.model_version)
 
     def to_result(self) -> RunResult:
-        """The run as a :class:`~gridsim.kpis.RunResult` (for tables and reports)."""
+        """The run as a :class:`~gridsim.model.kpis.RunResult` (for tables and reports)."""
         return RunResult(
             scenario=self.scenario_name,
             seed=self.seed,

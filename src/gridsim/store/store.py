@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.engine import URL
 
 from gridsim._version import __version__
-from gridsim.kpis import KPI_NAMES, RunResult
+from gridsim.model.kpis import KPI_NAMES, RunResult
 from gridsim.store.base import Backend, UpsertInsert, translated
 from gridsim.store.codec import (
     EncodedRun,

@@ -41,7 +41,7 @@ from gridsim.store.store import Store
 from gridsim.store.urls import is_url, parse_url
 
 if TYPE_CHECKING:
-    from gridsim.kpis import RunResult
+    from gridsim.model.kpis import RunResult
     from gridsim.scenario import Scenario
 
 __all__ = [

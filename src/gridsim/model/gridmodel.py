@@ -22,45 +22,33 @@ import time
 import mesa
 import numpy as np
 from mesa.time import Schedule
-from scipy.special import logit
 
-from gridsim.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
-from gridsim.district import District, build_district
 from gridsim.kernel import codes as cases
 from gridsim.kernel.codes import (
     CADRE_VISIT,
     CHANNEL_NAMES,
     CLOSED,
-    COMMUNITY,
-    DISTRICT,
-    GRID,
     OFFICER_VISIT,
     PATROL,
     STATE_NAMES,
-    STREET,
 )
-from gridsim.kpis import RunResult, compute_kpis
 from gridsim.mechanisms.build import mechanisms_for
+from gridsim.model.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
+from gridsim.model.district import District, build_district
+from gridsim.model.households import draw_households, per_grid_counts
+from gridsim.model.issues import (
+    arrival_order,
+    case_table,
+    draw_latent_issues,
+    household_offsets,
+)
+from gridsim.model.kpis import RunResult, compute_kpis
+from gridsim.model.parameters import kernel_parameters
+from gridsim.model.units import unit_table
+from gridsim.model.visits import plan_visits
 from gridsim.scenario import Scenario
 from gridsim.streams import process_key, streams, uniforms
-from gridsim.visits import plan_visits
-from gridsim.vocab import CATEGORIES, KINDS, ROLES, TIERS
-
-_PUBLIC_CATEGORIES = np.array(
-    [CATEGORIES.index(c) for c in ("environment", "infrastructure", "safety")]
-)
-
-
-def _per_grid_counts(n_grids: int, per_grid: float, weights: np.ndarray) -> np.ndarray:
-    """Integer staff per grid summing to round(n_grids * per_grid); larger grids first."""
-    total = round(n_grids * per_grid)
-    if total == 0:
-        return np.zeros(n_grids, dtype=np.int64)
-    base = np.full(n_grids, total // n_grids, dtype=np.int64)
-    extra = total - int(base.sum())
-    if extra:
-        base[np.argsort(-weights, kind="stable")[:extra]] += 1
-    return base
+from gridsim.vocab import ROLES, TIERS
 
 
 class GridModel(mesa.Model):
@@ -112,29 +100,21 @@ class GridModel(mesa.Model):
     # -- construction -------------------------------------------------------
 
     def _build_households(self) -> None:
-        s, d = self.spec.households, self.district
-        rng = self.streams["households"]
-        n = d.n_households
-        self.household_grid = d.household_grid()
-        k = s.trust_concentration
-        self.trust = rng.beta(s.trust_mean * k, (1 - s.trust_mean) * k, size=n)
-        p = max(min(s.self_report_propensity, 1 - 1e-9), 1e-9)
-        conc = 10.0
-        self.propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
-        self.grid_trust_offset = np.zeros(d.n_grids)
-        self.grid_adjacency = d.adjacency
-        kind_mult = np.array(
-            [getattr(self.spec.district.kinds, k).visit_hours_multiplier for k in KINDS]
-        )
-        self.grid_visit_mult = kind_mult[d.grid_kind]
+        hh = draw_households(self.spec, self.district, self.streams["households"])
+        self.household_grid = hh.grid
+        self.trust = hh.trust
+        self.propensity = hh.propensity
+        self.grid_trust_offset = hh.grid_trust_offset
+        self.grid_adjacency = self.district.adjacency
+        self.grid_visit_mult = hh.grid_visit_mult
 
     def _build_staff(self) -> None:
         st, d = self.spec.staff, self.district
         hours = st.hours_per_week
         weights = d.grid_households.astype(float)
-        officers = _per_grid_counts(d.n_grids, st.information_officers_per_grid, weights)
-        security = _per_grid_counts(d.n_grids, st.security_officers_per_grid, weights)
-        volunteers = _per_grid_counts(d.n_grids, st.volunteers_per_grid, weights)
+        officers = per_grid_counts(d.n_grids, st.information_officers_per_grid, weights)
+        security = per_grid_counts(d.n_grids, st.security_officers_per_grid, weights)
+        volunteers = per_grid_counts(d.n_grids, st.volunteers_per_grid, weights)
         role_hours = {role: getattr(hours, role) for role in ROLES}
         self.teams = GridTeam.create_agents(
             self,
@@ -145,7 +125,7 @@ class GridModel(mesa.Model):
             volunteers=volunteers.tolist(),
             hours_per_week=role_hours,
         )
-        cadre_counts = _per_grid_counts(d.n_grids, st.cadres_per_grid, weights)
+        cadre_counts = per_grid_counts(d.n_grids, st.cadres_per_grid, weights)
         cadre_grids = np.repeat(np.arange(d.n_grids), cadre_counts)
         cad = self.spec.cadres
         rotation = cad.posting == "rotation"
@@ -175,8 +155,8 @@ class GridModel(mesa.Model):
             for i, c in enumerate(self.cadres):
                 c.slot = i
         n_comm = d.n_communities
-        per_comm_admin = _per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm))
-        per_comm_sup = _per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm))
+        per_comm_admin = per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm))
+        per_comm_sup = per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm))
         self.offices = CommunityOffice.create_agents(
             self,
             n_comm,
@@ -218,98 +198,35 @@ class GridModel(mesa.Model):
         self._busday_table = self._busday_offsets(days, int(max(limits)))
 
     def _build_units(self) -> None:
-        d, h = self.district, self.spec.handle
-        cap = h.capacity
-        names: list[str] = []
-        tiers: list[int] = []
-        capacity: list[int] = []
-        parent: list[int] = []
-        n_g, n_c, n_s = d.n_grids, d.n_communities, d.n_streets
-        self.unit_base = np.array([0, n_g, n_g + n_c, n_g + n_c + n_s])
-        for g in range(n_g):
-            names.append(f"grid {g}")
-            tiers.append(GRID)
-            capacity.append(round(cap.grid))
-            parent.append(n_g + int(d.grid_community[g]))
-        for c in range(n_c):
-            names.append(d.community_names[c])
-            tiers.append(COMMUNITY)
-            capacity.append(round(cap.community))
-            parent.append(n_g + n_c + int(d.community_street[c]))
-        for s in range(n_s):
-            names.append(d.street_names[s])
-            tiers.append(STREET)
-            capacity.append(round(cap.street))
-            parent.append(-1)  # departments by category
-        for cat in CATEGORIES:
-            names.append(f"district {cat}")
-            tiers.append(DISTRICT)
-            capacity.append(round(cap.district))
-            parent.append(-1)
-        self.unit_tier = np.array(tiers, dtype=np.int8)
-        self.unit_capacity = np.maximum(1, np.array(capacity, dtype=np.int64))
-        self.unit_parent = np.array(parent, dtype=np.int64)
-        self.unit_busy = np.zeros(len(names), dtype=np.int64)
-        self.unit_handled = np.zeros(len(names), dtype=np.int64)
+        table = unit_table(self.spec, self.district)
+        self.unit_base = table.base
+        self.unit_tier = table.tier
+        self.unit_capacity = table.capacity
+        self.unit_parent = table.parent
+        self.unit_busy = np.zeros(len(table), dtype=np.int64)
+        self.unit_handled = np.zeros(len(table), dtype=np.int64)
         self.units = [
-            HandlingUnit(self, i, int(tiers[i]), names[i], int(self.unit_capacity[i]), parent[i])
-            for i in range(len(names))
+            HandlingUnit(
+                self, i, int(table.tier[i]), name, int(table.capacity[i]), int(table.parent[i])
+            )
+            for i, name in enumerate(table.names)
         ]
 
     def _build_issues(self) -> None:
-        s, d, sc = self.spec.households, self.district, self.spec
-        rng = self.streams["latent"]
-        lifetime = s.issue_lifetime_days
-        warmup = min(3.0 * lifetime, 365.0)
-        span = self.days + warmup
-        kind_rate = np.array([getattr(sc.district.kinds, k).latent_rate_multiplier for k in KINDS])
-        # Expected issues per household over the span, per grid (one value per
-        # grid, then spread to households: no per-household temporaries).
-        grid_rate = s.latent_issues_per_year * kind_rate[d.grid_kind] * span / 365.0
-        counts = rng.poisson(grid_rate[self.household_grid])
-        household = np.repeat(np.arange(d.n_households, dtype=np.int64), counts)
-        n_h = len(household)
-        arrival = rng.uniform(-warmup, self.days, size=n_h)
-        life = rng.exponential(lifetime, size=n_h)
-        cat = rng.choice(len(CATEGORIES), size=n_h, p=sc.issues.categories.as_list())
-        # Public-space issues, per grid.
-        prng = self.streams["public"]
-        p_counts = prng.poisson(
-            sc.issues.public_issues_per_grid_year * span / 365.0, size=d.n_grids
+        d = self.district
+        issues = draw_latent_issues(
+            self.spec,
+            d,
+            self.household_grid,
+            self.days,
+            self.streams["latent"],
+            self.streams["public"],
         )
-        p_grid = np.repeat(np.arange(d.n_grids, dtype=np.int64), p_counts)
-        n_p = len(p_grid)
-        p_arrival = prng.uniform(-warmup, self.days, size=n_p)
-        p_life = prng.exponential(lifetime, size=n_p)
-        p_cat = _PUBLIC_CATEGORIES[prng.integers(0, len(_PUBLIC_CATEGORIES), size=n_p)]
-        p_find = prng.exponential(1.0, size=n_p)
-        # Keep issues still latent at day 0.
-        keep_h = arrival + life > 0
-        keep_p = p_arrival + p_life > 0
-        self.household = np.concatenate([household[keep_h], np.full(keep_p.sum(), -1)])
-        self.issue_grid = np.concatenate([self.household_grid[household[keep_h]], p_grid[keep_p]])
-        arr = np.concatenate([arrival[keep_h], p_arrival[keep_p]])
-        self.arrival = np.floor(arr).astype(np.int64)
-        self.expiry = np.floor(arr + np.concatenate([life[keep_h], p_life[keep_p]])).astype(
-            np.int64
-        )
-        self.category = np.concatenate([cat[keep_h], p_cat[keep_p]]).astype(np.int8)
-        self.is_public = self.household < 0
-        n = len(self.household)
-        self.n_issues = n
-        # Per-case fields: rows of four 2-D arrays the compiled pipeline
-        # shares (see gridsim.kernel.codes); the model keeps named views of them.
-        self._ints = np.full((cases.INT_ROWS, n), -1, dtype=np.int32)
-        self._i8 = np.zeros((cases.I8_ROWS, n), dtype=np.int8)
-        self._flags = np.zeros((cases.FLAG_ROWS, n), dtype=bool)
-        self._ints[cases.ARRIVAL] = self.arrival
-        self._ints[cases.EXPIRY] = self.expiry
-        self._ints[cases.HOUSEHOLD] = self.household
-        self._ints[cases.ISSUE_GRID] = self.issue_grid
-        self._ints[cases.DEADLINE] = np.iinfo(np.int32).max  # no deadline
-        self._ints[cases.STAMP] = 0
-        self._i8[cases.CATEGORY] = self.category
-        self._flags[cases.PUBLIC] = self.is_public
+        self.n_issues = len(issues)
+        # Per-case fields: rows of 2-D arrays the compiled pipeline shares (see
+        # gridsim.kernel.codes); the model keeps named views of them.
+        table = case_table(issues)
+        self._ints, self._i8, self._flags = table.ints, table.i8, table.flags
         self.arrival, self.expiry = self._ints[cases.ARRIVAL], self._ints[cases.EXPIRY]
         self.household = self._ints[cases.HOUSEHOLD]
         self.issue_grid = self._ints[cases.ISSUE_GRID]
@@ -318,13 +235,12 @@ class GridModel(mesa.Model):
         # A case's own random numbers are drawn where they are used, from its
         # id and this key (gridsim.streams): no table of them.
         self._case_key = process_key(self.streams["case"])
-        self._find_draw = np.concatenate([np.zeros(keep_h.sum()), p_find[keep_p]])
+        self._find_draw = issues.find_draw
         # Case state: views of the shared rows.
         self.state = self._i8[cases.STATE]
         self.channel = self._i8[cases.CHANNEL]
         self.tier = self._i8[cases.TIER]
         self.reworks = self._i8[cases.REWORKS]
-        self.tier[:] = -1
         self.next_day = self._ints[cases.NEXT_DAY]
         self.found_day = self._ints[cases.FOUND_DAY]
         self.report_day = self._ints[cases.REPORT_DAY]
@@ -340,22 +256,11 @@ class GridModel(mesa.Model):
         self.resolved = self._flags[cases.RESOLVED]
         self.spot_fixed = self._flags[cases.SPOT_FIXED]
         self.late = self._flags[cases.LATE]
-        self.surveyed_flag = np.zeros(n, dtype=bool)
-        self.satisfied_flag = np.zeros(n, dtype=bool)
-        # Household issues indexed by household (CSR) for visits.
-        # Household issues come first, already in household order (drawn per
-        # household with np.repeat), so the index needs no sort.
-        n_own = int(keep_h.sum())
-        per_household = np.bincount(self.household[:n_own], minlength=d.n_households)
-        self._hh_offsets = np.zeros(d.n_households + 1, dtype=np.int64)
-        np.cumsum(per_household, out=self._hh_offsets[1:])
-        # Arrivals in day order, to decide self-reports with the trust of the day
-        # (a stable radix sort on small integer days).
-        day_key = np.maximum(self.arrival[:n_own], 0)
-        if self.days < np.iinfo(np.int16).max:
-            day_key = day_key.astype(np.int16)
-        self._arrival_order = np.argsort(day_key, kind="stable").astype(np.int32)
-        self._arrival_days = np.maximum(self.arrival[self._arrival_order], 0)
+        self.surveyed_flag = np.zeros(self.n_issues, dtype=bool)
+        self.satisfied_flag = np.zeros(self.n_issues, dtype=bool)
+        n_own = issues.n_household
+        self._hh_offsets = household_offsets(self.household, n_own, d.n_households)
+        self._arrival_order, self._arrival_days = arrival_order(self.arrival, n_own, self.days)
 
     def _schedule_latent_events(self) -> None:
         """Patrol finds of public issues are known up front (patrol hours are fixed)."""
@@ -404,38 +309,10 @@ class GridModel(mesa.Model):
 
         self._kernel = kernel
         s, d = self.spec, self.district
-        h, hh, r = s.handle, s.households, s.reply
-        f = np.zeros(cases.FPARAMS)
-        f[cases.DETECT_LOGIT] = logit(s.collect.detect_probability)
-        f[cases.TRUST_EFFECT] = hh.trust_effect
-        f[cases.FAMILIARITY_EFFECT] = s.cadres.familiarity_effect
-        f[cases.FAMILIARITY_DAYS] = 365.0 * s.cadres.familiarity_years
-        f[cases.CONTACT_GAIN] = s.visits.contact_trust_gain
-        f[cases.SPOT_SHARE] = s.collect.spot_fix_share
-        f[cases.VALID_SHARE] = s.collect.valid_share
-        f[cases.MULTI_SHARE] = h.multi_department_share
-        f[cases.SERVICE_SIGMA] = h.service_sigma
-        f[cases.CONGESTION_SLOWDOWN] = h.congestion_slowdown
-        f[cases.SAME_DAY_SHARE] = h.same_day_share
-        f[cases.ESCALATED_MEDIAN_DAYS] = s.deadlines.escalated_median_days
-        f[cases.BOUNCE_RESOLVABLE_FACTOR] = h.bounce_resolvable_factor
-        f[cases.REWORK_SHARE] = s.evaluate.rework_share
-        f[cases.SELF_REPORT_DELAY_DAYS] = hh.self_report_delay_days
-        f[cases.TRUST_GAIN_RESOLVED] = hh.trust_gain_resolved
-        f[cases.TRUST_LOSS_UNRESOLVED] = hh.trust_loss_unresolved
-        f[cases.TRUST_LOSS_LATE] = hh.trust_loss_late
-        f[cases.NEIGHBOUR_WEIGHT] = hh.neighbour_weight
-        f[cases.PUBLIC_WEIGHT] = r.public_weight
-        f[cases.ADJACENT_GRID_WEIGHT] = r.adjacent_grid_weight
-        i = np.zeros(cases.IPARAMS, dtype=np.int64)
-        i[cases.DAYS] = self.days
-        i[cases.VERIFICATION_DELAY] = s.collect.verification_delay_days
-        i[cases.REPLY_DELAY] = r.delay_days
-        i[cases.NEIGHBOURS] = hh.neighbours
-        i[cases.PUBLIC_REPLY] = int(r.public)
-        i[cases.CASE_KEY] = self._case_key
-        i[cases.DETECTION_KEY] = process_key(self.streams["detection"])
-        self.mechanisms.configure(i, f)
+        h = s.handle
+        i, f = kernel_parameters(
+            s, self._case_key, process_key(self.streams["detection"]), self.mechanisms
+        )
         working_index = np.full(self.days, -1, dtype=np.int64)
         working_index[self.visit_plan.working_days] = np.arange(len(self.visit_plan.working_days))
         adjacency = self.grid_adjacency
@@ -593,7 +470,7 @@ class GridModel(mesa.Model):
         """Simulate every day of the scenario and return the run's KPIs.
 
         Returns:
-            The :class:`gridsim.kpis.RunResult` of this replication.
+            The :class:`gridsim.model.kpis.RunResult` of this replication.
         """
         t0 = time.perf_counter()
         self.run_until(self.days - 1)

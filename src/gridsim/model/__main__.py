@@ -1,14 +1,13 @@
-"""``python -m gridsim.kernel``: compile the kernel now and cache it (``make warm``).
+"""``python -m gridsim.model``: compile the kernel now and cache it (``make warm``).
 
 Numba compiles the kernel on its first use in a fresh install — about half a
 minute here — and caches the machine code in a folder named by the kernel's
-sources (:func:`gridsim.fingerprint.kernel_cache_dir`); later processes load
+sources (:func:`gridsim.kernel.jit.kernel_cache_dir`); later processes load
 it in well under a second. ``make warm`` runs this so that tests, notebooks
 and sweeps start warm.
 
-This is an entry point, never imported by the kernel: it runs a tiny model
-(:mod:`gridsim.model`, the layer above) so that every compiled function is
-compiled for exactly the types a run passes it.
+It lives in the model layer, not the kernel's, because it runs a tiny model:
+every compiled function is compiled for exactly the types a run passes it.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ def warm_up() -> float:
     Returns:
         Seconds it took.
     """
-    from gridsim.model import GridModel
+    from gridsim.model.gridmodel import GridModel
     from gridsim.scenario import default_scenario
 
     t0 = time.perf_counter()

@@ -1,0 +1,96 @@
+"""Residents and the people of each grid: trust, propensity to report, staff spread over grids.
+
+Households are numpy arrays, not agents (there are hundreds of thousands).
+Each household has a trust in the grid system (Beta around
+``households.trust_mean``) and a propensity to report an issue itself (Beta
+around ``households.self_report_propensity``); each grid a trust offset that
+replies to its residents move, and a visit-time multiplier of its kind of
+community.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridsim.model.district import District
+from gridsim.scenario import Scenario
+from gridsim.vocab import KINDS
+
+PROPENSITY_CONCENTRATION = 10.0
+"""Concentration (alpha + beta) of the Beta distribution of households' propensity to report."""
+
+
+def per_grid_counts(n_grids: int, per_grid: float, weights: np.ndarray) -> np.ndarray:
+    """Integer people per grid summing to ``round(n_grids * per_grid)``; larger weights first.
+
+    Args:
+        n_grids: Number of grids (or communities).
+        per_grid: Average number per grid (may be fractional).
+        weights: One weight per grid (households): the remainder goes to the
+            heaviest grids, ties by index.
+
+    Returns:
+        Counts per grid (int64).
+    """
+    total = round(n_grids * per_grid)
+    if total == 0:
+        return np.zeros(n_grids, dtype=np.int64)
+    base = np.full(n_grids, total // n_grids, dtype=np.int64)
+    extra = total - int(base.sum())
+    if extra:
+        base[np.argsort(-weights, kind="stable")[:extra]] += 1
+    return base
+
+
+@dataclass
+class Households:
+    """The district's households as arrays (one entry per household, or per grid).
+
+    Attributes:
+        grid: Each household's grid.
+        trust: Each household's trust in the grid system, in [0, 1].
+        propensity: Each household's propensity to report an issue itself.
+        grid_trust_offset: Per grid, the trust its replies have added (starts at 0).
+        grid_visit_mult: Per grid, the visit-hours multiplier of its kind of community.
+    """
+
+    grid: np.ndarray
+    trust: np.ndarray
+    propensity: np.ndarray
+    grid_trust_offset: np.ndarray
+    grid_visit_mult: np.ndarray
+
+
+def draw_households(scenario: Scenario, district: District, rng: np.random.Generator) -> Households:
+    """Draw every household's trust and propensity (the ``households`` stream).
+
+    Args:
+        scenario: The scenario.
+        district: Its district.
+        rng: The ``households`` stream.
+
+    Returns:
+        The households.
+    """
+    s, d = scenario.households, district
+    n = d.n_households
+    k = s.trust_concentration
+    trust = rng.beta(s.trust_mean * k, (1 - s.trust_mean) * k, size=n)
+    p = max(min(s.self_report_propensity, 1 - 1e-9), 1e-9)
+    conc = PROPENSITY_CONCENTRATION
+    propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
+    kind_mult = np.array(
+        [getattr(scenario.district.kinds, k).visit_hours_multiplier for k in KINDS]
+    )
+    return Households(
+        grid=d.household_grid(),
+        trust=trust,
+        propensity=propensity,
+        grid_trust_offset=np.zeros(d.n_grids),
+        grid_visit_mult=kind_mult[d.grid_kind],
+    )
+
+
+__all__ = ["PROPENSITY_CONCENTRATION", "Households", "draw_households", "per_grid_counts"]

@@ -1,0 +1,300 @@
+"""What a run reports: district KPIs, the same per grid, and daily case series.
+
+KPI names follow the officials' case indicators (see ``docs/scenarios.md``):
+受理 received = ``issues_collected``; 立案 registered = ``issues_valid``;
+结案 closed; 按期结案 closed on time = ``on_time_rate`` (of cases due to close,
+应结案); 返工 rework; 满意率 satisfaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from gridsim.kpi_registry import KPIS
+from gridsim.mechanisms.build import Mechanisms
+from gridsim.model.district import District
+from gridsim.scenario import Scenario
+
+KPI_NAMES: tuple[str, ...] = tuple(KPIS)
+"""Every district KPI of a run, in display order (from :data:`gridsim.kpi_registry.KPIS`)."""
+
+KPI_DESCRIPTIONS: dict[str, str] = {k.name: k.description for k in KPIS.values()}
+"""One line per KPI (from :data:`gridsim.kpi_registry.KPIS`)."""
+
+
+class FinishedRun(Protocol):
+    """What the KPIs read from a run that has reached its last day.
+
+    :class:`gridsim.model.gridmodel.GridModel` is one; the KPIs are typed
+    against this protocol, not the model class, so that the model layer has
+    no import cycle. The case arrays have one entry per case
+    (:mod:`gridsim.kernel.codes` names their values), the household arrays one
+    per household, the grid arrays one per grid.
+    """
+
+    spec: Scenario
+    days: int
+    district: District
+    mechanisms: Mechanisms
+    seed_value: int
+    replication: int
+    wall_seconds: float
+    surveyed: int
+    satisfied_count: int
+    # per case
+    arrival: np.ndarray
+    state: np.ndarray
+    channel: np.ndarray
+    tier: np.ndarray
+    reworks: np.ndarray
+    issue_grid: np.ndarray
+    found_day: np.ndarray
+    report_day: np.ndarray
+    close_day: np.ndarray
+    first_deadline: np.ndarray
+    resolved: np.ndarray
+    spot_fixed: np.ndarray
+    # per household, per grid
+    household_grid: np.ndarray
+    trust: np.ndarray
+    grid_trust_offset: np.ndarray
+
+    @property
+    def staff_by_role(self) -> dict[str, int]:
+        """Number of people in each role."""
+        ...
+
+    @property
+    def red_lights(self) -> int:
+        """Red lights shown."""
+        ...
+
+    @property
+    def escalations(self) -> int:
+        """Cases escalated a tier up."""
+        ...
+
+    @property
+    def visits_officer(self) -> int:
+        """Household visits by information officers."""
+        ...
+
+    @property
+    def visits_cadre(self) -> int:
+        """Household visits by cadres."""
+        ...
+
+    @property
+    def visits_per_household(self) -> np.ndarray:
+        """Visits each household has had."""
+        ...
+
+
+@dataclass
+class RunResult:
+    """Everything one replication reports.
+
+    Attributes:
+        scenario: Scenario name.
+        seed: Root seed.
+        replication: Replication number.
+        kpis: District KPIs (:data:`KPI_NAMES`).
+        grids: One row per grid with its own KPIs.
+        daily: One row per day: ``new``, ``closed`` and ``open`` cases, and
+            ``closed_after`` — the number of cases closed that many days after
+            they were found (a histogram of days to close).
+        wall_seconds: Wall time of the simulation.
+    """
+
+    scenario: str
+    seed: int
+    replication: int
+    kpis: dict[str, float]
+    grids: pd.DataFrame = field(repr=False)
+    daily: pd.DataFrame = field(repr=False)
+    wall_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible summary (KPIs and identifiers)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replication": self.replication,
+            "kpis": self.kpis,
+            "wall_seconds": self.wall_seconds,
+        }
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{k}</td><td style='text-align:right'>{_fmt(v)}</td>"
+            f"<td>{KPI_DESCRIPTIONS.get(k, '')}</td></tr>"
+            for k, v in self.kpis.items()
+        )
+        return (
+            f"<b>{self.scenario}</b> — seed {self.seed}, replication {self.replication}, "
+            f"{self.wall_seconds:.2f} s<table><tr><th>KPI</th><th>value</th><th></th></tr>"
+            f"{rows}</table>"
+        )
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, float) and not float(v).is_integer():
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    return f"{v:,.0f}"
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a) / float(b) if b else float("nan")
+
+
+def compute_kpis(model: FinishedRun) -> RunResult:
+    """Compute the KPIs of a finished run.
+
+    Args:
+        model: A model that has run to its last day.
+
+    Returns:
+        The run result.
+    """
+    from gridsim.kernel.codes import CLOSED, INVALID, SELF_REPORT
+
+    s = model.spec
+    days = model.days
+    d = model.district
+    n_g = d.n_grids
+    collected = model.report_day >= 0
+    valid = collected & (model.state != INVALID)
+    closed = model.state == CLOSED
+    closed_valid = closed & valid
+    resolved = closed & model.resolved
+    dtc = (model.close_day - model.found_day)[closed_valid]
+    due = valid & (model.first_deadline >= 0) & (model.first_deadline < days)
+    due = due | (model.spot_fixed & collected)  # spot fixes are due and closed at once
+    on_time = due & closed & ((model.close_day <= model.first_deadline) | model.spot_fixed)
+    open_end = valid & ~closed
+    arrived = (model.arrival >= 0) & (model.arrival < days)
+    n_collected = int(collected.sum())
+    staff = model.staff_by_role
+    hours = s.staff.hours_per_week
+    weeks = days / 7.0
+    staff_hours = sum(staff[r] * getattr(hours, r) * weeks for r in staff)
+    per_year = s.costs.per_person_year
+    per_case = np.array(s.costs.per_case.as_list())
+    handled_tier = model.tier[valid & (model.tier >= 0)]
+    cost = sum(staff[r] * getattr(per_year, r) * days / 365.0 for r in staff) + float(
+        per_case[handled_tier].sum()
+    )
+    satisfaction = _safe_div(model.satisfied_count, model.surveyed)
+    visits = model.visits_officer + model.visits_cadre
+    from_public = collected & (model.channel == SELF_REPORT)
+    kpis: dict[str, float] = {
+        "households_visited": float(visits),
+        "households_reached": float((model.visits_per_household > 0).sum()),
+        "visits_per_household": visits / d.n_households,
+        "issues_latent": float(arrived.sum()),
+        "issues_collected": float(n_collected),
+        "issues_valid": float(valid.sum()),
+        "issues_resolved": float(resolved.sum()),
+        "resolution_rate": _safe_div(resolved.sum(), n_collected),
+        "replied_rate": _safe_div((closed | (model.state == INVALID)).sum(), n_collected),
+        "closure_rate": _safe_div((due & closed).sum(), due.sum()),
+        "on_time_rate": _safe_div(on_time.sum(), due.sum()),
+        "red_lights": float(model.red_lights),
+        "escalations": float(model.escalations),
+        "median_days_to_close": float(np.median(dtc)) if len(dtc) else float("nan"),
+        "p90_days_to_close": float(np.percentile(dtc, 90)) if len(dtc) else float("nan"),
+        "backlog_end": float(open_end.sum()),
+        "satisfaction": satisfaction,
+        "satisfaction_reported": model.mechanisms.survey.reported(satisfaction),
+        "rework_rate": _safe_div((model.reworks[valid] > 0).sum(), valid.sum()),
+        "spot_fix_rate": _safe_div(model.spot_fixed.sum(), n_collected),
+        "found_by_staff_share": _safe_div(n_collected - from_public.sum(), n_collected),
+        "reported_by_public_share": _safe_div(from_public.sum(), n_collected),
+        "staff_hours": float(staff_hours),
+        "cost": float(cost),
+        "grids": float(n_g),
+        "households": float(d.n_households),
+        "cadres": float(staff["cadre"]),
+    }
+    grids = _grid_table(model, collected, valid, resolved, closed_valid, open_end, due, on_time)
+    daily = _daily(model, collected, closed_valid)
+    return RunResult(
+        scenario=s.name,
+        seed=model.seed_value,
+        replication=model.replication,
+        kpis=kpis,
+        grids=grids,
+        daily=daily,
+        wall_seconds=model.wall_seconds,
+    )
+
+
+def _grid_table(
+    model: FinishedRun,
+    collected: np.ndarray,
+    valid: np.ndarray,
+    resolved: np.ndarray,
+    closed_valid: np.ndarray,
+    open_end: np.ndarray,
+    due: np.ndarray,
+    on_time: np.ndarray,
+) -> pd.DataFrame:
+    d = model.district
+    n = d.n_grids
+    g = model.issue_grid
+
+    def per_grid(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], minlength=n)
+
+    visits = np.bincount(model.household_grid, weights=model.visits_per_household, minlength=n)
+    dtc = (model.close_day - model.found_day).astype(float)
+    frame = pd.DataFrame({"grid": g[closed_valid], "days": dtc[closed_valid]})
+    med = frame.groupby("grid")["days"].median().reindex(range(n))
+    due_n, on_time_n = per_grid(due), per_grid(on_time)
+    return pd.DataFrame(
+        {
+            "grid": np.arange(n),
+            "community": [d.community_names[c] for c in d.grid_community],
+            "street": [d.street_names[s] for s in d.grid_street],
+            "households": d.grid_households,
+            "visits": visits,
+            "visits_per_household": visits / d.grid_households,
+            "issues_collected": per_grid(collected),
+            "issues_valid": per_grid(valid),
+            "issues_resolved": per_grid(resolved),
+            "backlog_end": per_grid(open_end),
+            "median_days_to_close": med.to_numpy(),
+            "on_time_rate": np.divide(on_time_n, due_n, out=np.full(n, np.nan), where=due_n > 0),
+            "trust": np.bincount(model.household_grid, weights=model.trust, minlength=n)
+            / d.grid_households
+            + model.grid_trust_offset,
+        }
+    )
+
+
+def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) -> pd.DataFrame:
+    from gridsim.kernel.codes import INVALID
+
+    days = model.days
+    new = np.bincount(model.report_day[collected], minlength=days)[:days]
+    closed = np.bincount(model.close_day[closed_valid], minlength=days)[:days]
+    rejected = np.bincount(model.close_day[collected & (model.state == INVALID)], minlength=days)[
+        :days
+    ]
+    # Distribution of days to close, as a histogram on the same rows: row d
+    # counts the valid cases closed d days after they were found (the last row
+    # holds everything longer). Enough to draw an ECDF without case records.
+    dtc = np.clip(model.close_day[closed_valid] - model.found_day[closed_valid], 0, days - 1)
+    return pd.DataFrame(
+        {
+            "day": np.arange(days),
+            "new": new,
+            "closed": closed,
+            "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
+            "closed_after": np.bincount(dtc, minlength=days)[:days],
+        }
+    )
