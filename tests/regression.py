@@ -4,6 +4,11 @@ Run ``python tests/regression.py`` to rewrite ``tests/data/regression.json``
 — only for a change that legitimately alters the random draws, and only after
 showing the KPI distributions unchanged with ``benchmarks/kpi_distributions.py``
 (the last such check is ``benchmarks/draws-check.md``).
+
+A change of the model's behaviour (a new mechanism, a recalibration) changes
+the results by design: rewrite the file in the same commit, say so in its
+message, and show the Yuelu bands still hold (``docs/calibration.md``). The
+last such change: staffed units, work to deadlines and assessment (issue 15).
 """
 
 from __future__ import annotations

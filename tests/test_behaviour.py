@@ -8,26 +8,9 @@ errors.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 
-
-def paired(base_runs, variant_runs, kpi: str) -> np.ndarray:
-    assert len(base_runs) == len(variant_runs) >= 4
-    for b, v in zip(base_runs, variant_runs, strict=True):
-        assert b.replication == v.replication
-    return np.array(
-        [v.kpis[kpi] - b.kpis[kpi] for b, v in zip(base_runs, variant_runs, strict=True)]
-    )
-
-
-def assert_effect(diffs: np.ndarray, sign: int, what: str) -> None:
-    mean = float(diffs.mean())
-    se = float(diffs.std(ddof=1) / math.sqrt(len(diffs)))
-    assert sign * mean > 0, f"{what}: mean paired difference {mean:.4g} has the wrong sign"
-    assert abs(mean) > 2 * se, f"{what}: difference {mean:.4g} within noise (2 SE = {2 * se:.4g})"
+from paired import assert_effect, paired
 
 
 @pytest.fixture(scope="module")

@@ -153,8 +153,8 @@ def test_the_old_import_paths_still_work() -> None:
 # 交 assign = "workload": the extension point, proven by a new mechanism ------------
 
 LOADED = {
-    "handle.capacity.grid": 1,
-    "handle.capacity.community": 1,
+    "handle.staff.grid": 0.5,
+    "handle.staff.community": 0.5,
     "households.latent_issues_per_year": 0.9,
 }
 """Grid teams and communities short of capacity: where balancing their load can matter."""

@@ -172,12 +172,12 @@ def test_a_bad_factor_is_one_line_for_all_the_designs_it_breaks(tree):
 def test_generated_names_tell_keys_with_the_same_last_part_apart(tree):
     text = (
         'name = "f"\nbase = "small.toml"\n[vary]\n'
-        '"handle.capacity.grid" = [2, 3]\n"costs.per_case.grid" = [10.5]\n'
+        '"handle.staff.grid" = [2, 3]\n"costs.per_case.grid" = [10.5]\n'
     )
     exp = Experiment.from_file(write(tree, text))
     assert [v.name for v in exp.variants] == [
-        "capacity.grid=2, per_case.grid=10.5",
-        "capacity.grid=3, per_case.grid=10.5",
+        "staff.grid=2, per_case.grid=10.5",
+        "staff.grid=3, per_case.grid=10.5",
     ]
 
 

@@ -282,7 +282,7 @@ for _kpi in (
         "cost",
         en="Cost",
         zh="成本",
-        description="Staff cost plus per-case handling cost (yuan)",
+        description="Grid staff, case handlers and per-case handling cost (yuan)",
         unit="yuan",
         better="lower",
         headline=True,
@@ -305,6 +305,24 @@ for _kpi in (
         en="Stationed cadres",
         zh="驻点干部数",
         description="Stationed cadres",
+    ),
+    KPI(
+        "handlers",
+        en="Case handlers",
+        zh="承办人员数",
+        description="People who handle cases in the grid, community, street and district units",
+    ),
+    KPI(
+        "unit_effort",
+        en="Units' effort",
+        zh="承办单位努力程度",
+        description=(
+            "Handling units' effort at the end of the run (0 = natural pace, 1 = most), "
+            "weighted by cases handled; assessment raises it when scores fall short"
+        ),
+        kind="rate",
+        unit="effort",
+        better="higher",
     ),
 ):
     register_kpi(_kpi)

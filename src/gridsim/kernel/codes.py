@@ -71,6 +71,7 @@ CASE_DRAWS = (
     "service_angle",
     "escalated_angle",
     "self_delay",
+    "comply",
 )
 (
     U_VALID,
@@ -89,8 +90,9 @@ CASE_DRAWS = (
     U_SERVICE_ANGLE,
     U_ESCALATED_ANGLE,
     U_SELF_DELAY,
-) = range(16)
-CASE_DRAW_SLOTS = 16
+    U_COMPLY,
+) = range(17)
+CASE_DRAW_SLOTS = 17
 
 # ``Pipeline.counters``.
 (
@@ -136,8 +138,14 @@ COUNTERS = 15
     NEIGHBOUR_WEIGHT,
     PUBLIC_WEIGHT,
     ADJACENT_GRID_WEIGHT,
-) = range(22)
-FPARAMS = 22
+    COMPLIANCE,
+    COMPLIANCE_LOAD_DROP,
+    YELLOW_COMPLIANCE,
+    YELLOW_FRACTION,
+    EFFORT_SPEEDUP,
+    EFFORT_FIX_GAIN,
+) = range(28)
+FPARAMS = 28
 
 # ``Pipeline.iparams``. A ``*_MODE`` slot holds the code of its stage's
 # mechanism (the IntEnums below); :mod:`gridsim.kernel.dispatch` branches on it.

@@ -111,18 +111,25 @@ def _least_loaded(p: Pipeline, c: int, tier: int) -> int:
     """The least loaded unit of ``tier`` (grid or community) that case ``c`` may go to.
 
     Its own unit and the units of the grids adjacent to its grid (the grid
-    adjacency, CSR) in the same street.
+    adjacency, CSR) in the same street. A case leaves its own unit only for a
+    strictly lighter one (moving it for nothing only loads a neighbour); among
+    equally light neighbours the lower index wins.
     """
     g = p.ints[ISSUE_GRID, c]
     street = p.grid_street[g]
-    best = unit_for(p, c, tier)
+    own = unit_for(p, c, tier)
+    best = own
     for k in range(p.adj_indptr[g], p.adj_indptr[g + 1]):
         h = p.adj_indices[k]
         if p.grid_street[h] != street:
             continue
         near = h if tier == GRID else p.grid_community[h]
         u = p.unit_base[tier] + near
-        if _lighter(p, u, best):
+        if u == own:
+            continue
+        busy_u = (p.unit_busy[u] + p.unit_queued[u]) * p.unit_capacity[own]
+        busy_own = (p.unit_busy[own] + p.unit_queued[own]) * p.unit_capacity[u]
+        if busy_u < busy_own and (best == own or _lighter(p, u, best)):
             best = u
     return best
 

@@ -3,9 +3,22 @@
 A case reaching its unit (:func:`arrive`) joins the unit's queue, unless it
 needs several departments and waits for the consultation mechanism first.
 Queues admit cases to free capacity in the supervision's order
-(:func:`admit`); service takes a time of the case's own draws slowed by the
-unit's queue (:func:`_start_service`); a finished case is resolved or only
-explained, and verification may send it back once (:func:`finish`).
+(:func:`admit`). Service (:func:`_start_service`) takes the case's natural
+time — lognormal, from its own draws, slowed by the unit's queue and
+shortened by the unit's effort — unless the unit works to the case's time
+limit (:func:`_to_limit`). A finished case is resolved or only explained (a
+unit's effort fixes more), and verification may send it back once
+(:func:`finish`).
+
+Working to deadlines (亮灯警示、限时办结): under deadline supervision a unit
+plans a case whose natural time would miss its limit to close exactly by the
+limit, with probability ``deadlines.compliance`` when it has no queue, less
+``deadlines.compliance_load_drop`` per queued case per unit of capacity; a
+case already yellow when handling starts (past ``deadlines.yellow_fraction``
+of its limit) is planned to the limit with probability
+``deadlines.yellow_compliance``. A case whose limit has passed, or that
+would close too late even if finished today, takes its natural time. Without
+supervision every case takes its natural time: the long lognormal tail.
 """
 
 from __future__ import annotations
@@ -16,12 +29,18 @@ import numpy as np
 
 from gridsim.kernel.codes import (
     ADMISSION_DUE,
+    ASSIGN_DAY,
     BOUNCE_RESOLVABLE_FACTOR,
     BOUNCED,
     BOUNCES,
     CATEGORY,
+    COMPLIANCE,
+    COMPLIANCE_LOAD_DROP,
     CONGESTION_SLOWDOWN,
     DAYS,
+    DEADLINE,
+    EFFORT_FIX_GAIN,
+    EFFORT_SPEEDUP,
     ESCALATED,
     ESCALATED_MEDIAN_DAYS,
     IN_SERVICE,
@@ -37,6 +56,7 @@ from gridsim.kernel.codes import (
     STATE,
     STREET,
     TIER,
+    U_COMPLY,
     U_ESCALATED,
     U_ESCALATED_ANGLE,
     U_MULTI,
@@ -47,8 +67,10 @@ from gridsim.kernel.codes import (
     U_SERVICE_ANGLE,
     UNIT,
     WAITING,
+    YELLOW_COMPLIANCE,
+    YELLOW_FRACTION,
 )
-from gridsim.kernel.dispatch import consultation_release
+from gridsim.kernel.dispatch import consultation_release, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close, enqueue
 from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule
@@ -90,8 +112,31 @@ def arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
 
 
 @_jit
+def _to_limit(p: Pipeline, c: int, day: int, days: float, load: float) -> float:
+    """Working to the deadline: the days case ``c`` takes if its unit plans it to its limit.
+
+    Returns:
+        ``days`` (the natural time) if it already closes in time, if the limit
+        cannot be met any more, or if the unit does not comply (the case's own
+        ``comply`` draw); else the days left for it to close exactly by its limit.
+    """
+    latest = p.ints[DEADLINE, c] - p.iparams[REPLY_DELAY]  # handling done by then: on time
+    if latest < day or day + np.ceil(days) <= latest:
+        return days
+    start = p.ints[ASSIGN_DAY, c]
+    span = p.ints[DEADLINE, c] - start
+    if span > 0 and day - start >= p.fparams[YELLOW_FRACTION] * span:
+        comply = p.fparams[YELLOW_COMPLIANCE]
+    else:
+        comply = p.fparams[COMPLIANCE] * max(0.0, 1.0 - p.fparams[COMPLIANCE_LOAD_DROP] * load)
+    if case_uniform(p, c, U_COMPLY) < comply:
+        return float(latest - day)
+    return days
+
+
+@_jit
 def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None:
-    """办: handling starts; duration from the case's own draws and the unit's load."""
+    """办: handling starts; duration from the case's own draws, the unit's load and effort."""
     u = p.ints[UNIT, c]
     sigma = p.fparams[SERVICE_SIGMA]
     if p.flags[ESCALATED, c]:
@@ -106,6 +151,9 @@ def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None
             sigma * case_normal(p, c, U_SERVICE, U_SERVICE_ANGLE)
         )
         days = normal * (1.0 + p.fparams[CONGESTION_SLOWDOWN] * load)
+        days *= 1.0 - p.fparams[EFFORT_SPEEDUP] * p.unit_effort[u]
+        if watches_deadlines(p):
+            days = _to_limit(p, c, day, days, load)
     finish = day + np.int64(np.ceil(min(days, 10.0 * p.iparams[DAYS])))
     p.i8[STATE, c] = IN_SERVICE
     p.unit_busy[u] += 1
@@ -155,9 +203,10 @@ def admit(p: Pipeline, day: int) -> bool:
 
 @_jit
 def finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
-    """Handling done: resolved or only explained; verification may send it back."""
+    """Handling done: resolved or only explained (effort fixes more); may be sent back."""
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
+    fix_gain = p.fparams[EFFORT_FIX_GAIN]
     for c in ids:
         u = p.ints[UNIT, c]
         p.unit_busy[u] -= 1
@@ -169,6 +218,8 @@ def finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
         share = p.resolvable[p.i8[CATEGORY, c]]
         if p.flags[BOUNCED, c]:
             share = share * factor
+        # Effort fixes some of what would only have been explained.
+        share += (1.0 - share) * fix_gain * p.unit_effort[p.ints[UNIT, c]]
         resolved = case_uniform(p, c, U_RESOLVE) < share
         done[j] = not (
             resolved and p.i8[REWORKS, c] == 0 and case_uniform(p, c, U_REWORK) < rework_share

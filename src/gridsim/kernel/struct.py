@@ -53,6 +53,8 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("unit_capacity", _I64),
     ("unit_busy", _I64),
     ("unit_handled", _I64),
+    ("unit_red", _I64),
+    ("unit_effort", _F64),
     ("unit_queued", _I64),
     ("unit_queue_len", _I64),
     ("unit_root", _I64),
@@ -114,6 +116,9 @@ class Pipeline(structref.StructRefProxy):
         cadre_grid, cadre_posted_on, cadres_per_grid: Cadre postings (rotation
             writes them in place).
         unit_base, unit_capacity, unit_busy, unit_handled: Handling units.
+        unit_red: Red lights each unit has been shown (they count against it).
+        unit_effort: Each unit's effort, set by the assessment between days
+            (0: the natural pace; see :mod:`gridsim.model.assessment`).
         unit_queued: Cases in each unit's queue.
         unit_queue_len: Each unit's queue length at the start of an admission
             round (what congestion slows service by).
@@ -164,6 +169,8 @@ def _make(
     unit_capacity,
     unit_busy,
     unit_handled,
+    unit_red,
+    unit_effort,
     unit_queued,
     unit_queue_len,
     unit_root,
@@ -219,6 +226,8 @@ def _make(
     p.unit_capacity = unit_capacity
     p.unit_busy = unit_busy
     p.unit_handled = unit_handled
+    p.unit_red = unit_red
+    p.unit_effort = unit_effort
     p.unit_queued = unit_queued
     p.unit_queue_len = unit_queue_len
     p.unit_root = unit_root

@@ -83,5 +83,6 @@ def check_deadlines(p: Pipeline, day: int) -> None:
     p.counters[RED_LIGHTS] += n
     for c in ids:
         p.flags[RED, c] = True
+        p.unit_red[p.ints[UNIT, c]] += 1  # counts against the unit that let it run late
     if escalates(p):
         _escalate(p, ids, day)

@@ -8,7 +8,7 @@ not in the kernel: its decisions are methods here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from gridsim.mechanisms.registry import register
 
 if TYPE_CHECKING:
     from gridsim.scenario import Scenario
+
+
+T = TypeVar("T", float, np.ndarray)
 
 
 class SurveyedCases(Protocol):
@@ -54,6 +57,9 @@ class Survey:
         satisfied_if_replied: Probability of satisfaction with a reply only.
         late_penalty: Drop in that probability when the case closed late.
         self_assessment_bias: Over-statement when units assess themselves.
+        response: How strongly units' effort answers their scores (1 under a
+            third party; ``evaluate.self_assessment_response`` when they score
+            themselves).
     """
 
     third_party: bool
@@ -62,6 +68,7 @@ class Survey:
     satisfied_if_replied: float
     late_penalty: float
     self_assessment_bias: float
+    response: float = 1.0
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Self:
@@ -74,6 +81,7 @@ class Survey:
             satisfied_if_replied=ev.satisfied_if_replied,
             late_penalty=ev.late_penalty,
             self_assessment_bias=ev.self_assessment_bias,
+            response=1.0 if ev.third_party else ev.self_assessment_response,
         )
 
     def configure(self, iparams: np.ndarray, fparams: np.ndarray) -> None:
@@ -85,8 +93,12 @@ class Survey:
         p = np.clip(p - self.late_penalty * model.late[cases], 0.0, 1.0)
         return model.case_uniform("satisfied", cases) < p
 
-    def reported(self, satisfaction: float) -> float:
-        """Satisfaction as reported: a third party reports it as measured."""
+    def reported(self, satisfaction: T) -> T:
+        """Satisfaction (or a unit's score) as reported: a third party reports it as measured.
+
+        Units that assess themselves report ``s + self_assessment_bias x (1 - s)``.
+        Works on a number or an array of them.
+        """
         if self.third_party:
             return satisfaction
         return satisfaction + self.self_assessment_bias * (1.0 - satisfaction)

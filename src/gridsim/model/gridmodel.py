@@ -34,6 +34,7 @@ from gridsim.kernel.codes import (
 )
 from gridsim.mechanisms.build import mechanisms_for
 from gridsim.model.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
+from gridsim.model.assessment import Assessment
 from gridsim.model.district import District, build_district
 from gridsim.model.households import draw_households, per_grid_counts
 from gridsim.model.issues import (
@@ -203,8 +204,19 @@ class GridModel(mesa.Model):
         self.unit_tier = table.tier
         self.unit_capacity = table.capacity
         self.unit_parent = table.parent
+        self.unit_handlers = table.handlers
         self.unit_busy = np.zeros(len(table), dtype=np.int64)
         self.unit_handled = np.zeros(len(table), dtype=np.int64)
+        self.unit_red = np.zeros(len(table), dtype=np.int64)
+        self.unit_effort = np.zeros(len(table))
+        self.assessment = Assessment.for_units(
+            self.spec,
+            self.mechanisms.survey,
+            self.unit_effort,
+            self.unit_tier,
+            self.unit_red,
+            self.unit_handled,
+        )
         self.units = [
             HandlingUnit(
                 self, i, int(table.tier[i]), name, int(table.capacity[i]), int(table.parent[i])
@@ -342,6 +354,8 @@ class GridModel(mesa.Model):
             unit_capacity=self.unit_capacity,
             unit_busy=self.unit_busy,
             unit_handled=self.unit_handled,
+            unit_red=self.unit_red,
+            unit_effort=self.unit_effort,
             unit_queued=np.zeros(n_units, dtype=np.int64),
             unit_queue_len=np.zeros(n_units, dtype=np.int64),
             unit_root=np.full(n_units, -1, dtype=np.int64),
@@ -421,22 +435,30 @@ class GridModel(mesa.Model):
         self._kernel.step_day(self._pipeline, round(self.time))
 
     def survey_wave(self) -> None:
-        """考: survey a share of the cases closed since the last wave."""
+        """考: survey a share of the cases closed since the last wave, and assess the units.
+
+        The units are scored on the wave's closed cases and survey answers
+        before the third party reopens the dissatisfied resolved ones
+        (:mod:`gridsim.model.assessment`).
+        """
         day = round(self.time)
-        closed = np.flatnonzero(
-            (self.state == CLOSED) & (self.close_day > self._last_survey) & ~self.surveyed_flag
-        )
+        wave = (self.state == CLOSED) & (self.close_day > self._last_survey)
+        closed = np.flatnonzero(wave & ~self.surveyed_flag)
+        handled = np.flatnonzero(wave & (self.unit >= 0))
+        on_time = self.close_day[handled] <= self.deadline[handled]
         self._last_survey = day
         survey = self.mechanisms.survey
         picked = closed[self.case_uniform("pick", closed) < survey.share]
-        if len(picked) == 0:
-            return
         ok = survey.satisfied(self, picked)
         self.surveyed_flag[picked] = True
         self.satisfied_flag[picked] = ok
         self.surveyed += len(picked)
         self.satisfied_count += int(ok.sum())
-        if survey.third_party:
+        asked = picked[self.unit[picked] >= 0]
+        self.assessment.assess(
+            self.unit[handled], on_time, self.unit[asked], self.satisfied_flag[asked]
+        )
+        if survey.third_party and len(picked):
             reopen = picked[~ok & self.resolved[picked] & ~self.spot_fixed[picked]]
             if len(reopen):
                 self.reopened += len(reopen)

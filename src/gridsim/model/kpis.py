@@ -58,6 +58,11 @@ class FinishedRun(Protocol):
     first_deadline: np.ndarray
     resolved: np.ndarray
     spot_fixed: np.ndarray
+    # per handling unit
+    unit_tier: np.ndarray
+    unit_handlers: np.ndarray
+    unit_handled: np.ndarray
+    unit_effort: np.ndarray
     # per household, per grid
     household_grid: np.ndarray
     trust: np.ndarray
@@ -151,6 +156,39 @@ def _safe_div(a: float, b: float) -> float:
     return float(a) / float(b) if b else float("nan")
 
 
+def people_cost(
+    scenario: Scenario, staff: dict[str, int], handlers: np.ndarray, tiers: np.ndarray
+) -> float:
+    """Yuan per year of the district's people: grid staff and the units' handlers.
+
+    A role's ``costs.per_person_year`` is the cost at the default weekly hours of
+    the role and scales with the hours the scenario sets, so more hours are never
+    free; handlers cost ``costs.per_handler_year`` of their tier at 40 hours a
+    week (the default ``handle.handler_hours_per_week``), scaled the same way.
+
+    Args:
+        scenario: The scenario.
+        staff: People per role (:attr:`GridModel.staff_by_role`).
+        handlers: Handlers of each unit.
+        tiers: Tier code of each unit.
+
+    Returns:
+        Cost per year (yuan).
+    """
+    hours, per_year = scenario.staff.hours_per_week, scenario.costs.per_person_year
+    default_hours = type(scenario.staff).model_fields["hours_per_week"].default
+    total = 0.0
+    for role, n in staff.items():
+        reference = getattr(default_hours, role)
+        scale = getattr(hours, role) / reference if reference else 1.0
+        total += n * getattr(per_year, role) * scale
+    h = scenario.handle
+    reference = type(h).model_fields["handler_hours_per_week"].default
+    per_handler = np.array(scenario.costs.per_handler_year.as_list())
+    total += float((handlers * per_handler[tiers]).sum()) * h.handler_hours_per_week / reference
+    return total
+
+
 def compute_kpis(model: FinishedRun) -> RunResult:
     """Compute the KPIs of a finished run.
 
@@ -179,15 +217,16 @@ def compute_kpis(model: FinishedRun) -> RunResult:
     arrived = (model.arrival >= 0) & (model.arrival < days)
     n_collected = int(collected.sum())
     staff = model.staff_by_role
-    hours = s.staff.hours_per_week
     weeks = days / 7.0
-    staff_hours = sum(staff[r] * getattr(hours, r) * weeks for r in staff)
-    per_year = s.costs.per_person_year
+    handlers = float(model.unit_handlers.sum())
+    staff_hours = sum(staff[r] * getattr(s.staff.hours_per_week, r) * weeks for r in staff)
+    staff_hours += handlers * s.handle.handler_hours_per_week * weeks
     per_case = np.array(s.costs.per_case.as_list())
     handled_tier = model.tier[valid & (model.tier >= 0)]
-    cost = sum(staff[r] * getattr(per_year, r) * days / 365.0 for r in staff) + float(
-        per_case[handled_tier].sum()
-    )
+    cost = people_cost(s, staff, model.unit_handlers, model.unit_tier) * days / 365.0
+    cost += float(per_case[handled_tier].sum())
+    handled = model.unit_handled
+    effort = float(np.average(model.unit_effort, weights=handled)) if handled.sum() else 0.0
     satisfaction = _safe_div(model.satisfied_count, model.surveyed)
     visits = model.visits_officer + model.visits_cadre
     from_public = collected & (model.channel == SELF_REPORT)
@@ -219,6 +258,8 @@ def compute_kpis(model: FinishedRun) -> RunResult:
         "grids": float(n_g),
         "households": float(d.n_households),
         "cadres": float(staff["cadre"]),
+        "handlers": handlers,
+        "unit_effort": effort,
     }
     grids = _grid_table(model, collected, valid, resolved, closed_valid, open_end, due, on_time)
     daily = _daily(model, collected, closed_valid)

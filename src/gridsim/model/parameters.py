@@ -55,6 +55,13 @@ def kernel_parameters(
     f[codes.NEIGHBOUR_WEIGHT] = hh.neighbour_weight
     f[codes.PUBLIC_WEIGHT] = r.public_weight
     f[codes.ADJACENT_GRID_WEIGHT] = r.adjacent_grid_weight
+    dl, ev = s.deadlines, s.evaluate
+    f[codes.COMPLIANCE] = dl.compliance
+    f[codes.COMPLIANCE_LOAD_DROP] = dl.compliance_load_drop
+    f[codes.YELLOW_COMPLIANCE] = dl.yellow_compliance
+    f[codes.YELLOW_FRACTION] = dl.yellow_fraction
+    f[codes.EFFORT_SPEEDUP] = ev.effort_speedup
+    f[codes.EFFORT_FIX_GAIN] = ev.effort_fix_gain
     i = np.zeros(codes.IPARAMS, dtype=np.int64)
     i[codes.DAYS] = s.simulation.days
     i[codes.VERIFICATION_DELAY] = s.collect.verification_delay_days

@@ -73,6 +73,15 @@ def describe(err: Mapping[str, Any]) -> str:
     return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
 
 
+RETIRED_KEYS: dict[str, str] = {
+    "handle.capacity": (
+        "replaced by handle.staff (handlers per unit; capacity = staff x "
+        "handle.handler_hours_per_week / handle.hours_per_case_week), so that capacity has a cost"
+    ),
+}
+"""Keys an older scenario may still set, and what took their place."""
+
+
 def hint(key: str, model: type[BaseModel]) -> str:
     """A ``(did you mean '...'?)`` for an unknown key of ``model``, or ``""``."""
     close = difflib.get_close_matches(key, list(model.model_fields), n=1)
@@ -103,7 +112,9 @@ def problems(
         else:
             if err["type"] == "extra_forbidden":
                 table = _model_at(model, err["loc"][:-1])
-                if table is not None:
+                if loc in RETIRED_KEYS:
+                    message = f"no longer a key: {RETIRED_KEYS[loc]}"
+                elif table is not None:
                     message += hint(str(err["loc"][-1]), table)
             line = f"{loc}: {message}" if loc else message
             key_for_origin = loc

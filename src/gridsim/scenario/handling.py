@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Literal
 
 from gridsim.mechanisms.registry import SUMMARIES, Stage, names
-from gridsim.scenario.params import MAX_DAYS, MAX_WORKING_DAYS, P
+from gridsim.scenario.params import HOURS_PER_WEEK, MAX_DAYS, MAX_WORKING_DAYS, P
 from gridsim.scenario.values import (
     CategoryProbabilities,
     RoleCosts,
     Section,
-    TierCapacity,
     TierCosts,
     TierDays,
     TierShares,
+    TierStaff,
     TierWorkingDays,
 )
 
@@ -106,13 +106,32 @@ class Assign(Section):
 
 
 class Handle(Section):
-    """办 Handle: units with capacity and service times."""
+    """办 Handle: staffed units, their capacity and service times."""
 
-    capacity: TierCapacity = P(
-        TierCapacity(grid=2, community=4, street=10, district=20),
-        "Cases one unit works on at once (grid team, community, street office, department).",
-        "cases",
+    staff: TierStaff = P(
+        TierStaff(grid=0.5, community=0.5, street=2, district=3),
+        "Handlers per unit (grid team, community, street office, department): people who "
+        "work cases; a unit's capacity, the cases it works on at once, is "
+        "round(staff x handler_hours_per_week / hours_per_case_week), at least 1.",
+        "people",
+        "A (capacities 1/1/4/6 cases: Yuelu's street offices and departments about half "
+        "busy, grid and community units rarely)",
+    )
+    handler_hours_per_week: float = P(
+        40.0,
+        "Hours per week one handler spends on cases (the handlers' cost scales with them).",
+        "hours/week",
+        "A (full-time)",
+        gt=0,
+        le=HOURS_PER_WEEK,
+    )
+    hours_per_case_week: float = P(
+        20.0,
+        "Handler hours per week one case in work takes.",
+        "hours/week",
         "A",
+        gt=0,
+        le=HOURS_PER_WEEK,
     )
     service_median_days: TierDays = P(
         TierDays(grid=2.0, community=4.0, street=7.0, district=10.0),
@@ -201,10 +220,37 @@ class Deadlines(Section):
     )
     yellow_fraction: float = P(
         0.67,
-        "Share of the limit after which a case shows yellow and is prioritised.",
+        "Share of the limit after which a case shows yellow (see yellow_compliance).",
         "share",
         "A",
         gt=0,
+        le=1,
+    )
+    compliance: float = P(
+        0.75,
+        "Probability a unit plans a case to close within its limit (亮灯警示、限时办结), "
+        "when the unit has no queue; otherwise the case takes its natural (lognormal) time.",
+        "probability",
+        "A (calibrated to on-time 0.80–0.95; platforms publish 75.8–99.9 %)",
+        ge=0,
+        le=1,
+    )
+    compliance_load_drop: float = P(
+        0.3,
+        "Drop in that probability per queued case per unit of capacity (a loaded unit "
+        "misses more limits).",
+        "probability",
+        "A (range 0–1)",
+        ge=0,
+        le=1000,
+    )
+    yellow_compliance: float = P(
+        0.95,
+        "Probability of planning to the limit for a case already yellow when its "
+        "handling starts (yellow lights prioritise).",
+        "probability",
+        "A (range 0.8–1)",
+        ge=0,
         le=1,
     )
     escalation: bool = P(True, "A red-light case is escalated one tier up.", "-", "S")
@@ -292,9 +338,65 @@ class Evaluate(Section):
     )
     self_assessment_bias: float = P(
         0.1,
-        "Satisfaction over-statement when units assess themselves (no third party).",
+        "Over-statement of satisfaction and of units' scores when units assess themselves "
+        "(no third party): a score s is reported as s + bias x (1 - s).",
         "share",
         "A",
+        ge=0,
+        le=1,
+    )
+    assessment: bool = P(
+        True,
+        "Units are scored at every survey wave (on-time, red lights, satisfaction) and "
+        "their effort responds to the score (考核评价).",
+        "-",
+        "S",
+    )
+    target_score: float = P(
+        0.95,
+        "Score a unit is held to; below it effort rises, above it effort relaxes.",
+        "score",
+        "A (Beijing ranks 响应率, 解决率, 满意率 monthly, all above 0.9 by 2024; range 0.85–0.98)",
+        gt=0,
+        le=1,
+    )
+    effort_response: float = P(
+        3.0,
+        "Change in a unit's effort per point of score below the target, per assessment.",
+        "effort/score",
+        "A (range 0.5–4)",
+        ge=0,
+        le=100,
+    )
+    effort_ceiling: float = P(
+        1.0,
+        "Most effort a unit can put in (effort runs from 0 to this).",
+        "effort",
+        "A (range 0.5–1)",
+        ge=0,
+        le=1,
+    )
+    effort_speedup: float = P(
+        0.3,
+        "Shortening of handling time at full effort (days x (1 - speedup x effort)).",
+        "share",
+        "A (range 0–0.5)",
+        ge=0,
+        lt=1,
+    )
+    effort_fix_gain: float = P(
+        0.5,
+        "Share of otherwise unresolved cases actually fixed at full effort.",
+        "share",
+        "A (range 0–0.8; Beijing 12345 resolution 53 % → 96.5 % under ranked assessment)",
+        ge=0,
+        le=1,
+    )
+    self_assessment_response: float = P(
+        0.5,
+        "Effort response under self-assessment, as a share of the third-party response.",
+        "share",
+        "A (range 0–1)",
         ge=0,
         le=1,
     )
@@ -312,7 +414,15 @@ class Costs(Section):
             administrator=40_000,
             supervisor=40_000,
         ),
-        "Cost of one person's grid work per year (allowance or share of salary).",
+        "Cost of one person's grid work per year (allowance or share of salary) at the "
+        "default staff.hours_per_week; it scales with the hours a scenario sets.",
+        "yuan/person-year",
+        "A",
+    )
+    per_handler_year: TierCosts = P(
+        TierCosts(grid=20_000, community=40_000, street=60_000, district=80_000),
+        "Cost of one handler per year at handle.handler_hours_per_week = 40 (scales with "
+        "the hours).",
         "yuan/person-year",
         "A",
     )

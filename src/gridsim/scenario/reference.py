@@ -64,8 +64,8 @@ documented default). So
 [district.kinds.village]
 share = 0.25            # latent_rate_multiplier stays 0.8, visit_hours_multiplier 1.4
 
-[handle.capacity]
-grid = 3                # community, street and district keep 4, 10 and 20
+[handle.staff]
+grid = 2                # community, street and district keep 2, 5 and 10
 ```
 
 changes one value each. A value that is not a table (a number, a string)

@@ -79,8 +79,8 @@ class TierValues(Section):
         return [getattr(self, t) for t in TIERS]
 
 
-class TierCapacity(TierValues):
-    """Cases one unit of each tier works on at once."""
+class TierStaff(TierValues):
+    """People per handling unit of each tier (fractions are shares of a person's time)."""
 
     grid: float = Field(gt=0, le=MAX_CAPACITY)
     community: float = Field(gt=0, le=MAX_CAPACITY)
