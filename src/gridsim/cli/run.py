@@ -1,0 +1,165 @@
+"""``gridsim run``, ``gridsim validate`` and ``gridsim calibrate``: commands on one scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gridsim.cli.app import app
+from gridsim.cli.errors import USER_ERROR, UserError
+from gridsim.cli.formatting import fmt, json_number
+from gridsim.cli.loading import ScenarioRootOption, is_experiment, load_scenario_file
+from gridsim.experiments.statistics import summarise
+from gridsim.fileio import InputError, display_path
+from gridsim.model import run_scenario
+from gridsim.model.kpis import KPI_DESCRIPTIONS
+from gridsim.scenario import MAX_SEED
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Root seed (default: the scenario's).", min=0, max=MAX_SEED),
+    ] = None,
+    replications: Annotated[int, typer.Option(help="Replications to run.", min=1)] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    scenario_root: ScenarioRootOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check the scenario and print the estimate; run nothing."),
+    ] = False,
+) -> None:
+    """Run a scenario and print its KPIs (mean and 95 % CI over replications).
+
+    The scenario is refused before anything is allocated when its estimated
+    peak memory exceeds what the machine has (or GRIDSIM_MAX_MEMORY).
+    """
+    from gridsim.estimate import check_fits, format_seconds
+
+    spec = load_scenario_file(scenario, scenario_root)
+    est = check_fits(spec, display_path(scenario))
+    if dry_run:
+        total = format_seconds(est.seconds * replications)
+        typer.echo(
+            f"{display_path(scenario)}: {est.describe()}; {replications} replication(s) ≈ {total}"
+        )
+        return
+    results = [run_scenario(spec, seed=seed, replication=r) for r in range(replications)]
+    table = summarise(results)
+    used_seed = spec.simulation.seed if seed is None else seed
+    if as_json:
+        out: dict[str, Any] = {
+            "scenario": spec.name,
+            "seed": used_seed,
+            "replications": replications,
+            "kpis": {
+                k: {
+                    "mean": json_number(row["mean"]),
+                    "ci95": [json_number(row["ci95_lo"]), json_number(row["ci95_hi"])],
+                }
+                for k, row in table.iterrows()
+            },
+        }
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    wall = sum(r.wall_seconds for r in results) / len(results)
+    typer.echo(
+        f"{spec.name} — {spec.district.name}, seed {used_seed}, {replications} replication(s), "
+        f"{wall:.2f} s per simulated run"
+    )
+    typer.echo(f"{'KPI':<26} {'mean':>14} {'95% CI':>27}  meaning")
+    for k, row in table.iterrows():
+        ci = f"[{fmt(row['ci95_lo'])}, {fmt(row['ci95_hi'])}]"
+        typer.echo(f"{k:<26} {fmt(row['mean']):>14} {ci:>27}  {KPI_DESCRIPTIONS.get(str(k), '')}")
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario or experiment TOML files.")],
+    estimate: Annotated[
+        bool,
+        typer.Option("--estimate", help="Also print each run's estimated peak memory and time."),
+    ] = False,
+    scenario_root: ScenarioRootOption = None,
+) -> None:
+    """Check scenario and experiment files: exit 0 if all are valid, 2 with one line per problem.
+
+    Besides the schema, a file is refused when a run of it (of any of an
+    experiment's designs) would not fit in memory: its estimated peak memory
+    exceeds what the machine has available, or GRIDSIM_MAX_MEMORY.
+    """
+    from gridsim.estimate import check_fits, format_bytes, format_seconds
+
+    bad = 0
+    for path in scenarios:
+        shown = display_path(path)
+        try:
+            if is_experiment(path):
+                from gridsim.experiments import Experiment
+
+                exp = Experiment.from_file(path, roots=scenario_root or ())
+                for line in exp.warnings():  # accepted, but worth a word
+                    typer.echo(line, err=True)
+                ests = [  # same designs run once: count each once
+                    check_fits(v.scenario, f"{shown}: variant {v.name!r}") for v in exp.distinct
+                ]
+                largest = max(ests, key=lambda e: e.memory_bytes)
+                runs = len(ests) * exp.spec.replications
+                seconds = sum(e.seconds for e in ests) * exp.spec.replications
+                note = (
+                    f" ({len(ests)} designs × {exp.spec.replications} replications: largest run "
+                    f"{format_bytes(largest.memory_bytes)}, {runs} runs ≈ "
+                    f"{format_seconds(seconds)} on one core)"
+                )
+            else:
+                note = f" ({check_fits(load_scenario_file(path, scenario_root), shown).describe()})"
+            typer.echo(f"ok: {path}" + (note if estimate else ""))
+        except InputError as exc:
+            bad += 1
+            for line in exc.problems:
+                typer.echo(line, err=True)
+    if bad:
+        raise typer.Exit(USER_ERROR)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario to calibrate.")] = Path(
+        "scenarios/yuelu-2013.toml"
+    ),
+    replications: Annotated[int, typer.Option(help="Replications per evaluation.", min=1)] = 3,
+    detect: Annotated[
+        str,
+        typer.Option(help="Comma-separated detection probabilities along the ridge."),
+    ] = "0.2,0.3,0.4,0.5,0.6,0.7,0.8",
+    seed: Annotated[int | None, typer.Option(help="Root seed.", min=0, max=MAX_SEED)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scenario_root: ScenarioRootOption = None,
+) -> None:
+    """Fit the Yuelu 2013 targets; print the set of parameter values that fit."""
+    from gridsim.experiments.calibration import TARGETS, fit_table
+    from gridsim.experiments.calibration import calibrate as run_calibration
+
+    try:
+        grid = [float(x) for x in detect.split(",") if x.strip()]
+    except ValueError:
+        raise UserError(f"--detect: expected numbers like 0.3,0.5, got {detect!r}") from None
+    if not grid or any(not 0 < p < 1 for p in grid):
+        raise UserError(f"--detect: every probability must lie in (0, 1), got {detect!r}")
+    from gridsim.estimate import check_fits
+
+    spec = load_scenario_file(scenario, scenario_root)
+    check_fits(spec, display_path(scenario))
+    say = (lambda line: typer.echo(line, err=True)) if not as_json else None
+    points = run_calibration(spec, grid, replications=replications, seed=seed, progress=say)
+    table = fit_table(points)
+    if as_json:
+        typer.echo(table.to_json(orient="records", indent=2))
+        return
+    typer.echo("targets: " + ", ".join(f"{k} {v:,.0f} ±{t:.0%}" for k, (v, t) in TARGETS.items()))
+    typer.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
