@@ -18,7 +18,7 @@ The package's modules:
 * the commands, one module per group: :mod:`~gridsim.cli.run` (``run``,
   ``validate``, ``calibrate``), :mod:`~gridsim.cli.compare` (``compare``,
   ``report``), :mod:`~gridsim.cli.store` (``experiments list``, ``runs list``,
-  ``tenant create``).
+  ``tenant create``), :mod:`~gridsim.cli.plan` (``plan``).
 
 To add a command: write one module ``gridsim/cli/<name>.py`` that defines it
 with ``@app.command()`` (``app`` from :mod:`gridsim.cli.app`; for a command of
@@ -44,6 +44,7 @@ from gridsim.cli.stopping import STOP_SIGNALS
 from gridsim.cli import run  # noqa: F401
 from gridsim.cli import compare  # noqa: F401
 from gridsim.cli import store  # noqa: F401
+from gridsim.cli import plan  # noqa: F401
 
 # isort: on
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gridsim.experiments.derived import resolve
 from gridsim.experiments.spec import DesignSpec, ExperimentError, ExperimentSpec, Value
 from gridsim.scenario import Scenario, ScenarioError
 
@@ -253,7 +254,7 @@ def resolve_variants(
             continue
         seen.add(d.name)
         try:
-            scenario = base.with_changes(d.changes)
+            scenario = base.with_changes(resolve(base, d.changes))
         except ScenarioError as exc:
             for line in exc.problems:
                 detail = line.split(": ", 1)[1] if line.startswith("<changes>: ") else line
