@@ -150,9 +150,7 @@ def make_sampler(spec: PlanSpec, number: int) -> Any:
         return optuna.samplers.NSGAIISampler(
             seed=seed, population_size=max(4, search.batch * 2), constraints_func=_constraints
         )
-    if search.sampler == "grid":
-        return optuna.samplers.BruteForceSampler(seed=seed)
-    return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)  # "grid": enqueued designs, in order
 
 
 Evaluate = Callable[[list[dict[str, Any]]], list[Design]]
@@ -251,12 +249,22 @@ def search(
     )
     dists = distributions(spec.levers)
     space = _space_size(spec.levers)
+    grid = grid_designs(spec.levers) if spec.search.sampler == "grid" else []
     started = time.perf_counter()
     before = float(study.user_attrs.get("seconds", 0.0))
     trials = study.get_trials(deepcopy=False)
     resumed = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
-    # Trials asked but not told (the process was killed while they ran): finish them.
-    pending = [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
+    # Trials asked but not told (the process was killed while they ran): finish them;
+    # one killed while it was being asked (not every lever set yet) is failed and asked
+    # again (a failed trial counts for nothing: see _position).
+    pending = []
+    for t in trials:
+        if t.state != optuna.trial.TrialState.RUNNING:
+            continue
+        if set(t.params) == set(dists):
+            pending.append(t)
+        else:
+            study.tell(t.number, state=optuna.trial.TrialState.FAIL)
     stopped = "trials"
     while True:
         asked: list[Any] = []
@@ -264,7 +272,7 @@ def search(
             asked = [optuna.trial.Trial(study, t._trial_id) for t in pending]
             pending = []
         else:
-            done = len(study.get_trials(deepcopy=False))
+            done = _position(study)
             if done >= spec.search.trials:
                 stopped = "trials"
                 break
@@ -272,11 +280,18 @@ def search(
                 stopped = "space"
                 break
             for _ in range(min(spec.search.batch, spec.search.trials - done)):
-                study.sampler = make_sampler(spec, len(study.get_trials(deepcopy=False)))
+                number = _position(study)
+                if spec.search.sampler == "grid":
+                    if number >= len(grid):
+                        break
+                    study.enqueue_trial(grid[number])
+                study.sampler = make_sampler(spec, number)
                 asked.append(study.ask(dists))
+            if not asked:
+                stopped = "space"
+                break
         evaluated = evaluate([dict(t.params) for t in asked])
         for trial, design in zip(asked, evaluated, strict=True):
-            design.number = trial.number
             for key, value in (
                 ("changes", design.changes),
                 ("objective", design.objective),
@@ -305,6 +320,25 @@ def search(
     return _result(study, stopped, before + time.perf_counter() - started, resumed)
 
 
+def grid_designs(levers: Sequence[LeverSpec]) -> list[dict[str, Any]]:
+    """Every design of a discrete space, in order (the ``grid`` sampler's sequence)."""
+    import itertools
+
+    axes = []
+    for lever in levers:
+        if lever.kind == "choice":
+            axes.append(list(lever.choices or []))
+        elif lever.kind == "int" or lever.step is not None:
+            step = lever.step if lever.step is not None else 1
+            n = round((float(lever.high) - float(lever.low)) / step) + 1
+            values = [float(lever.low) + i * step for i in range(n)]
+            axes.append([int(v) for v in values] if lever.kind == "int" else values)
+        else:
+            raise ValueError(f"{lever.key}: the grid sampler needs a step or choices")
+    keys = [lever.key for lever in levers]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
+
+
 def _space_size(levers: Sequence[LeverSpec]) -> int | None:
     """Number of distinct designs when every lever is discrete, else None."""
     size = 1
@@ -319,13 +353,27 @@ def _space_size(levers: Sequence[LeverSpec]) -> int | None:
     return size
 
 
+def _position(study: Any) -> int:
+    """Trials asked so far, failed ones (killed while being asked) not counted.
+
+    The next trial's sampler seed and grid design: the same sequence whether
+    or not the plan was killed and resumed on the way.
+    """
+    import optuna
+
+    return sum(t.state != optuna.trial.TrialState.FAIL for t in study.get_trials(deepcopy=False))
+
+
 def _result(study: Any, stopped: str, seconds: float, resumed: int) -> SearchResult:
     import optuna
 
     done = [
         t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE
     ]
-    return SearchResult([_design_from(t) for t in done], stopped, seconds, resumed)
+    designs = [_design_from(t) for t in done]
+    for position, design in enumerate(designs):  # trial numbers, failed trials left out
+        design.number = position
+    return SearchResult(designs, stopped, seconds, resumed)
 
 
 def _stale(result: SearchResult, spec: PlanSpec) -> int:

@@ -171,7 +171,7 @@ class SearchSpec(_Strict):
     seed: int = 0
 
     @model_validator(mode="after")
-    def _front(self) -> SearchSpec:
+    def _front(self) -> SearchSpec:  # the grid sampler's steps are checked with the levers
         if self.sampler == "nsga2" and self.front is None:
             raise ValueError("sampler 'nsga2' needs front = KPI (the service side of the front)")
         if self.front is not None and self.front not in KPIS:
@@ -236,6 +236,10 @@ class PlanSpec(_Strict):
         for i, key in enumerate(keys):
             if key in keys[:i]:
                 raise ValueError(f"levers[{i}].key: {key!r} is already a lever")
+        if self.search.sampler == "grid":
+            for i, lever in enumerate(self.levers):
+                if lever.kind == "float" and lever.step is None:
+                    raise ValueError(f"levers[{i}]: sampler 'grid' needs a step or choices")
         return self
 
 
