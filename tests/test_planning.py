@@ -95,6 +95,26 @@ def test_bad_derived_levers_name_the_key(yuelu, changes, message) -> None:
 # -- plan files ------------------------------------------------------------------------
 
 
+def _toy_copy(folder: Path, *edits: tuple[str, str], name: str = "toy.toml") -> Path:
+    """The toy plan (edited) and its small district, written into ``folder``."""
+    text = (PLANS / "toy.toml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    plan = folder / name
+    plan.write_text(text, encoding="utf-8")
+    (folder / "small-district.toml").write_text(
+        (PLANS / "small-district.toml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "../../../scenarios/yuelu-2013.toml",
+            os.path.relpath(SHIPPED / "yuelu-2013.toml", folder),
+        ),
+        encoding="utf-8",
+    )
+    return plan
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -106,19 +126,7 @@ def test_bad_derived_levers_name_the_key(yuelu, changes, message) -> None:
     ],
 )
 def test_a_bad_plan_file_names_the_file_and_key(tmp_path, edit, message) -> None:
-    text = (PLANS / "toy.toml").read_text(encoding="utf-8")
-    assert edit[0] in text
-    bad = tmp_path / "bad.toml"
-    bad.write_text(text.replace(*edit), encoding="utf-8")
-    (tmp_path / "small-district.toml").write_text(
-        (PLANS / "small-district.toml")
-        .read_text(encoding="utf-8")
-        .replace(
-            "../../../scenarios/yuelu-2013.toml",
-            os.path.relpath(SHIPPED / "yuelu-2013.toml", tmp_path),
-        ),
-        encoding="utf-8",
-    )
+    bad = _toy_copy(tmp_path, edit, name="bad.toml")
     with pytest.raises(PlanError, match=message) as err:
         Plan.from_file(bad, roots=[SHIPPED])
     assert "bad.toml" in str(err.value)
@@ -190,20 +198,21 @@ def _plan_cmd(plan: Path, store: Path) -> list[str]:
 
 
 def test_a_killed_plan_resumes_to_the_same_recommendation(tmp_path) -> None:
-    text = (PLANS / "toy.toml").read_text(encoding="utf-8")
-    text = text.replace('sampler = "grid"', 'sampler = "tpe"').replace("trials = 12", "trials = 16")
-    text = text.replace("batch = 4", "batch = 2")
-    plan = PLANS / "toy-tpe.toml"
-    plan.write_text(text, encoding="utf-8")
+    plan = _toy_copy(
+        tmp_path,
+        ('sampler = "grid"', 'sampler = "tpe"'),
+        ("trials = 12", "trials = 16"),
+        ("batch = 4", "batch = 2"),
+    )
+    whole = subprocess.run(
+        _plan_cmd(plan, tmp_path / "whole"), capture_output=True, text=True, timeout=600
+    )
+    assert whole.returncode == 0, whole.stderr
+    killed_store = tmp_path / "killed"
+    proc = subprocess.Popen(
+        _plan_cmd(plan, killed_store), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
-        whole = subprocess.run(
-            _plan_cmd(plan, tmp_path / "whole"), capture_output=True, text=True, timeout=600
-        )
-        assert whole.returncode == 0, whole.stderr
-        killed_store = tmp_path / "killed"
-        proc = subprocess.Popen(
-            _plan_cmd(plan, killed_store), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
         journal = killed_store / "plans" / "default" / "toy.journal"
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
@@ -213,12 +222,13 @@ def test_a_killed_plan_resumes_to_the_same_recommendation(tmp_path) -> None:
         assert proc.poll() is None, "the plan finished before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        again = subprocess.run(
-            _plan_cmd(plan, killed_store), capture_output=True, text=True, timeout=600
-        )
-        assert again.returncode == 0, again.stderr
     finally:
-        plan.unlink(missing_ok=True)
+        if proc.poll() is None:
+            proc.kill()
+    again = subprocess.run(
+        _plan_cmd(plan, killed_store), capture_output=True, text=True, timeout=600
+    )
+    assert again.returncode == 0, again.stderr
     first, second = json.loads(whole.stdout), json.loads(again.stdout)
     assert second["search"]["resumed"] > 0
     assert [d["params"] for d in second["search"]["designs"]] == [

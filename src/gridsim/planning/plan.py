@@ -433,8 +433,12 @@ class Plan:
 
         spec = self.spec.discovery
         keys = spec.keys or None
-        ranges = discovery.assumed_ranges(self.scenario(winner.params), spec.spread, keys)
-        ranges = {k: v for k, v in ranges.items() if k not in winner.params}
+        try:
+            ranges = discovery.assumed_ranges(
+                self.scenario(winner.params), spec.spread, keys, exclude=list(winner.params)
+            )
+        except ValueError as exc:
+            raise PlanError(f"{self.source}: discovery.keys: {exc}") from None
         if not ranges:
             return None
         sample = discovery.latin_hypercube(ranges, spec.samples, self.spec.seed)

@@ -266,30 +266,24 @@ def search(
         else:
             study.tell(t.number, state=optuna.trial.TrialState.FAIL)
     stopped = "trials"
+    batch = spec.search.batch
+    limit = spec.search.trials if space is None else min(spec.search.trials, space)
     while True:
-        asked: list[Any] = []
-        if pending:
-            asked = [optuna.trial.Trial(study, t._trial_id) for t in pending]
-            pending = []
-        else:
-            done = _position(study)
-            if done >= spec.search.trials:
-                stopped = "trials"
-                break
-            if space is not None and done >= space:
-                stopped = "space"
-                break
-            for _ in range(min(spec.search.batch, spec.search.trials - done)):
-                number = _position(study)
-                if spec.search.sampler == "grid":
-                    if number >= len(grid):
-                        break
-                    study.enqueue_trial(grid[number])
-                study.sampler = make_sampler(spec, number)
-                asked.append(study.ask(dists))
-            if not asked:
-                stopped = "space"
-                break
+        # A batch is the positions [k * batch, (k + 1) * batch): the same batches, and
+        # so the same designs, whether or not a run was killed inside one. A resumed
+        # batch asks its missing trials while its earlier ones are still running, as
+        # an uninterrupted run did, then evaluates them all.
+        asked = [optuna.trial.Trial(study, t._trial_id) for t in pending]
+        pending = []
+        done = _position(study)
+        if not asked and done >= limit:
+            stopped = "space" if space is not None and done >= space else "trials"
+            break
+        for number in range(done, min(limit, done + (-done % batch or batch))):
+            if spec.search.sampler == "grid":
+                study.enqueue_trial(grid[number])
+            study.sampler = make_sampler(spec, number)
+            asked.append(study.ask(dists))
         evaluated = evaluate([dict(t.params) for t in asked])
         for trial, design in zip(asked, evaluated, strict=True):
             for key, value in (
