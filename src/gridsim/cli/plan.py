@@ -113,5 +113,5 @@ def _print(result: Any) -> None:
             f"where it fails: {disc['failed']} of {disc['runs']} assumption draws miss a target"
         )
         if result.discovery.prim is not None:
-            for line in result.discovery.prim.describe():
+            for line in result.discovery.prim.describe().splitlines():
                 typer.echo(f"  {line}")

@@ -200,8 +200,18 @@ class PlanResult:
         )
 
 
+def lever_label(key: str) -> str:
+    """A lever as people read it: its key without the section.
+
+    ``staff.street`` for ``handle.staff.street``, ``households_per_grid`` for
+    ``grids.households_per_grid``.
+    """
+    parts = key.split(".")
+    return ".".join(parts[-2:]) if len(parts) >= 3 else parts[-1]
+
+
 def _describe(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k.split('.')[-1]}={_fmt(v)}" for k, v in params.items())
+    return ", ".join(f"{lever_label(k)}={_fmt(v)}" for k, v in params.items())
 
 
 def _fmt(v: Any) -> str:

@@ -7,7 +7,7 @@ design sees the same seeds, so differences between designs are the designs'.
 Its objective is the mean of the objective KPI over those runs; each target is
 a constraint on its robust statistic (``p10`` of on-time rate >= 0.90: the
 10th percentile over points x replications), feasible when met. The
-constraints reach optuna through the sampler's ``constraints_func`` (TPE for
+constraints reach optuna through ``trial.set_constraint`` (TPE for
 one objective, NSGA-II for a cost-vs-service front).
 
 **Asked and told, so that a killed plan resumes.** Trials are asked in
@@ -131,10 +131,6 @@ def distributions(levers: Sequence[LeverSpec]) -> dict[str, Any]:
     return out
 
 
-def _constraints(trial: Any) -> Sequence[float]:
-    return trial.user_attrs.get("constraints", [])
-
-
 def make_sampler(spec: PlanSpec, number: int) -> Any:
     """The sampler that asks for trial ``number`` (seeded by the plan and the number)."""
     import optuna
@@ -143,13 +139,9 @@ def make_sampler(spec: PlanSpec, number: int) -> Any:
     seed = search.seed * 100_003 + number
     if search.sampler == "tpe":
         startup = max(4, min(10, search.trials // 4))
-        return optuna.samplers.TPESampler(
-            seed=seed, n_startup_trials=startup, constraints_func=_constraints, multivariate=True
-        )
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
     if search.sampler == "nsga2":
-        return optuna.samplers.NSGAIISampler(
-            seed=seed, population_size=max(4, search.batch * 2), constraints_func=_constraints
-        )
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, search.batch * 2))
     return optuna.samplers.RandomSampler(seed=seed)  # "grid": enqueued designs, in order
 
 
@@ -293,9 +285,10 @@ def search(
                 ("statistics", design.statistics),
                 ("means", design.means),
                 ("shortfall", design.shortfall),
-                ("constraints", [design.shortfall[t.kpi] for t in spec.targets]),
             ):
                 trial.set_user_attr(key, value)
+            for t in spec.targets:  # feasible when <= 0: what the samplers read
+                trial.set_constraint(t.kpi, design.shortfall[t.kpi])
             values = [design.objective]
             if spec.search.sampler == "nsga2":
                 values.append(float(design.means.get(str(spec.search.front), float("nan"))))
