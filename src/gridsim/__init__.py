@@ -6,6 +6,12 @@ Compare grid sizes, staffing and handling mechanisms before rollout::
     scenario = gridsim.load_scenario("scenarios/yuelu-2013.toml")
     result = gridsim.run_scenario(scenario, replication=0)
     result.kpis["issues_collected"]
+
+and propose the cheapest design that meets a district's targets::
+
+    plan = gridsim.Plan.from_file("scenarios/plan-yuelu.toml")
+    result = plan.run()
+    result.recommendation
 """
 
 # Registers the report writer of Comparison.report (the experiments layer never imports
@@ -20,6 +26,7 @@ from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_sce
 __all__ = [
     "KPI_NAMES",
     "Comparison",
+    "Plan",
     "Experiment",
     "GridModel",
     "RunResult",
@@ -34,9 +41,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """Lazy access to the workspace (it imports SQLAlchemy)."""
+    """Lazy access to the workspace (it imports SQLAlchemy) and the plan (optuna)."""
     if name == "Workspace":
-        from gridsim.workspace import Workspace
+        from gridsim.store import Workspace
 
         return Workspace
+    if name == "Plan":
+        from gridsim.planning.plan import Plan
+
+        return Plan
     raise AttributeError(f"module 'gridsim' has no attribute {name!r}")
