@@ -12,16 +12,14 @@ import pandas as pd
 import pytest
 
 import gridsim
-from gridsim.planning.discovery import (
+from gridsim.planning.assumptions import (
     STRUCTURAL_PREFIXES,
     _stated_range,
     assumed_ranges,
-    cart_boxes,
-    failure_mask,
     latin_hypercube,
-    prim,
     scenarios_for,
 )
+from gridsim.planning.discovery import cart_boxes, failure_mask, prim
 from gridsim.scenario.parameters import parameters
 
 # --- a synthetic failure region ------------------------------------------------------------
