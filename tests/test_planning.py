@@ -17,7 +17,8 @@ import pytest
 import gridsim
 from gridsim.experiments.derived import headcount, resolve, yearly_people_cost
 from gridsim.experiments.executors import SerialExecutor
-from gridsim.planning.plan import Plan, _Runner
+from gridsim.planning.plan import Plan
+from gridsim.planning.runner import Runner
 from gridsim.planning.spec import PlanError
 from gridsim.scenario import ScenarioError
 from gridsim.store import Workspace
@@ -151,7 +152,7 @@ def test_a_bad_plan_exits_2_through_the_command(tmp_path) -> None:
 def test_the_toy_plan_finds_the_cheapest_feasible_design(tmp_path) -> None:
     plan = Plan.from_file(PLANS / "toy.toml", roots=[SHIPPED])
     with Workspace("default", tmp_path) as ws:
-        runner = _Runner(plan, ws, SerialExecutor())
+        runner = Runner(plan, ws, SerialExecutor())
         levers = plan.spec.levers
         every = [
             dict(zip([lv.key for lv in levers], combo, strict=True))
