@@ -35,16 +35,12 @@ from gridsim.kernel.codes import (
 from gridsim.mechanisms.build import mechanisms_for
 from gridsim.model.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
 from gridsim.model.assessment import Assessment
-from gridsim.model.district import District, build_district
-from gridsim.model.households import draw_households, per_grid_counts
-from gridsim.model.issues import (
-    arrival_order,
-    case_table,
-    draw_latent_issues,
-    household_offsets,
-)
+from gridsim.model.district import District
+from gridsim.model.households import per_grid_counts
+from gridsim.model.issues import arrival_order, case_table, household_offsets
 from gridsim.model.kpis import RunResult, compute_kpis
 from gridsim.model.parameters import kernel_parameters
+from gridsim.model.setup import shared_setup
 from gridsim.model.units import unit_table
 from gridsim.model.visits import plan_visits
 from gridsim.scenario import Scenario
@@ -78,7 +74,8 @@ class GridModel(mesa.Model):
         self.days = scenario.simulation.days
         self.start_date = np.datetime64(scenario.simulation.start_date, "D")
         self.mechanisms = mechanisms_for(scenario)
-        self.district: District = build_district(scenario, self.streams["structure"])
+        self._setup = shared_setup(scenario, self.seed_value, self.replication, self.streams)
+        self.district: District = self._setup.district
         self._build_households()
         self._build_staff()
         self._build_units()
@@ -101,7 +98,7 @@ class GridModel(mesa.Model):
     # -- construction -------------------------------------------------------
 
     def _build_households(self) -> None:
-        hh = draw_households(self.spec, self.district, self.streams["households"])
+        hh = self._setup.households
         self.household_grid = hh.grid
         self.trust = hh.trust
         self.propensity = hh.propensity
@@ -226,14 +223,7 @@ class GridModel(mesa.Model):
 
     def _build_issues(self) -> None:
         d = self.district
-        issues = draw_latent_issues(
-            self.spec,
-            d,
-            self.household_grid,
-            self.days,
-            self.streams["latent"],
-            self.streams["public"],
-        )
+        issues = self._setup.issues
         self.n_issues = len(issues)
         # Per-case fields: rows of 2-D arrays the compiled pipeline shares (see
         # gridsim.kernel.codes); the model keeps named views of them.

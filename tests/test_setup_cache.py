@@ -1,0 +1,66 @@
+"""The set-up common random numbers share across designs is reused, and changes no KPI."""
+
+from __future__ import annotations
+
+import pytest
+
+import gridsim
+from gridsim.model import setup
+
+
+@pytest.fixture()
+def tiny(small) -> gridsim.Scenario:
+    return small.with_changes({"simulation.days": 90})
+
+
+def _fresh(scenario: gridsim.Scenario, replication: int, monkeypatch) -> dict[str, float]:
+    with monkeypatch.context() as m:
+        m.setenv("GRIDSIM_SETUP_CACHE", "0")
+        return gridsim.run_scenario(scenario, replication=replication).kpis
+
+
+def test_a_reused_setup_gives_bit_identical_kpis(tiny, monkeypatch) -> None:
+    setup.clear()
+    designs = [
+        tiny,
+        tiny.with_changes({"staff.information_officers_per_grid": 2.0}),
+        tiny.with_changes({"assign.mode": "central", "handle.staff.district": 6}),
+        tiny.with_changes({"evaluate.third_party": False}),
+    ]
+    for rep in (0, 1):
+        for design in designs:  # the first builds, the others reuse it
+            assert gridsim.run_scenario(design, replication=rep).kpis == _fresh(
+                design, rep, monkeypatch
+            )
+    assert len(setup._CACHE) == 2  # one per replication, shared by the four designs
+
+
+def test_a_design_that_changes_the_district_or_its_residents_builds_its_own(tiny) -> None:
+    setup.clear()
+    gridsim.run_scenario(tiny)
+    for changes in (
+        {"grids.households_per_grid": 500},
+        {"households.trust_mean": 0.6},
+        {"issues.public_issues_per_grid_year": 3.0},
+        {"simulation.days": 60},
+    ):
+        before = len(setup._CACHE)
+        gridsim.run_scenario(tiny.with_changes(changes))
+        assert len(setup._CACHE) == before + 1, changes
+
+
+def test_a_run_does_not_change_the_shared_setup(tiny) -> None:
+    setup.clear()
+    model = gridsim.GridModel(tiny)
+    trust = model._setup.households.trust
+    kept = next(iter(setup._CACHE.values())).households.trust.copy()
+    model.run()
+    assert (next(iter(setup._CACHE.values())).households.trust == kept).all()
+    assert trust is not next(iter(setup._CACHE.values())).households.trust
+
+
+def test_the_cache_keeps_only_the_latest(tiny) -> None:
+    setup.clear()
+    for rep in range(setup.CACHE_SIZE + 3):
+        gridsim.run_scenario(tiny.with_changes({"simulation.days": 30}), replication=rep)
+    assert len(setup._CACHE) == setup.CACHE_SIZE
