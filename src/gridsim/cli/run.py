@@ -132,34 +132,102 @@ def calibrate(
     scenario: Annotated[Path, typer.Argument(help="Scenario to calibrate.")] = Path(
         "scenarios/yuelu-2013.toml"
     ),
+    targets_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Targets file (TOML): the district's figures, the free parameters and the "
+            "ridge (default: Yuelu 2013, scenarios/targets/yuelu-2013.toml).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write the fitting set to: one full scenario file per ridge value "
+            "that fits, and fit.csv.",
+        ),
+    ] = None,
     replications: Annotated[int, typer.Option(help="Replications per evaluation.", min=1)] = 3,
     detect: Annotated[
-        str,
-        typer.Option(help="Comma-separated detection probabilities along the ridge."),
-    ] = "0.2,0.3,0.4,0.5,0.6,0.7,0.8",
+        str | None,
+        typer.Option(
+            help="Comma-separated detection probabilities along the ridge "
+            "(default: the targets file's ridge, else 0.2,0.3,0.4,0.5,0.6,0.7,0.8)."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed.", min=0, max=MAX_SEED)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     scenario_root: ScenarioRootOption = None,
 ) -> None:
-    """Fit the Yuelu 2013 targets; print the set of parameter values that fit."""
-    from gridsim.experiments.calibration import TARGETS, fit_table
+    """Fit a district's published figures; print the set of parameter values that fit.
+
+    Without --targets the figures are Yuelu 2013's. Exit code 2 when a ridge
+    value cannot be fitted (the lines on stderr say which target and why);
+    the points that fit are still printed and written.
+    """
+    from gridsim.experiments.calibration import (
+        DEFAULT_RIDGE_KEY,
+        default_targets,
+        fit_table,
+        read_targets,
+        write_fitting_set,
+    )
     from gridsim.experiments.calibration import calibrate as run_calibration
 
-    try:
-        grid = [float(x) for x in detect.split(",") if x.strip()]
-    except ValueError:
-        raise UserError(f"--detect: expected numbers like 0.3,0.5, got {detect!r}") from None
-    if not grid or any(not 0 < p < 1 for p in grid):
-        raise UserError(f"--detect: every probability must lie in (0, 1), got {detect!r}")
+    grid: list[float] | None = None
+    if detect is not None:
+        try:
+            grid = [float(x) for x in detect.split(",") if x.strip()]
+        except ValueError:
+            raise UserError(f"--detect: expected numbers like 0.3,0.5, got {detect!r}") from None
+        if not grid or any(not 0 < p < 1 for p in grid):
+            raise UserError(f"--detect: every probability must lie in (0, 1), got {detect!r}")
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out: {display_path(out)} is a file, not a folder")
+    targets = read_targets(targets_file) if targets_file is not None else default_targets()
+    if grid is not None:
+        if targets.ridge_key != DEFAULT_RIDGE_KEY:
+            raise UserError(
+                f"--detect: the ridge of {display_path(targets_file or '')} holds "
+                f"{targets.ridge_key}, not {DEFAULT_RIDGE_KEY}; set its [ridge] values instead"
+            )
+        targets = targets.with_ridge_values(grid)
     from gridsim.estimate import check_fits
 
     spec = load_scenario_file(scenario, scenario_root)
     check_fits(spec, display_path(scenario))
     say = (lambda line: typer.echo(line, err=True)) if not as_json else None
-    points = run_calibration(spec, grid, replications=replications, seed=seed, progress=say)
+    points = run_calibration(
+        spec, replications=replications, seed=seed, progress=say, targets=targets
+    )
     table = fit_table(points)
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
-        return
-    typer.echo("targets: " + ", ".join(f"{k} {v:,.0f} ±{t:.0%}" for k, (v, t) in TARGETS.items()))
-    typer.echo(table.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
+    else:
+        if targets_file is not None:
+            source = f" ({targets.source})" if targets.source else ""
+            typer.echo(f"{targets.name}{source}")
+        typer.echo("targets: " + targets.describe())
+        shown = table.drop(columns=["problem"], errors="ignore")  # on stderr, line by line
+        typer.echo(shown.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
+    if out is not None:
+        written = write_fitting_set(points, spec, out, table)
+        if not as_json:
+            typer.echo(f"wrote {len(written)} scenario file(s) and fit.csv to {display_path(out)}")
+    where = display_path(targets_file) if targets_file is not None else "gridsim: calibrate"
+    failed = [
+        f"{where}: {targets.ridge_key} = {p.ridge_value:g}: {problem}"
+        for p in points
+        if not p.fits
+        for problem in (p.problems or ("not every target lies within its band",))
+    ]
+    if failed:
+        fitting = sum(p.fits for p in points)
+        raise InputError(
+            [
+                *failed,
+                f"{where}: {fitting} of {len(points)} ridge values fit"
+                + ("; the others are not in the fitting set" if fitting else ""),
+            ]
+        )
