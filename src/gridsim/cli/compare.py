@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,10 +13,12 @@ from gridsim.cli.app import app
 from gridsim.cli.errors import UserError
 from gridsim.cli.formatting import fmt, fmt_signed, json_number
 from gridsim.cli.loading import (
+    DaskOption,
     ScenarioRootOption,
     StoreOption,
     TenantOption,
     WorkersOption,
+    close_executor,
     load_experiment,
     local_processes,
     open_workspace,
@@ -24,20 +26,11 @@ from gridsim.cli.loading import (
 from gridsim.cli.stopping import Stopped, stop_on_signals, stopped_exit
 
 
-def _close(executor: Any) -> None:
-    """Close an executor that holds a connection (a Dask client gridsim opened)."""
-    close = getattr(executor, "close", None)
-    if close is not None:
-        close()
-
-
 @app.command()
 def compare(
     experiment: Annotated[Path, typer.Argument(help="Experiment TOML file.")],
     workers: WorkersOption = None,
-    dask: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
-    ] = None,
+    dask: DaskOption = None,
     tenant: TenantOption = "default",
     store: StoreOption = None,
     precision: Annotated[
@@ -60,7 +53,7 @@ def compare(
     try:
         ws = open_workspace(tenant, store)
     except BaseException:
-        _close(executor)
+        close_executor(executor)
         raise
     try:
         with stop_on_signals():
@@ -68,7 +61,7 @@ def compare(
     except Stopped as stop:
         raise stopped_exit(stop) from None
     finally:
-        _close(executor)
+        close_executor(executor)
     table = result.table
     n = (
         int(result.runs.groupby("variant")["replication"].nunique().min())
@@ -158,7 +151,7 @@ def report(
             try:
                 result = exp.run(ws, executor, progress=progress)
             finally:
-                _close(executor)
+                close_executor(executor)
             kept = f"all runs are stored; {out} is as before, or holds the whole new report"
             page = write_report(result, out, lang=lang)
     except Stopped as stop:

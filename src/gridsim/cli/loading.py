@@ -20,6 +20,17 @@ WorkersOption = Annotated[
     int | None,
     typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
 ]
+DaskOption = Annotated[
+    str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+]
+
+
+def close_executor(executor: Any) -> None:
+    """Close an executor that holds a connection (a Dask client gridsim opened)."""
+    close = getattr(executor, "close", None)
+    if close is not None:
+        close()
+
 
 ScenarioRootOption = Annotated[
     list[Path] | None,

@@ -11,10 +11,12 @@ from gridsim.cli.app import app
 from gridsim.cli.errors import UserError
 from gridsim.cli.formatting import fmt
 from gridsim.cli.loading import (
+    DaskOption,
     ScenarioRootOption,
     StoreOption,
     TenantOption,
     WorkersOption,
+    close_executor,
     open_workspace,
 )
 from gridsim.cli.stopping import Stopped, stop_on_signals, stopped_exit
@@ -24,9 +26,7 @@ from gridsim.cli.stopping import Stopped, stop_on_signals, stopped_exit
 def plan(
     plan_file: Annotated[Path, typer.Argument(help="Plan TOML file.")],
     workers: WorkersOption = None,
-    dask: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
-    ] = None,
+    dask: DaskOption = None,
     tenant: TenantOption = "default",
     store: StoreOption = None,
     out: Annotated[
@@ -55,7 +55,7 @@ def plan(
     try:
         ws = open_workspace(tenant, store)
     except BaseException:
-        _close(executor)
+        close_executor(executor)
         raise
     try:
         with stop_on_signals():
@@ -65,7 +65,7 @@ def plan(
             stop, "the runs and trials so far are kept: run again to resume"
         ) from None
     finally:
-        _close(executor)
+        close_executor(executor)
     if out is not None:
         from gridsim.planning.report import write_plan_report
 
@@ -76,12 +76,6 @@ def plan(
     _print(result)
     if out is not None:
         typer.echo(f"\nreport: {out / 'index.html'}")
-
-
-def _close(executor: Any) -> None:
-    close = getattr(executor, "close", None)
-    if close is not None:
-        close()
 
 
 def _print(result: Any) -> None:
