@@ -31,8 +31,13 @@ DEMO_STORE       := out/workspace
 DEMO_REPORTS     := out/reports
 DEMO_EXPERIMENTS := compare-grid-size compare-staffing compare-mechanisms
 DEMO_ZH          := compare-grid-size
+# And a plan (scenarios/plan-small.toml: the cheapest design meeting Yuelu's targets, at
+# demo size), its runs in the same workspace, its report in English and in Chinese.
+DEMO_PLAN        := plan-small
 
 demo: warm
+	@$(BIN)/python -c "from gridsim.planning.report import write_plan_report" \
+	  || { echo "error: make demo writes a plan report, and gridsim.planning.report.write_plan_report is missing (see the message above)" >&2; exit 1; }
 	@mkdir -p out
 	set -o pipefail; $(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10 | tee out/yuelu-2013-kpis.txt
 	@echo "KPI table written to out/yuelu-2013-kpis.txt"
@@ -44,10 +49,21 @@ demo: warm
 	  --out $(DEMO_REPORTS)/$(DEMO_ZH)-zh --lang zh \
 	  || { rc=$$?; test $$rc -eq 2 || exit $$rc; \
 	       echo "Chinese report skipped (see the message above); the English reports are complete."; }
+	@echo "$(DEMO_PLAN): the plan (what $(DEMO_STORE) lacks), then its report"
+	$(BIN)/gridsim plan scenarios/$(DEMO_PLAN).toml --store $(DEMO_STORE) \
+	  --out out/$(DEMO_PLAN)
+	@if $(BIN)/python -c "import sys; from gridsim.reports.i18n.fonts import FONT_INSTALL_HINT, cjk_font; \
+	      sys.exit(0 if cjk_font() else 'no font with Chinese glyphs: ' + FONT_INSTALL_HINT)"; then \
+	  $(BIN)/gridsim plan scenarios/$(DEMO_PLAN).toml --store $(DEMO_STORE) \
+	    --out out/$(DEMO_PLAN)-zh --lang zh --no-progress > /dev/null; \
+	else echo "Chinese plan report skipped (see the message above); the English one is complete."; fi
 	@echo ""
 	@echo "Reports (open in a browser; each index.html is one self-contained file):"
 	@for e in $(DEMO_EXPERIMENTS) $(DEMO_ZH)-zh; do \
 	  test -f $(DEMO_REPORTS)/$$e/index.html && echo "  file://$(CURDIR)/$(DEMO_REPORTS)/$$e/index.html"; \
+	done; true
+	@for p in $(DEMO_PLAN) $(DEMO_PLAN)-zh; do \
+	  test -f out/$$p/index.html && echo "  file://$(CURDIR)/out/$$p/index.html"; \
 	done; true
 
 # lint-imports checks the layers declared in pyproject.toml ([tool.importlinter]).
