@@ -59,6 +59,26 @@ PARAM_LABELS: dict[str, dict[str, str]] = {
         "zh": "每户每年潜在问题数",
     },
     "simulation.seed": {"en": "Root seed", "zh": "随机种子"},
+    # levers of plans (scenarios/plan-*.toml) and the derived levers (gridsim.experiments.derived)
+    "staff.hours_per_week.information_officer": {
+        "en": "Information officers' grid hours per week",
+        "zh": "民情员每周网格工作时数",
+    },
+    "handle.staff.grid": {"en": "Handlers per grid team", "zh": "每个网格承办人员数"},
+    "handle.staff.community": {"en": "Handlers per community", "zh": "每个社区承办人员数"},
+    "handle.staff.street": {"en": "Handlers per street office", "zh": "每个街道承办人员数"},
+    "handle.staff.district": {
+        "en": "Handlers per district department",
+        "zh": "每个区直部门承办人员数",
+    },
+    "headcount.cadre": {"en": "Stationed cadres in total", "zh": "驻点干部总数"},
+    "headcount.information_officer": {
+        "en": "Information officers in total",
+        "zh": "民情员总数",
+    },
+    "headcount.security_officer": {"en": "Security officers in total", "zh": "治安员总数"},
+    "headcount.volunteer": {"en": "Volunteers in total", "zh": "志愿者总数"},
+    "budget.yuan_per_year": {"en": "People budget (yuan per year)", "zh": "人员经费预算（元/年）"},
 }
 """Display names of scenario parameters (others are shown by their key)."""
 
