@@ -30,6 +30,7 @@ NOTEBOOKS = (
     "03-staffing-and-mechanisms.ipynb",
     "04-calibration.ipynb",
     "05-scaling-out-with-dask.ipynb",
+    "06-planning.ipynb",
 )
 CELL_TIMEOUT = 300
 """Seconds one cell may take (the whole small notebook takes well under a minute)."""
