@@ -239,3 +239,18 @@ def test_a_killed_plan_resumes_to_the_same_recommendation(tmp_path) -> None:
     assert np.isclose(
         second["recommended"]["kpis"]["cost"]["mean"], first["recommended"]["kpis"]["cost"]["mean"]
     )
+
+
+def test_fitting_points_cross_the_ranges_latin_hypercube(tmp_path) -> None:
+    plan = _toy_copy(
+        tmp_path,
+        (
+            "[selection]",
+            '[uncertainty]\npoints = [{ "collect.detect_probability" = 0.3 }, {}]\n'
+            'ranges = { "deadlines.compliance" = [0.5, 0.9] }\nsamples = 3\n\n[selection]',
+        ),
+    )
+    points = Plan.from_file(plan, roots=[SHIPPED]).points
+    assert len(points) == 6
+    assert sum("collect.detect_probability" in p for p in points) == 3
+    assert all(0.5 <= p["deadlines.compliance"] <= 0.9 for p in points)

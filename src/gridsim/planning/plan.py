@@ -93,20 +93,19 @@ class Plan:
     # -- designs -----------------------------------------------------------------
 
     def _uncertainty_points(self) -> list[dict[str, Any]]:
+        """The fitting-set points, each crossed with the Latin hypercube of ``ranges`` if any."""
         u = self.spec.uncertainty
-        points: list[dict[str, Any]] = [dict(p) for p in u.points]
-        if u.ranges:
-            from scipy.stats import qmc
+        fitting: list[dict[str, Any]] = [dict(p) for p in u.points] or [{}]
+        if not u.ranges:
+            return fitting
+        from scipy.stats import qmc
 
-            keys = list(u.ranges)
-            sample = qmc.LatinHypercube(d=len(keys), seed=self.spec.seed).random(u.samples)
-            lo = np.array([u.ranges[k][0] for k in keys])
-            hi = np.array([u.ranges[k][1] for k in keys])
-            for row in qmc.scale(sample, lo, hi) if len(sample) else []:
-                base = points if points else [{}]
-                for p in base:
-                    points.append({**p, **dict(zip(keys, map(float, row), strict=True))})
-        return points or [{}]
+        keys = list(u.ranges)
+        sample = qmc.LatinHypercube(d=len(keys), seed=self.spec.seed).random(u.samples)
+        lo = np.array([u.ranges[k][0] for k in keys])
+        hi = np.array([u.ranges[k][1] for k in keys])
+        rows = [dict(zip(keys, map(float, row), strict=True)) for row in qmc.scale(sample, lo, hi)]
+        return [{**p, **row} for p in fitting for row in rows]
 
     @property
     def points(self) -> list[dict[str, Any]]:
@@ -218,6 +217,7 @@ class Plan:
             )
             return dict(zip(designs, rows, strict=True))
 
+        result.compared = top
         result.selection = select(
             sample,
             len(top),

@@ -577,6 +577,8 @@ def _cost(result: PlanResult) -> tuple[float, float]:
 
 def _selection_designs(result: PlanResult) -> list[Design]:
     """The designs the selection compared, by its index (as :meth:`Plan.run` chose them)."""
+    if result.compared:
+        return list(result.compared)
     spec = result.plan.spec
     ranked = result.search.ranked(spec.objective.sense, spec.targets)
     return [d for d in ranked if d.feasible][: spec.selection.top]

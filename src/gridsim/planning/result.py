@@ -57,6 +57,7 @@ class PlanResult:
         winner: The recommended design (None: no design met the targets).
         verified: Target KPI -> {estimate, ci95, met} from the selection's fresh runs.
         kpis: KPI -> {mean, ci95} of the winner on the fresh runs.
+        compared: The designs the selection compared, in its order (its index i is compared[i]).
         discovery: Where the winner fails (PRIM, CART), or None.
     """
 
@@ -68,6 +69,7 @@ class PlanResult:
     verified: dict[str, dict[str, Any]] = field(default_factory=dict)
     kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
     discovery: Any = None
+    compared: list[Design] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
@@ -153,6 +155,7 @@ class PlanResult:
                 "designs": [d.to_dict() for d in self.search.designs],
             },
             "selection": self.selection.to_dict() if self.selection is not None else None,
+            "compared": [d.number for d in self.compared],
             "discovery": self.discovery.to_dict() if self.discovery is not None else None,
         }
 
