@@ -11,6 +11,8 @@ Runs, each as its own process (so one cannot inflate another's peak RSS):
 3. bench_scale.py       (b) the district x10 and (a) again, 5 fresh processes each: time, RSS
 4. bench_sweep.py speedup     (c) 10 variants x 1 replication of Yuelu, 5 repeats
 5. bench_sweep.py driver-rss  (d) 100 x 100 = 10,000 tiny runs on 2 workers, driver RSS
+6. bench_plan.py plan         (f) scenarios/plan-yuelu.toml from scratch on 2 workers: wall time
+7. bench_plan.py throughput   (g) 40 distinct Yuelu designs x 2 replications, 2 warm workers: runs/s
 
 and writes the machine, the medians, the targets and pass/fail to ``--out``.
 ``--quick`` is a smoke test with tiny sizes (its numbers mean nothing); it
@@ -43,6 +45,10 @@ FULL = {
     "sweep_repeats": 5,
     "driver_variants": 100,
     "driver_replications": 100,
+    "plan_file": "scenarios/plan-yuelu.toml",
+    "throughput_designs": 40,
+    "throughput_replications": 2,
+    "throughput_repeats": 3,
     "workers": 2,
 }
 QUICK = {
@@ -55,6 +61,10 @@ QUICK = {
     "sweep_repeats": 1,
     "driver_variants": 5,
     "driver_replications": 4,
+    "plan_file": "scenarios/plan-small.toml",
+    "throughput_designs": 4,
+    "throughput_replications": 1,
+    "throughput_repeats": 1,
     "workers": 2,
 }
 
@@ -66,6 +76,8 @@ TARGETS = {
     "b_over_a": 12.0,
     "c_speedup": 1.8,
     "d_driver_mb": 500.0,
+    "f_plan_s": 300.0,
+    "g_runs_per_s": 40.0,
 }
 
 
@@ -94,6 +106,7 @@ def ok(passed: bool) -> str:
 
 def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, quick: bool) -> str:
     a, prof, sc, c, d = res["year"], res["profile"], res["scale"], res["sweep"], res["driver"]
+    f, g = res["plan"], res["throughput"]
     x1, xb = sc["x1"], sc["scaled"]
     t = TARGETS
     a_total = a["total_median_s"]
@@ -120,7 +133,7 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         )
 
     # gridsim files that changed during a step or between two steps
-    steps = [res[k] for k in ("year", "profile", "scale", "sweep", "driver")]
+    steps = [res[k] for k in ("year", "profile", "scale", "sweep", "driver", "plan", "throughput")]
     changed = {f for r in steps for f in r["_changed"]}
     for r0, r1 in itertools.pairwise(steps):
         f0, f1 = r0["_files"], r1["_files"]
@@ -175,6 +188,23 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
             f"≤ {t['d_driver_mb']:.0f} MB",
             f"{d_rss:.0f} MB (one sweep)",
             d_rss <= t["d_driver_mb"],
+        ),
+        (
+            f"(f) `gridsim plan {f['plan']}` from scratch, {f['workers']} workers, "
+            "recommendation verified on fresh seeds",
+            f"≤ {t['f_plan_s'] / 60:.0f} min, verified",
+            f"{f['wall_s']:.0f} s ({f['wall_s'] / 60:.1f} min, one run, {f['runs']:,} runs); "
+            + ("every target met on the fresh runs" if f["verified"] else "**not verified**"),
+            f["wall_s"] <= t["f_plan_s"] and f["verified"],
+        ),
+        (
+            f"(g) sweep throughput, {g['designs']} distinct Yuelu designs x "
+            f"{g['replications']}, {g['workers']} warm workers",
+            f"≥ {t['g_runs_per_s']:.0f} runs/s",
+            f"{g['executor_runs_per_s']:.1f} runs/s (median of {g['repeats']}; "
+            f"{g['runner_runs_per_s']:.1f} through the plan's runner and store); the machine "
+            f"gave 2 processes {g['capacity_median']:.2f} cores' worth meanwhile",
+            g["executor_runs_per_s"] >= t["g_runs_per_s"],
         ),
     ]
     passed = sum(r[3] for r in rows)
@@ -360,6 +390,12 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         "",
         load("driver"),
         "",
+        *plan_lines(f, t["f_plan_s"]),
+        load("plan"),
+        "",
+        *throughput_lines(g, t["g_runs_per_s"], a_total),
+        load("throughput"),
+        "",
         "## Where the time goes",
         "",
         "The 365 days run in `gridsim.pipeline.step_day`, one numba-compiled call per day "
@@ -403,6 +439,10 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         f"{cfg['sweep_replications']} --repeats {n_sweep}   # (c)",
         f".venv/bin/python benchmarks/bench_sweep.py driver-rss --variants "
         f"{cfg['driver_variants']} --replications {cfg['driver_replications']}   # (d)",
+        f".venv/bin/python benchmarks/bench_plan.py plan --plan {cfg['plan_file']}   # (f)",
+        f".venv/bin/python benchmarks/bench_plan.py throughput --designs "
+        f"{cfg['throughput_designs']} --replications {cfg['throughput_replications']} "
+        f"--repeats {cfg['throughput_repeats']}   # (g)",
         f".venv/bin/python benchmarks/profile_year.py --years {cfg['profile_years']}"
         "   # profile (needs py-spy: .venv/bin/pip install py-spy)",
         "```",
@@ -411,6 +451,92 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         "",
     ]
     return "\n".join(lines)
+
+
+def plan_lines(f: dict, target_s: float) -> list[str]:
+    """Section (f): a whole plan from scratch."""
+    sel = f["selection_replications"]
+    reps = ", ".join(str(n) for n in sel.values()) if sel else "none"
+    disc = f["discovery"]
+    if f["selection_stopped_early"] is None:
+        guarantee = "no selection (no design met every target in the search)"
+    elif f["selection_stopped_early"]:
+        guarantee = "stopped at max_replications: no guarantee"
+    else:
+        guarantee = f"P(correct selection) ≥ {f['selection_pcs']:.2f}"
+    targets = [
+        f"| {tg['kpi']} {tg['op']} {tg['value']:g} ({tg['statistic']}) | "
+        + ("—" if tg["estimate"] is None else f"{tg['estimate']:.3f}")
+        + " | "
+        + (f"{tg['ci95'][0]:.3f} … {tg['ci95'][1]:.3f}" if tg["ci95"] else "")
+        + f" | {'yes' if tg['met'] else 'no'} |"
+        for tg in f["targets"]
+    ]
+    return [
+        "## (f) A whole plan",
+        "",
+        f"`bench_plan.py plan`: `gridsim plan {f['plan']} --workers {f['workers']} --json` "
+        "in a fresh process on a fresh temporary store (no run and no trial to resume), "
+        "timed from start to exit: the search, the selection (the best feasible designs "
+        "re-run with seeds the search never used, Kim-Nelson), the winner's targets "
+        "verified on those fresh runs, and discovery. The target: at most "
+        f"{target_s / 60:.0f} minutes on 2 cores, with the recommendation verified (a "
+        "winner, every target met on the fresh runs).",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| **wall time** | **{f['wall_s']:.0f} s** ({f['wall_s'] / 60:.1f} min) |",
+        f"| runs in the store afterwards | {f['runs']:,} ({f['runs_per_s']:.1f} per second "
+        "of wall time) |",
+        f"| search | {f['trials']} trials, stopped by {f['search_stopped']}, "
+        f"{f['search_s']:.0f} s |",
+        f"| selection | {f['selection_designs']} designs, fresh replications {reps}; {guarantee} |",
+        f"| discovery | {disc.get('runs') or 0} runs, {disc.get('failed') or 0} miss a target |",
+        "",
+        f"> {f['recommendation']}",
+        "",
+        "| target | estimate (fresh runs) | 95 % CI | met |",
+        "|---|---:|---|---|",
+        *targets,
+        "",
+    ]
+
+
+def throughput_lines(g: dict, target: float, a_total: float) -> list[str]:
+    """Section (g): runs per second of distinct Yuelu designs on warm workers."""
+    ceiling = g["workers"] / a_total
+    return [
+        "## (g) Sweep throughput of a plan's designs",
+        "",
+        f"`bench_plan.py throughput`: {g['designs']} distinct designs (random values of "
+        f"the levers of scenarios/plan-yuelu.toml: {', '.join(g['levers'])}), each the "
+        f"full Yuelu district for a year, x {g['replications']} replications = "
+        f"{g['runs_per_pass']} runs per pass, through `make_executor({g['workers']})` with "
+        f"the pool started and warmed first (cold start {g['pool_cold_start_s']:.1f} s, "
+        "not counted). *Executor*: the tasks as a plan submits them, results only "
+        "consumed; *plan runner*: the same through `gridsim.planning.runner.Runner`, which "
+        "also writes every run to a fresh SQLite workspace and summarises each design. "
+        "The two alternate, each pass on designs of its own, so no design is run twice.",
+        "",
+        "| | runs/s (median) | each pass |",
+        "|---|---:|---|",
+        f"| **executor** | **{g['executor_runs_per_s']:.1f}** | "
+        + ", ".join(f"{x:.1f}" for x in g["executor_runs_per_s_each"])
+        + " |",
+        f"| plan runner (store writes included) | {g['runner_runs_per_s']:.1f} | "
+        + ", ".join(f"{x:.1f}" for x in g["runner_runs_per_s_each"])
+        + " |",
+        f"| machine capacity for 2 processes (probe) | {g['capacity_median']:.2f} cores | "
+        + ", ".join(f"{x:.2f}" for x in g["capacity"])
+        + " |",
+        "",
+        f"The target is {target:.0f} runs/s. For scale: at (a)'s median Yuelu year "
+        f"({a_total:.3f} s, in one process, after a warm-up), {g['workers']} fully "
+        f"available cores could do at most {ceiling:.0f} runs/s; "
+        f"{target:.0f} runs/s needs a run in {1e3 * g['workers'] / target:.0f} ms of a core, "
+        "task transfer and result encoding included.",
+        "",
+    ]
 
 
 def scale_phase_lines(x1: dict, xb: dict, scale: int) -> list[str]:
@@ -573,6 +699,34 @@ def main() -> int:
                 str(cfg["workers"]),
             ],
             j / "driver.json",
+        )
+        res["plan"] = step(
+            f"(f) the whole plan {cfg['plan_file']}",
+            [
+                f"{b}/bench_plan.py",
+                "plan",
+                "--plan",
+                str(ROOT / cfg["plan_file"]),
+                "--workers",
+                str(cfg["workers"]),
+            ],
+            j / "plan.json",
+        )
+        res["throughput"] = step(
+            "(g) sweep throughput of distinct Yuelu designs",
+            [
+                f"{b}/bench_plan.py",
+                "throughput",
+                "--designs",
+                str(cfg["throughput_designs"]),
+                "--replications",
+                str(cfg["throughput_replications"]),
+                "--repeats",
+                str(cfg["throughput_repeats"]),
+                "--workers",
+                str(cfg["workers"]),
+            ],
+            j / "throughput.json",
         )
     elapsed = time.perf_counter() - t0
     text = render(info, os.getloadavg(), cfg, res, elapsed, args.quick)
