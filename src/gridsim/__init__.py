@@ -26,9 +26,9 @@ from gridsim.scenario import Scenario, ScenarioError, default_scenario, load_sce
 __all__ = [
     "KPI_NAMES",
     "Comparison",
-    "Plan",
     "Experiment",
     "GridModel",
+    "Plan",
     "RunResult",
     "Scenario",
     "ScenarioError",

@@ -48,8 +48,17 @@ def plan(
 
     if workers is not None and dask is not None:
         raise UserError("--workers and --dask: choose one")
-    if lang not in ("en", "zh"):
-        raise UserError(f"--lang: must be en or zh, got {lang!r}")
+    from gridsim.reports.i18n import LANGS, FontNotFoundError, font_family
+
+    if lang not in LANGS:
+        raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    if out is not None:
+        try:
+            font_family(lang)  # a Chinese report without a Chinese font fails before any run
+        except FontNotFoundError as exc:
+            raise UserError(str(exc)) from None
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out: {out} exists and is not a folder")
     the_plan = Plan.from_file(plan_file, roots=scenario_root or ())
     executor = make_executor(workers, dask)
     try:
