@@ -59,8 +59,13 @@ def test_a_run_does_not_change_the_shared_setup(tiny) -> None:
     assert trust is not next(iter(setup._CACHE.values())).households.trust
 
 
-def test_the_cache_keeps_only_the_latest(tiny) -> None:
+def test_the_cache_keeps_only_the_latest(tiny, monkeypatch) -> None:
     setup.clear()
-    for rep in range(setup.CACHE_SIZE + 3):
+    monkeypatch.setattr(setup, "CACHE_SIZE", 3)
+    for rep in range(6):
         gridsim.run_scenario(tiny.with_changes({"simulation.days": 30}), replication=rep)
-    assert len(setup._CACHE) == setup.CACHE_SIZE
+    assert len(setup._CACHE) == 3
+    one = next(iter(setup._CACHE.values())).nbytes
+    monkeypatch.setattr(setup, "CACHE_BYTES", int(one * 1.5))
+    gridsim.run_scenario(tiny.with_changes({"simulation.days": 30}), replication=9)
+    assert len(setup._CACHE) == 1

@@ -12,8 +12,10 @@ later run a copy of what the run changes (the households' trust) and the rest
 as is (read only). About 40 % of a Yuelu run's set-up, and KPIs bit-identical
 to a fresh build (``tests/test_setup_cache.py``).
 
-``GRIDSIM_SETUP_CACHE=0`` turns it off; :data:`CACHE_SIZE` entries are kept
-per process (the most recent).
+``GRIDSIM_SETUP_CACHE=0`` turns it off. The most recent set-ups are kept per
+process, at most :data:`CACHE_SIZE` of them and :data:`CACHE_BYTES` of their
+arrays (a Yuelu set-up holds about 7 MB): a plan's designs span a few grid
+sizes × uncertainty points × replications, and each worker keeps them all.
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ from gridsim.model.households import Households, draw_households
 from gridsim.model.issues import LatentIssues, draw_latent_issues
 from gridsim.scenario import Scenario
 
-CACHE_SIZE = 6
-"""Set-ups kept per process (a Yuelu one holds about 10 MB)."""
+CACHE_SIZE = 64
+"""Most set-ups kept per process."""
+
+CACHE_BYTES = 256 * 2**20
+"""Most bytes of set-up arrays kept per process (the oldest go first)."""
 
 SECTIONS = ("district", "grids", "households", "issues")
 """Scenario sections the shared set-up depends on (with ``simulation.days``)."""
@@ -44,6 +49,12 @@ class Setup:
     district: District
     households: Households
     issues: LatentIssues
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its household and issue arrays (what the cache budget counts)."""
+        arrays = [*vars(self.households).values(), *vars(self.issues).values()]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 
 _CACHE: OrderedDict[tuple[int, int, str], Setup] = OrderedDict()
@@ -98,8 +109,9 @@ def shared_setup(
         built = Setup(district, households, issues)
         if key is not None:
             _CACHE[key] = built
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
+            held = sum(entry.nbytes for entry in _CACHE.values())
+            while len(_CACHE) > 1 and (len(_CACHE) > CACHE_SIZE or held > CACHE_BYTES):
+                held -= _CACHE.popitem(last=False)[1].nbytes
     else:
         _CACHE.move_to_end(key)
     h = built.households
@@ -107,4 +119,4 @@ def shared_setup(
     return Setup(built.district, fresh, built.issues)
 
 
-__all__ = ["CACHE_SIZE", "SECTIONS", "Setup", "clear", "shared_setup"]
+__all__ = ["CACHE_BYTES", "CACHE_SIZE", "SECTIONS", "Setup", "clear", "shared_setup"]
