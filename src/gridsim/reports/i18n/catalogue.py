@@ -54,6 +54,39 @@ PARAM_LABELS: dict[str, dict[str, str]] = {
     "deadlines.escalation": {"en": "Escalation of overdue cases", "zh": "超期升级督办"},
     "reply.public": {"en": "Public replies", "zh": "公开答复"},
     "evaluate.third_party": {"en": "Third-party evaluation", "zh": "第三方测评"},
+    "evaluate.assessment": {"en": "Assessment of units", "zh": "承办单位考核"},
+    "evaluate.target_score": {"en": "Assessment target score", "zh": "考核目标分"},
+    "evaluate.effort_response": {
+        "en": "Effort response to the score",
+        "zh": "努力程度对考核分的响应",
+    },
+    "evaluate.effort_ceiling": {"en": "Most effort", "zh": "努力程度上限"},
+    "evaluate.effort_speedup": {"en": "Faster handling at full effort", "zh": "全力时办理提速"},
+    "evaluate.effort_fix_gain": {
+        "en": "More real fixes at full effort",
+        "zh": "全力时实际解决增幅",
+    },
+    "evaluate.self_assessment_response": {
+        "en": "Effort response under self-assessment",
+        "zh": "自评时努力响应比例",
+    },
+    "deadlines.compliance": {"en": "Units work to the time limit", "zh": "按时限办理概率"},
+    "deadlines.compliance_load_drop": {
+        "en": "Drop in time-limit work under load",
+        "zh": "负荷下按时限办理概率降幅",
+    },
+    "deadlines.yellow_compliance": {
+        "en": "Yellow-light cases worked to the limit",
+        "zh": "黄灯案件按时限办理概率",
+    },
+    "handle.handler_hours_per_week": {
+        "en": "Handlers' case hours per week",
+        "zh": "承办人员每周办案时数",
+    },
+    "handle.hours_per_case_week": {
+        "en": "Handler hours per case and week",
+        "zh": "每件案件每周占用工时",
+    },
     "households.latent_issues_per_year": {
         "en": "Latent issues per household-year",
         "zh": "每户每年潜在问题数",
