@@ -494,3 +494,19 @@ def test_report_renders_in_headless_chromium(
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / shot.name)
+
+
+def test_chinese_bold_headings_find_a_bold_face(caplog: pytest.LogCaptureFixture) -> None:
+    """A bold title in a Chinese figure uses the CJK bold face, with no findfont warning."""
+    import logging
+
+    import matplotlib.pyplot as plt
+
+    _need_cjk_font()
+    caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
+    with plt.rc_context(plots.rc_params("zh")):
+        fig, ax = plt.subplots()
+        ax.set_title("按期结案率", fontweight="bold")
+        fig.canvas.draw()
+        plt.close(fig)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]

@@ -146,6 +146,14 @@ def _register(path: str) -> str | None:
     return names[0]
 
 
+def bold_sibling(path: Path) -> Path | None:
+    """The bold face beside a regular font file (``NotoSansCJK-Regular.ttc`` → ``-Bold``)."""
+    if "Regular" not in path.name:
+        return None
+    bold = path.with_name(path.name.replace("Regular", "Bold"))
+    return bold if bold.is_file() else None
+
+
 def cjk_font(required: bool = False) -> str | None:
     """Register a CJK font with matplotlib and return its family name.
 
@@ -160,6 +168,10 @@ def cjk_font(required: bool = False) -> str | None:
     """
     path = find_cjk_font_file()
     name = _register(str(path)) if path is not None else None
+    if name is not None and path is not None:
+        bold = bold_sibling(path)
+        if bold is not None:  # headings in bold find a bold face, not a warning
+            _register(str(bold))
     if name is None and required:
         env = os.environ.get(CJK_FONT_ENV)
         where = f" ({CJK_FONT_ENV}={env!r} is not a usable font)" if env else ""
