@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,notebooks,dask]'
+	$(BIN)/python -m pip install -q -e '.[dev,notebooks,dask,geo]'
 	@touch $@
 
 # Numba compiles the case pipeline on first use (about 30 s once per checkout or
