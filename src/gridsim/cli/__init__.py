@@ -18,7 +18,7 @@ The package's modules:
 * the commands, one module per group: :mod:`~gridsim.cli.run` (``run``,
   ``validate``, ``calibrate``), :mod:`~gridsim.cli.compare` (``compare``,
   ``report``), :mod:`~gridsim.cli.store` (``experiments list``, ``runs list``,
-  ``tenant create``), :mod:`~gridsim.cli.plan` (``plan``).
+  ``tenant create``), :mod:`~gridsim.cli.plan` (``plan``), :mod:`~gridsim.cli.grids` (``grids``).
 
 To add a command: write one module ``gridsim/cli/<name>.py`` that defines it
 with ``@app.command()`` (``app`` from :mod:`gridsim.cli.app`; for a command of
@@ -45,6 +45,7 @@ from gridsim.cli import run  # noqa: F401
 from gridsim.cli import compare  # noqa: F401
 from gridsim.cli import store  # noqa: F401
 from gridsim.cli import plan  # noqa: F401
+from gridsim.cli import grids  # noqa: F401
 
 # isort: on
 
