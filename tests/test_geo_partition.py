@@ -130,20 +130,42 @@ def test_tight_tolerance_uses_gerrychain_and_stays_valid():
 
 
 def test_barrier_edges_are_cut_preferentially():
-    # a 10x10 community split in two by a barrier between columns 4 and 5: two grids follow it
-    bm = lattice([("A", 10, 10)], seed=2, households=None)
+    # 12 columns x 10 rows, equal households, K = 2: the shortest balanced cut is the vertical
+    # one (10 edges); a barrier between rows 4 and 5 (12 edges at a tenth the weight) wins
+    bm = lattice([("A", 12, 10)], seed=2)
     bm.blocks["households"] = 40
-    edges = []
-    for e in bm.edges:
-        ia = int(bm.blocks["block"].iloc[e.a].split("-")[1])
-        ib = int(bm.blocks["block"].iloc[e.b].split("-")[1])
-        edges.append(Edge(e.a, e.b, e.length_m, barrier={ia, ib} == {4, 5}))
-    bm = BlockMap(bm.blocks, edges, "synthetic", CRS)
-    part = partition(bm, 2000, seed=0)
+    row = bm.blocks["block"].str.split("-").str[2].astype(int).to_numpy()
+    edges = [Edge(e.a, e.b, e.length_m, barrier={row[e.a], row[e.b]} == {4, 5}) for e in bm.edges]
+    part = partition(BlockMap(bm.blocks, edges, "synthetic", CRS), 2400, seed=0)
     assert part.communities["K"].iloc[0] == 2
-    cols = bm.blocks["block"].str.split("-").str[1].astype(int).to_numpy()
-    assert len(set(part.grid_of_block[cols <= 4])) == 1
-    assert len(set(part.grid_of_block[cols >= 5])) == 1
+    assert len(set(part.grid_of_block[row <= 4])) == 1
+    assert len(set(part.grid_of_block[row >= 5])) == 1
+    # without the barrier the same map is cut the other way
+    plain = partition(bm, 2400, seed=0)
+    assert len(set(plain.grid_of_block[row <= 4])) == 2
+
+
+def test_edges_across_communities_are_ignored():
+    bm = lattice([("A", 4, 4), ("B", 4, 4)])
+    a_right = int(np.flatnonzero(bm.blocks["block"] == "A-3-0")[0])
+    b_left = int(np.flatnonzero(bm.blocks["block"] == "B-0-0")[0])
+    crossing = BlockMap(bm.blocks, [*bm.edges, Edge(a_right, b_left, 100.0)], "synthetic", CRS)
+    part = partition(crossing, 10_000, seed=0)  # K = 1 each: one grid per community, never one
+    comm = bm.blocks["community"].to_numpy()
+    for grid in np.unique(part.grid_of_block):
+        assert len(set(comm[part.grid_of_block == grid])) == 1
+    assert part.n_grids == 2
+
+
+def test_stray_fragments_are_merged_into_neighbours():
+    from gridsim.geo.partition import _community_graph, _repair_contiguity
+
+    hh = np.full(6, 10.0)
+    g = _community_graph(6, hh, [(i, i + 1, 1) for i in range(5)])  # a path 0-1-2-3-4-5
+    labels = _repair_contiguity(g, np.array([0, 0, 1, 0, 1, 1]), hh)
+    assert len(set(labels.tolist())) == 2
+    for p in set(labels.tolist()):
+        assert nx.is_connected(g.subgraph(np.flatnonzero(labels == p).tolist()))
 
 
 def test_huge_block_is_reported():
@@ -265,3 +287,11 @@ def test_polsby_popper_of_square_grid(tmp_path):
     assert grids["polsby_popper"].iloc[0] == pytest.approx(math.pi / 4, rel=1e-9)
     assert grids["area_km2"].iloc[0] == pytest.approx(0.16)
     assert polsby_popper(1.0, 0.0) == 0.0
+
+
+def test_large_community_tight_bounds_reached_by_recom():
+    # 2,000 blocks, K = 224 at ±5 %: the METIS seed is out of bounds, targeted ReCom fixes it
+    bm = lattice([("C", 50, 40)], seed=5)
+    part = partition(bm, 400, tolerance=0.05, seed=0)
+    assert part.communities["method"].iloc[0] == "recom"
+    assert_valid(bm, part, tolerance=0.05)

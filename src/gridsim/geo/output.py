@@ -11,7 +11,8 @@ folder holds the old set or the new one, never a mix.
 * ``blocks.csv`` — ``block``, ``community``, ``grid_code``;
 * ``summary.csv`` — per community: ``community``, ``K``, ``ideal``, ``min``,
   ``max``, ``within_bounds``, ``contiguous``, ``method``, ``reason``;
-* ``map.png`` — the grids coloured, community boundaries drawn thick.
+* ``map.png`` — the grids coloured (adjacent grids differ), community boundaries drawn
+  thick.
 """
 
 from __future__ import annotations
@@ -69,8 +70,22 @@ def grid_frame(blockmap: BlockMap, partition: Partition, codes: list[str]) -> gp
     return gpd.GeoDataFrame(grids[cols], geometry=geoms, crs=blocks.crs)
 
 
-def _draw_map(blockmap: BlockMap, frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Grids coloured (tab20, cycled), grid edges thin, community boundaries thick."""
+def _grid_colours(blockmap: BlockMap, partition: Partition) -> list[int]:
+    """A colour index per grid such that grids sharing a boundary differ (greedy colouring)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(partition.n_grids))
+    gob = partition.grid_of_block
+    g.add_edges_from((int(gob[e.a]), int(gob[e.b])) for e in blockmap.edges if gob[e.a] != gob[e.b])
+    colouring = nx.greedy_color(g, strategy="largest_first")
+    return [colouring[i] for i in range(partition.n_grids)]
+
+
+def _draw_map(
+    blockmap: BlockMap, partition: Partition, frame: gpd.GeoDataFrame, path: Path
+) -> None:
+    """Grids coloured (neighbours differ), grid edges thin, community boundaries thick."""
     from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -78,10 +93,11 @@ def _draw_map(blockmap: BlockMap, frame: gpd.GeoDataFrame, path: Path) -> None:
     fig = Figure(figsize=(8, 8), dpi=120)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    cmap = colormaps["tab20"]
+    cmap = colormaps["Set3"]
+    colours = _grid_colours(blockmap, partition)
     frame.plot(
         ax=ax,
-        color=[cmap(i % 20) for i in range(len(frame))],
+        color=[cmap(colours[g] % cmap.N) for g in frame["grid"]],
         edgecolor="#444444",
         linewidth=0.4,
     )
@@ -130,7 +146,7 @@ def write_grids(
             columns={"min_households": "min", "max_households": "max"}
         )
         summary.to_csv(stage / "summary.csv", index=False)
-        _draw_map(blockmap, frame, stage / "map.png")
+        _draw_map(blockmap, partition, frame, stage / "map.png")
     return {name: out / name for name in OUTPUT_FILES}
 
 

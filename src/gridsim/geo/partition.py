@@ -8,15 +8,18 @@ within ``±tolerance`` of the community's ideal ``households / K``.
 Per community, in order, the first plan that is contiguous and within bounds
 is kept:
 
-1. **pymetis seed** — ``part_graph(K)`` with the blocks' households as vertex
+1. **pymetis seed** — ``part_graph(K)`` (contiguous parts asked of METIS when the
+   community is connected) with the blocks' households as vertex
    weights and the shared boundary in metres (rounded, at least 1; a tenth of
    it, at least 1, across a barrier) as edge weights;
-2. **recursive_tree_part** — GerryChain's recursive spanning-tree splitting
-   with ``epsilon = tolerance``, a few attempts with seeded generators;
-3. **ReCom** — a short GerryChain ReCom chain from the best contiguous plan so
-   far (the pymetis seed with its stray fragments merged into neighbours),
-   accepting only moves that do not worsen the largest deviation from the
-   ideal, stopping once within bounds.
+2. **ReCom** — targeted ReCom merge-split steps (GerryChain's
+   ``bipartition_tree``) from the best contiguous plan so far (the pymetis seed
+   with its stray fragments merged into neighbours): the worst grid and a
+   neighbour are merged and re-split evenly, kept only when that lowers the
+   pair's largest deviation, until within bounds;
+3. **recursive_tree_part** — GerryChain's recursive spanning-tree splitting
+   with ``epsilon = tolerance``, a few attempts with seeded generators (slow
+   on thousands of blocks when it fails: tens of seconds an attempt).
 
 A community that cannot meet the bounds keeps the best contiguous plan found
 and is flagged in :attr:`Partition.communities` with a reason: too few blocks
@@ -52,8 +55,8 @@ TREE_ATTEMPTS = 4
 TREE_MAX_ATTEMPTS = 2000
 """Spanning trees drawn per bipartition inside one ``recursive_tree_part`` attempt."""
 
-RECOM_STEPS = 200
-"""Default length of the ReCom chain run when the tree attempts fail."""
+RECOM_STEPS = 500
+"""Default number of targeted ReCom steps tried when the tree attempts fail."""
 
 POP = "households"
 
@@ -74,6 +77,7 @@ class Partition:
             when within bounds).
         tolerance: The allowed relative deviation from the ideal.
         seed: The seed used.
+        flagged: ``"community: reason"`` for each community not within bounds.
     """
 
     grid_of_block: np.ndarray
@@ -112,7 +116,12 @@ def _edge_weight(length_m: float, barrier: bool) -> int:
 
 
 def _metis(g: nx.Graph, k: int) -> np.ndarray:
-    """The pymetis seed plan of ``g`` into ``k`` parts."""
+    """The pymetis seed plan of ``g`` into ``k`` parts.
+
+    On a connected community METIS is asked for contiguous parts (``contig``),
+    which on lattices of thousands of blocks is usually within bounds already.
+    """
+    import networkx as nx
     import pymetis
 
     n = g.number_of_nodes()
@@ -133,7 +142,10 @@ def _metis(g: nx.Graph, k: int) -> np.ndarray:
         graph = {"adjacency": pymetis.CSRAdjacency(adj_starts=xadj, adjacent=adjncy)}
     else:
         graph = {"xadj": xadj, "adjncy": adjncy}
-    _, membership = pymetis.part_graph(k, **graph, vweights=vweights, eweights=eweights)
+    options = pymetis.Options(contig=True) if nx.is_connected(g) else None
+    _, membership = pymetis.part_graph(
+        k, **graph, vweights=vweights, eweights=eweights, options=options
+    )
     return _relabel(np.asarray(membership, dtype=np.int64))
 
 
@@ -235,72 +247,71 @@ def _recom(
     steps: int,
     rng: random.Random,
 ) -> np.ndarray:
-    """Improve a contiguous plan with a short ReCom chain; returns the best plan seen.
+    """Improve a contiguous plan with targeted ReCom moves; returns the best plan found.
 
-    The chain keeps plans contiguous (``contiguous``); when the start is within
-    bounds it also keeps them there (``within_percent_of_ideal_population``),
-    otherwise it accepts a proposal only if it does not worsen the largest
-    deviation from the ideal.
+    Each step is a ReCom merge-split aimed at the worst grid: the grid farthest
+    from the ideal is merged with the adjacent grid that brings the pair's
+    households closest to twice the ideal, and the pair is re-split along a
+    random spanning tree (GerryChain's ``bipartition_tree``, seeded) into two
+    halves as even as possible. A split is kept only if it lowers the pair's
+    largest deviation, so every kept plan is contiguous and no worse than the
+    last; a pair that cannot be improved is not tried again until something
+    moves. Stops within bounds, after ``steps`` steps, or when stuck.
     """
-    from gerrychain import Graph, MarkovChain
-    from gerrychain import Partition as GCPartition
-    from gerrychain.constraints import contiguous, within_percent_of_ideal_population
-    from gerrychain.proposals import recom
+    from gerrychain import Graph
     from gerrychain.tree import bipartition_tree
-    from gerrychain.updaters import Tally
 
-    graph = Graph.from_networkx(g)
-    start = GCPartition(
-        graph,
-        {i: int(labels[i]) for i in range(len(labels))},
-        updaters={"population": Tally(POP, alias="population")},
-    )
-    best = labels.copy()
-    best_dev = _deviation(labels, households, ideal)
-    if best_dev <= tolerance or steps <= 0 or len(np.unique(labels)) < 2:
-        return best
-    constraints = [contiguous]
-    current_dev = [best_dev]
-
-    def not_worse(part: GCPartition, rng: random.Random | None = None) -> bool:
-        dev = max(abs(v - ideal) for v in part["population"].values()) / ideal
-        if dev <= current_dev[0] + 1e-12:
-            current_dev[0] = dev
-            return True
-        return False
-
-    if best_dev <= tolerance:
-        constraints.append(within_percent_of_ideal_population(start, tolerance))
-    # Each merged pair is re-split within the current worst deviation: never worse than now.
-    proposal = partial(
-        recom,
-        pop_col=POP,
-        pop_target=ideal,
-        epsilon=max(tolerance, best_dev),
-        bipartition_tree_fn=partial(
-            bipartition_tree, max_attempts=50, warn_attempts=10**9, allow_pair_reselection=True
-        ),
-    )
-    chain = MarkovChain(
-        proposal_fn=proposal,
-        constraints=constraints,
-        acceptance_fn=not_worse,
-        initial_partition=start,
-        total_steps=steps,
-        rng=rng,
-    )
-    try:
-        for state in chain:
-            assign = state.assignment
-            plan = np.array([assign[i] for i in range(len(labels))], dtype=np.int64)
-            dev = _deviation(_relabel(plan), households, ideal)
-            if dev < best_dev:
-                best, best_dev = _relabel(plan), dev
-                if best_dev <= tolerance:
-                    break
-    except Exception:  # no balanced re-split of any pair: keep the best so far
-        pass
-    return best
+    labels = labels.copy()
+    tot = _totals(labels, households)
+    tried: set[tuple[int, int]] = set()
+    for _ in range(steps):
+        dev = np.abs(tot - ideal)
+        if dev.max() <= tolerance * ideal + 1e-9:
+            break
+        worst = -1
+        candidates: list[int] = []
+        for w in np.argsort(-dev, kind="stable").tolist():
+            if dev[w] <= tolerance * ideal:
+                break
+            nodes = np.flatnonzero(labels == w).tolist()
+            neighbours = {int(labels[j]) for i in nodes for j in g.adj[i]} - {w}
+            candidates = sorted(
+                (q for q in neighbours if (min(w, q), max(w, q)) not in tried),
+                key=lambda q, w=w: (abs(tot[w] + tot[q] - 2 * ideal), q),
+            )
+            if candidates:
+                worst = w
+                break
+        if worst < 0:
+            break  # every out-of-bounds grid has had every neighbour tried: stuck
+        w, q = worst, candidates[0]
+        pair = (min(w, q), max(w, q))
+        nodes = np.flatnonzero((labels == w) | (labels == q)).tolist()
+        sub = Graph.from_networkx(g.subgraph(nodes).copy())
+        half = (tot[w] + tot[q]) / 2
+        before = max(abs(tot[w] - ideal), abs(tot[q] - ideal))
+        moved = False
+        for eps in (tolerance / 4, tolerance / 2, tolerance):
+            try:
+                side = bipartition_tree(
+                    sub, POP, half, eps, max_attempts=30, warn_attempts=10**9, rng=rng
+                )
+            except Exception:  # no balanced cut of this pair at this epsilon
+                continue
+            side_pop = float(sum(households[i] for i in side))
+            after = max(abs(side_pop - ideal), abs(tot[w] + tot[q] - side_pop - ideal))
+            if after < before - 1e-9:
+                new = labels.copy()
+                new[nodes] = q
+                new[sorted(side)] = w
+                labels = new
+                tot[w], tot[q] = side_pop, tot[w] + tot[q] - side_pop
+                tried.clear()
+                moved = True
+                break
+        if not moved:
+            tried.add(pair)
+    return _relabel(labels)
 
 
 def _partition_community(
@@ -349,13 +360,8 @@ def _partition_community(
     if not reasons and ok(seed_plan):
         return seed_plan, "pymetis", ""
     best = _repair_contiguity(g, seed_plan, households)
-    if not reasons:
-        if ok(best):
-            return best, "pymetis", ""
-        for _ in range(TREE_ATTEMPTS):
-            plan = _tree_part(g, k, ideal, tolerance, random.Random(rng.getrandbits(64)))
-            if plan is not None and ok(plan):
-                return plan, "recursive_tree_part", ""
+    if not reasons and ok(best):
+        return best, "pymetis", ""
     if connected and len(np.unique(best)) >= 2:
         improved = _recom(g, best, households, ideal, tolerance, recom_steps, rng)
         if not reasons and ok(improved):
@@ -363,10 +369,14 @@ def _partition_community(
         if _deviation(improved, households, ideal) < _deviation(best, households, ideal):
             best = improved
     if not reasons:
+        for _ in range(TREE_ATTEMPTS):
+            plan = _tree_part(g, k, ideal, tolerance, random.Random(rng.getrandbits(64)))
+            if plan is not None and ok(plan):
+                return plan, "recursive_tree_part", ""
+        recom = f"ReCom ({recom_steps} steps), " if recom_steps else ""
         reasons.append(
-            f"no balanced partition found in {TREE_ATTEMPTS + 1 + (1 if recom_steps else 0)} "
-            f"attempts (pymetis, {TREE_ATTEMPTS} × recursive_tree_part"
-            + (f", ReCom {recom_steps} steps)" if recom_steps else ")")
+            f"no balanced partition found in {TREE_ATTEMPTS + 1 + bool(recom_steps)} attempts "
+            f"(pymetis, {recom}{TREE_ATTEMPTS} × recursive_tree_part)"
         )
     return best, "best-contiguous", "; ".join(reasons)
 
@@ -387,8 +397,8 @@ def partition(
         tolerance: Allowed relative deviation of a grid's households from the
             community's ideal ``households / K``.
         seed: Seed of every random draw (GerryChain's spanning trees, ReCom).
-        recom_steps: Length of the ReCom chain tried when the pymetis seed and the
-            tree attempts fail (0: no chain).
+        recom_steps: Most targeted ReCom steps tried when the pymetis seed is not
+            within bounds (0: none).
 
     Returns:
         The :class:`Partition`; communities that could not meet the bounds are
