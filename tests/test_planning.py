@@ -254,3 +254,22 @@ def test_fitting_points_cross_the_ranges_latin_hypercube(tmp_path) -> None:
     assert len(points) == 6
     assert sum("collect.detect_probability" in p for p in points) == 3
     assert all(0.5 <= p["deadlines.compliance"] <= 0.9 for p in points)
+
+
+def test_an_nsga2_plan_searches_a_cost_against_service_front(tmp_path) -> None:
+    plan_file = _toy_copy(
+        tmp_path,
+        ('sampler = "grid"', 'sampler = "nsga2"\nfront = "households_visited"'),
+        ("trials = 12", "trials = 8"),
+    )
+    plan = Plan.from_file(plan_file, roots=[SHIPPED])
+    with Workspace("default", tmp_path) as ws:
+        result = plan.run(ws, SerialExecutor(), progress=False, journal=tmp_path / "n.journal")
+    designs = result.search.designs
+    assert len(designs) == 8
+    assert all(d.front == d.means["households_visited"] for d in designs)
+    # more visits cost more: the front is a trade-off, not one point
+    costs = [d.objective for d in designs]
+    visits = [d.front for d in designs]
+    assert np.corrcoef(costs, visits)[0, 1] > 0
+    assert result.winner is not None and result.winner.feasible
