@@ -38,10 +38,10 @@ difference to the baseline is measured *in pairs*, one per replication.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,9 @@ from gridsim.experiments.statistics import compare, precision_met
 from gridsim.fileio import InputError, check_regular_file, display_path, resolve_inside
 from gridsim.model.kpis import KPI_NAMES, RunResult
 from gridsim.scenario import Scenario, describe, load_scenario, scenario_roots
+
+if TYPE_CHECKING:
+    from gridsim.store import EncodedResult
 
 
 def _names(shown: list[str]) -> str:
@@ -303,7 +306,7 @@ class Experiment:
         return result
 
     def _run_missing(self, ws: Any, ex: Executor, reps: range, progress: bool) -> None:
-        from gridsim.store import EncodedRun, current_model_version
+        from gridsim.store import current_model_version
 
         model = current_model_version()  # runs of another model are never served
 
@@ -322,17 +325,7 @@ class Experiment:
         scenarios = {v.name: (v.scenario.name, v.scenario_json) for v in self.variants}
         bar = _progress(len(todo), f"{self.name}", enabled=progress)
         try:
-            for task, payload in ex.run(todo):
-                name, scenario = scenarios[task.variant]
-                run = EncodedRun(
-                    task.scenario_hash,
-                    task.replication,
-                    name,
-                    task.seed,
-                    scenario,
-                    encode_payload(payload),  # encoded by the worker: as is
-                )
-                ws.write_runs(self.name, [run], model_version=model)
+            for _ in run_into_store(ws, self.name, ex, todo, scenarios, model):
                 bar.update(1)
         finally:
             bar.close()
@@ -445,6 +438,40 @@ class Experiment:
             f"replications, seed {self.spec.seed}, baseline <i>{self.baseline.name}</i>"
             f"<table><tr><th>variant</th><th>hash</th><th>changes</th></tr>{rows}</table>"
         )
+
+
+def run_into_store(
+    workspace: Any,
+    experiment: str,
+    executor: Executor,
+    tasks: list[Task],
+    scenarios: dict[str, tuple[str, str]],
+    model: str,
+) -> Iterator[tuple[Task, EncodedResult]]:
+    """Run tasks and commit each run to the store as the executor yields it.
+
+    Each run is its own transaction, so a killed sweep loses no finished run;
+    the workers encode the results, so this only inserts them.
+
+    Args:
+        workspace: The tenant's workspace.
+        experiment: The name the runs are stored under.
+        executor: Where they run.
+        tasks: Tasks with ``encode=True``.
+        scenarios: Task variant name -> (scenario name, scenario JSON as stored).
+        model: The model fingerprint the runs are filed under.
+
+    Yields:
+        Each task and its encoded result, once stored.
+    """
+    from gridsim.store import EncodedRun
+
+    for task, payload in executor.run(tasks):
+        name, scenario = scenarios[task.variant]
+        encoded = encode_payload(payload)  # encoded by the worker: as is
+        run = EncodedRun(task.scenario_hash, task.replication, name, task.seed, scenario, encoded)
+        workspace.write_runs(experiment, [run], model_version=model)
+        yield task, encoded
 
 
 def payload_result(variant: Variant, task: Task, payload: dict[str, Any]) -> RunResult:

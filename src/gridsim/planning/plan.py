@@ -31,8 +31,9 @@ import numpy as np
 from gridsim.experiments.derived import resolve
 from gridsim.experiments.executors import Executor, make_executor
 from gridsim.experiments.spec import ExperimentError
+from gridsim.experiments.statistics import mean_ci
 from gridsim.fileio import InputError, check_regular_file, display_path, resolve_inside
-from gridsim.planning.result import REPORTED_KPIS, PlanResult, ci95
+from gridsim.planning.result import REPORTED_KPIS, PlanResult
 from gridsim.planning.runner import Runner, SearchBar, journal_path
 from gridsim.planning.search import Design, search, shortfall
 from gridsim.planning.spec import PlanError, PlanSpec, read_plan_spec
@@ -231,26 +232,22 @@ class Plan:
         )
         if result.selection.winner is None:
             return
-        winner = top[result.selection.winner]
+        sel, i = result.selection, result.selection.winner
+        winner = top[i]
         result.winner = winner
-        n = result.selection.replications[result.selection.winner]
-        obs = runner.observations([winner.params], [SELECTION_REPLICATIONS + r for r in range(n)])
-        rows = obs[0]
-        for t in spec.targets:
-            values = [row[t.kpi] for row in rows]
-            est = float(np.mean(values))
-            lo, hi = ci95(values)
+        n = sel.replications[i]
+        for t in spec.targets:  # the selection's own estimates on its fresh runs
+            est = sel.means[i][t.kpi]
             result.verified[t.kpi] = {
                 "estimate": est,
-                "ci95": [lo, hi],
+                "ci95": list(sel.ci95[i][t.kpi]),
                 "met": shortfall(t, est) <= 0,
                 "replications": n,
             }
         runs = runner.kpi_rows(winner.params, [SELECTION_REPLICATIONS + r for r in range(n)])
         for k in dict.fromkeys([*REPORTED_KPIS, *(t.kpi for t in spec.targets)]):
-            values = [r[k] for r in runs if k in r]
-            lo, hi = ci95(values)
-            result.kpis[k] = {"mean": float(np.nanmean(values)), "ci95": [lo, hi]}
+            m, lo, hi = mean_ci([r[k] for r in runs if k in r])
+            result.kpis[k] = {"mean": m, "ci95": [lo, hi]}
 
     def _discover(self, winner: Design, runner: Runner) -> Any:
         from gridsim.planning import discovery

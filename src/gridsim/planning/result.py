@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,16 +31,6 @@ class PlanFile(Protocol):
     spec: PlanSpec
     base_path: str
     source: str
-
-
-def ci95(values: Sequence[float]) -> tuple[float, float]:
-    """Normal 95 % interval of the mean of ``values`` (NaN left out)."""
-    x = np.asarray([v for v in values if v == v], dtype=float)
-    if len(x) < 2:
-        m = float(x.mean()) if len(x) else float("nan")
-        return (m, m)
-    half = 1.96 * float(x.std(ddof=1)) / math.sqrt(len(x))
-    return (float(x.mean()) - half, float(x.mean()) + half)
 
 
 @dataclass
@@ -212,4 +200,4 @@ def _clean(x: Any) -> Any:
     return x
 
 
-__all__ = ["REPORTED_KPIS", "PlanFile", "PlanResult", "ci95", "lever_label"]
+__all__ = ["REPORTED_KPIS", "PlanFile", "PlanResult", "lever_label"]

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from gridsim.experiments.executors import Executor, Task, encode_payload
+from gridsim.experiments.executors import Executor, Task
 from gridsim.planning.search import Design, SearchResult, shortfall, statistic
 from gridsim.planning.spec import PlanSpec
 from gridsim.scenario import Scenario
@@ -65,42 +65,39 @@ class Runner:
             if rec.model_version == self.model:
                 self.cache[(rec.scenario_hash, rec.replication)] = dict(rec.kpis)
 
-    def _run(self, scenarios: list[Scenario], reps: Sequence[int]) -> None:
-        from gridsim.store import EncodedRun, json_text
+    def _run(self, runs: Sequence[tuple[Scenario, int]]) -> None:
+        """Run the (scenario, replication) pairs the store lacks, in one executor call."""
+        from gridsim.experiments.experiment import run_into_store
+        from gridsim.store import json_text
 
-        todo, seen = [], set()
-        for s in scenarios:
+        todo: list[Task] = []
+        stored: dict[str, tuple[str, str]] = {}
+        data: dict[str, dict[str, Any]] = {}
+        seen: set[tuple[str, int]] = set()
+        for s, r in runs:
             h = s.content_hash()
-            data = None
-            for r in reps:
-                if (h, r) in self.cache or (h, r) in seen:
-                    continue
-                seen.add((h, r))
-                data = data if data is not None else s.to_dict()
-                todo.append(Task(s.name, h, r, s.simulation.seed, data, True, self.model))
+            if (h, r) in self.cache or (h, r) in seen:
+                continue
+            seen.add((h, r))
+            if h not in data:
+                data[h] = s.to_dict()
+                stored[h] = (s.name, json_text(data[h]))
+            # the task is named by its hash: a plan's designs share the base's name
+            todo.append(Task(h, h, r, s.simulation.seed, data[h], True, self.model))
         if not todo:
             return
-        by_hash = {s.content_hash(): s for s in scenarios}
-        for task, payload in self.ex.run(todo):
-            encoded = encode_payload(payload)
-            s = by_hash[task.scenario_hash]
-            run = EncodedRun(
-                task.scenario_hash,
-                task.replication,
-                s.name,
-                task.seed,
-                json_text(task.scenario),
-                encoded,
-            )
-            self.ws.write_runs(self.plan.experiment, [run], model_version=self.model)
+        for task, encoded in run_into_store(
+            self.ws, self.plan.experiment, self.ex, todo, stored, self.model
+        ):
             self.cache[task.key] = {
                 k: (float("nan") if v is None else float(v))
                 for k, v in json.loads(encoded.kpis).items()
             }
 
     def _rows(self, scenarios: list[Scenario], reps: Sequence[int]) -> list[list[dict[str, float]]]:
-        self._run(scenarios, reps)
-        return [[self.cache[(s.content_hash(), r)] for r in reps] for s in scenarios]
+        hashes = [s.content_hash() for s in scenarios]
+        self._run([(s, r) for s in scenarios for r in reps])
+        return [[self.cache[(h, r)] for r in reps] for h in hashes]
 
     def designs(self, batch: list[dict[str, Any]], reps: Sequence[int]) -> list[Design]:
         """Evaluate designs: every point x replication, one executor call for the batch."""
@@ -151,13 +148,9 @@ class Runner:
         self, params: dict[str, Any], points: list[dict[str, Any]], first: int
     ) -> list[dict[str, float]]:
         """One run of a design at each given point (replications first, first + 1, ...)."""
-        scenarios = [self.plan.scenario(params, u) for u in points]
-        todo = []
-        for i, s in enumerate(scenarios):
-            todo.append((s, first + i))
-        for s, r in todo:
-            self._run([s], [r])
-        return [self.cache[(s.content_hash(), r)] for s, r in todo]
+        runs = [(self.plan.scenario(params, u), first + i) for i, u in enumerate(points)]
+        self._run(runs)  # one executor call: the points run in parallel
+        return [self.cache[(s.content_hash(), r)] for s, r in runs]
 
 
 def _design(plan: Designs, params: dict[str, Any], runs: list[dict[str, float]]) -> Design:

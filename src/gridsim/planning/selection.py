@@ -45,7 +45,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+
+from gridsim.experiments.statistics import mean_ci
 
 #: ``sample(designs, replications)`` -> for each design, one KPI dict per replication.
 Sampler = Callable[[list[int], list[int]], dict[int, list[dict[str, float]]]]
@@ -238,13 +239,10 @@ def select(
     means: dict[int, dict[str, float]] = {}
     ci95: dict[int, dict[str, tuple[float, float]]] = {}
     for i in range(k):
-        n = len(obs[i])
-        t = float(stats.t.ppf(0.975, n - 1))
         means[i], ci95[i] = {}, {}
         for kpi in sorted(obs[i][0]):
-            v = np.array([row[kpi] for row in obs[i]], dtype=float)
-            m, half = float(v.mean()), t * float(v.std(ddof=1)) / np.sqrt(n)
-            means[i][kpi], ci95[i][kpi] = m, (m - half, m + half)
+            m, lo, hi = mean_ci([row[kpi] for row in obs[i]])  # Student t, as comparisons
+            means[i][kpi], ci95[i][kpi] = m, (lo, hi)
     return Selection(
         winner=winner,
         feasible=feasible,
