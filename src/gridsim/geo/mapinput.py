@@ -107,7 +107,8 @@ def read_map(
         synthesise: True: the features are community polygons, synthesise blocks
             inside them; False: the features are blocks; None: detect (one feature
             per community means community polygons).
-        layer: The layer of a multi-layer file (default: the first).
+        layer: The layer of a multi-layer file (default: ``blocks`` if there is
+            one, else the first).
         cell_households: Households per synthesised block.
 
     Returns:
@@ -235,6 +236,8 @@ def _read(path: Path, name: str, layer: str | int | None) -> gpd.GeoDataFrame:
     except InputError as exc:
         raise MapError(exc.problems) from None
     try:
+        if layer is None:
+            layer = _default_layer(path)
         gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -246,6 +249,16 @@ def _read(path: Path, name: str, layer: str | int | None) -> gpd.GeoDataFrame:
     if len(gdf) == 0:
         raise MapError(f"{name}: the map has no features")
     return gdf.reset_index(drop=True)
+
+
+def _default_layer(path: Path) -> str | None:
+    """The layer named ``blocks`` of a multi-layer file, else its first (None: single layer)."""
+    import pyogrio
+
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if len(names) <= 1:
+        return None
+    return "blocks" if "blocks" in names else names[0]
 
 
 def _labeller(gdf: gpd.GeoDataFrame, name: str):

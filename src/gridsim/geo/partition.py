@@ -58,6 +58,12 @@ TREE_MAX_ATTEMPTS = 2000
 RECOM_STEPS = 500
 """Default number of targeted ReCom steps tried when the tree attempts fail."""
 
+POLISH_SHARE = 0.5
+"""A plan within bounds is polished by ReCom towards this share of the tolerance."""
+
+POLISH_STEPS = 60
+"""Most ReCom steps of the polish (the plan is kept only if it gets more even)."""
+
 POP = "households"
 
 
@@ -356,23 +362,31 @@ def _partition_community(
             and _is_contiguous(g, labels)
         )
 
+    def polished(labels: np.ndarray) -> np.ndarray:
+        """A more even plan if ReCom finds one (kept only if still contiguous)."""
+        if _deviation(labels, households, ideal) <= POLISH_SHARE * tolerance:
+            return labels
+        tighter = _recom(g, labels, households, ideal, POLISH_SHARE * tolerance, POLISH_STEPS, rng)
+        better = _deviation(tighter, households, ideal) < _deviation(labels, households, ideal)
+        return tighter if better and ok(tighter) else labels
+
     seed_plan = _metis(g, k)
     if not reasons and ok(seed_plan):
-        return seed_plan, "pymetis", ""
+        return polished(seed_plan), "pymetis", ""
     best = _repair_contiguity(g, seed_plan, households)
     if not reasons and ok(best):
-        return best, "pymetis", ""
+        return polished(best), "pymetis", ""
     if connected and len(np.unique(best)) >= 2:
         improved = _recom(g, best, households, ideal, tolerance, recom_steps, rng)
         if not reasons and ok(improved):
-            return improved, "recom", ""
+            return polished(improved), "recom", ""
         if _deviation(improved, households, ideal) < _deviation(best, households, ideal):
             best = improved
     if not reasons:
         for _ in range(TREE_ATTEMPTS):
             plan = _tree_part(g, k, ideal, tolerance, random.Random(rng.getrandbits(64)))
             if plan is not None and ok(plan):
-                return plan, "recursive_tree_part", ""
+                return polished(plan), "recursive_tree_part", ""
         recom = f"ReCom ({recom_steps} steps), " if recom_steps else ""
         reasons.append(
             f"no balanced partition found in {TREE_ATTEMPTS + 1 + bool(recom_steps)} attempts "
