@@ -165,10 +165,12 @@ def yuelu(rng: np.random.Generator) -> gpd.GeoDataFrame:
     # 1. communities: weighted k-means over the main part; one per detached part
     sample = points_in(main, 40_000, rng)
     dist_km = np.hypot(*(sample - core).T) / 1000.0
-    density = np.exp(-dist_km / 4.0) + 0.03
+    density = np.exp(-dist_km / 2.5) + 0.01
     n_main = YUELU_COMMUNITIES - len(rest)
     km = KMeans(n_clusters=n_main, n_init=1, random_state=int(rng.integers(2**31)))
-    km.fit(sample, sample_weight=density)
+    # k-means places centres with density ∝ weight^(1/2) in the plane: weigh by density²
+    # so that community areas go as 1 / density
+    km.fit(sample, sample_weight=density**2)
     seeds = km.cluster_centers_
     comm_polys = cells(seeds, main) + list(rest)
     centres = np.array([[p.centroid.x, p.centroid.y] for p in comm_polys])

@@ -1,8 +1,11 @@
 """The district tree: communities → grids → households, and grid adjacency.
 
-A district is either synthesised from totals (number of communities,
-households, target grid size) or read from a CSV of real communities. Either
-way, each community is cut into grids of about ``households_per_grid``
+A district is synthesised from totals (number of communities, households,
+target grid size), read from a CSV of real communities, or drawn on a map
+(``district.map``: :mod:`gridsim.geo.drawn` cuts the map's blocks into
+contiguous grids, or takes the grids ``grids.drawn`` names, and gives their
+neighbours, areas and walking distances). Synthesised or from a CSV, each
+community is cut into grids of about ``households_per_grid``
 households, and neighbouring grids are joined by the edges of a Delaunay
 triangulation of their positions (so neighbours are map neighbours). The edges
 are kept as a numpy array (``District.grid_edges``); the sparse adjacency
@@ -54,6 +57,12 @@ class District:
         grid_xy: Grid positions (for adjacency and maps), shape (grids, 2).
         grid_edges: Neighbouring grid pairs ``(u, v)`` with ``u < v``, one row
             per edge, sorted by ``u`` then ``v``; int64, shape (edges, 2).
+        grid_area_km2: Area of each grid, when the grids are drawn on a map
+            (``district.map``); None for synthesised grids.
+        grid_station_km: On a map, the household-weighted mean distance from
+            each grid's station to its households' blocks (straight line, km);
+            None for synthesised grids.
+        map_source: The map the grids were drawn on, as the user named it.
 
     The adjacency matrix (:attr:`adjacency`) and graph (:attr:`graph`) are
     derived from ``grid_edges`` when first read, then cached on the instance.
@@ -70,6 +79,14 @@ class District:
     grid_start: np.ndarray
     grid_xy: np.ndarray
     grid_edges: np.ndarray
+    grid_area_km2: np.ndarray | None = None
+    grid_station_km: np.ndarray | None = None
+    map_source: str | None = None
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the grids are drawn on a map (areas and distances known)."""
+        return self.grid_area_km2 is not None
 
     @property
     def n_communities(self) -> int:
@@ -256,6 +273,35 @@ def _adjacency_graph(edges: np.ndarray, xy: np.ndarray, community: np.ndarray) -
     return g
 
 
+def _district_from_map(scenario: Scenario) -> District:
+    """The district drawn on ``district.map`` (no random draw: the partition has its own seed)."""
+    from gridsim.geo.drawn import drawn_grids, grids_as_drawn
+
+    d, g = scenario.district, scenario.grids
+    assert d.map is not None
+    if g.drawn is not None:
+        drawn = grids_as_drawn(d.map, g.drawn)
+    else:
+        drawn = drawn_grids(d.map, g.households_per_grid, g.tolerance, g.partition_seed)
+    grid_households = drawn.grid_households
+    return District(
+        name=d.name,
+        community_names=list(drawn.community_names),
+        community_street=drawn.community_street,
+        street_names=list(drawn.street_names),
+        community_kind=drawn.community_kind,
+        community_households=drawn.community_households,
+        grid_community=drawn.grid_community,
+        grid_households=grid_households,
+        grid_start=np.concatenate([[0], np.cumsum(grid_households)[:-1]]).astype(np.int64),
+        grid_xy=drawn.grid_xy,
+        grid_edges=drawn.grid_edges,
+        grid_area_km2=drawn.grid_area_km2,
+        grid_station_km=drawn.grid_station_km,
+        map_source=drawn.source,
+    )
+
+
 def build_district(scenario: Scenario, rng: np.random.Generator) -> District:
     """Build the district structure of a scenario.
 
@@ -267,6 +313,8 @@ def build_district(scenario: Scenario, rng: np.random.Generator) -> District:
         The district.
     """
     d = scenario.district
+    if d.map is not None:
+        return _district_from_map(scenario)
     if d.communities_csv is not None:
         c = _communities_from_csv(d.communities_csv, rng)
     else:

@@ -36,11 +36,12 @@ from gridsim.mechanisms.build import mechanisms_for
 from gridsim.model.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
 from gridsim.model.assessment import Assessment
 from gridsim.model.district import District
-from gridsim.model.households import per_grid_counts
+from gridsim.model.households import per_grid_counts, visit_multipliers
 from gridsim.model.issues import arrival_order, case_table, household_offsets
 from gridsim.model.kpis import RunResult, compute_kpis
 from gridsim.model.parameters import kernel_parameters
 from gridsim.model.setup import shared_setup
+from gridsim.model.terrain import patrol_coverage
 from gridsim.model.units import unit_table
 from gridsim.model.visits import plan_visits
 from gridsim.scenario import Scenario
@@ -104,7 +105,7 @@ class GridModel(mesa.Model):
         self.propensity = hh.propensity
         self.grid_trust_offset = hh.grid_trust_offset
         self.grid_adjacency = self.district.adjacency
-        self.grid_visit_mult = hh.grid_visit_mult
+        self.grid_visit_mult = visit_multipliers(self.spec, self.district)
 
     def _build_staff(self) -> None:
         st, d = self.spec.staff, self.district
@@ -268,6 +269,8 @@ class GridModel(mesa.Model):
         """Patrol finds of public issues are known up front (patrol hours are fixed)."""
         pub = np.flatnonzero(self.is_public)
         hazard = self.spec.issues.public_find_rate_per_patrol_hour * self.patrol_hours_day
+        if self.district.drawn:  # patrols cover the grid's area (synthesised grids: factor 1)
+            hazard = hazard * patrol_coverage(self.spec, self.district)
         h = hazard[self.issue_grid[pub]]
         with np.errstate(divide="ignore"):
             wait = np.where(h > 0, self._find_draw[pub] / np.where(h > 0, h, 1.0), np.inf)

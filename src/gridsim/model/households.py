@@ -4,8 +4,9 @@ Households are numpy arrays, not agents (there are hundreds of thousands).
 Each household has a trust in the grid system (Beta around
 ``households.trust_mean``) and a propensity to report an issue itself (Beta
 around ``households.self_report_propensity``); each grid a trust offset that
-replies to its residents move, and a visit-time multiplier of its kind of
-community.
+replies to its residents move, and a visit-time multiplier
+(:func:`visit_multipliers`): its kind of community's, or, for grids drawn on
+a map, from its walking distances.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gridsim.model.district import District
+from gridsim.model.terrain import walking_hours_per_visit
 from gridsim.scenario import Scenario
 from gridsim.vocab import KINDS
 
@@ -53,14 +55,15 @@ class Households:
         trust: Each household's trust in the grid system, in [0, 1].
         propensity: Each household's propensity to report an issue itself.
         grid_trust_offset: Per grid, the trust its replies have added (starts at 0).
-        grid_visit_mult: Per grid, the visit-hours multiplier of its kind of community.
+
+    The visit-hours multiplier of each grid is not drawn: :func:`visit_multipliers`
+    (it depends on the ``visits`` section, which the shared set-up does not key on).
     """
 
     grid: np.ndarray
     trust: np.ndarray
     propensity: np.ndarray
     grid_trust_offset: np.ndarray
-    grid_visit_mult: np.ndarray
 
 
 def draw_households(scenario: Scenario, district: District, rng: np.random.Generator) -> Households:
@@ -81,16 +84,36 @@ def draw_households(scenario: Scenario, district: District, rng: np.random.Gener
     p = max(min(s.self_report_propensity, 1 - 1e-9), 1e-9)
     conc = PROPENSITY_CONCENTRATION
     propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
-    kind_mult = np.array(
-        [getattr(scenario.district.kinds, k).visit_hours_multiplier for k in KINDS]
-    )
     return Households(
         grid=d.household_grid(),
         trust=trust,
         propensity=propensity,
         grid_trust_offset=np.zeros(d.n_grids),
-        grid_visit_mult=kind_mult[d.grid_kind],
     )
 
 
-__all__ = ["PROPENSITY_CONCENTRATION", "Households", "draw_households", "per_grid_counts"]
+def visit_multipliers(scenario: Scenario, district: District) -> np.ndarray:
+    """Per grid, the multiplier on hours per visit (officers' and cadres').
+
+    Synthesised grids take their kind of community's
+    ``visit_hours_multiplier``. Grids drawn on a map take their walking time
+    instead: ``1 + walking hours per visit / visits.officer_hours_per_visit``
+    (the visit itself is ``officer_hours_per_visit``; cadres' visits scale by
+    the same factor).
+    """
+    if district.drawn:
+        walk = walking_hours_per_visit(scenario, district)
+        return 1.0 + walk / scenario.visits.officer_hours_per_visit
+    kind_mult = np.array(
+        [getattr(scenario.district.kinds, k).visit_hours_multiplier for k in KINDS]
+    )
+    return kind_mult[district.grid_kind]
+
+
+__all__ = [
+    "PROPENSITY_CONCENTRATION",
+    "Households",
+    "draw_households",
+    "per_grid_counts",
+    "visit_multipliers",
+]

@@ -9,6 +9,8 @@ folder the user names.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import tomllib
 from collections.abc import Iterable
@@ -56,6 +58,34 @@ def scenario_roots(opened: Path, extra: Iterable[str | Path] = ()) -> list[Path]
         if resolved not in roots:
             roots.append(resolved)
     return roots
+
+
+FILE_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("district", "communities_csv", "communities CSV"),
+    ("district", "map", "map"),
+    ("grids", "drawn", "grids file"),
+)
+"""(section, key, what) of every scenario key that names a file: resolved relative to
+the scenario file that sets it, inside a scenario root, and hashed by content."""
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int) -> bytes:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").digest()
+
+
+def file_digest(path: str | Path) -> bytes:
+    """SHA-256 of a file's bytes (not read again while its size and mtime stay the same).
+
+    Raises:
+        ScenarioError: The file cannot be read.
+    """
+    try:
+        st = os.stat(path)
+        return _digest(str(path), st.st_size, st.st_mtime_ns)
+    except OSError as exc:
+        raise ScenarioError([f"{display_path(path)}: cannot read ({exc.strerror})"]) from None
 
 
 def inside(base_dir: Path, name: str, roots: list[Path], where: str, what: str) -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 
 from gridsim.fileio import InputError, check_regular_file, display_path
 from gridsim.scenario.errors import ScenarioError
-from gridsim.scenario.files import inside, read_toml, scenario_roots
+from gridsim.scenario.files import FILE_KEYS, inside, read_toml, scenario_roots
 from gridsim.scenario.params import MAX_EXTENDS
 from gridsim.scenario.schema import Scenario, validate
 from gridsim.scenario.tables import flatten, merge_tables
@@ -56,18 +56,20 @@ def _load_chain(path: Path, display: str, roots: list[Path], seen: tuple[Path, .
         if not parent.exists():
             raise ScenarioError([f"{where}: '{parent_name}' not found"])
         base = _load_chain(parent, display_path(parent), roots, (*seen, parent))
-    district = raw.get("district")
-    csv_name = district.get("communities_csv") if isinstance(district, dict) else None
-    if isinstance(csv_name, str):
-        where = f"{display}: district.communities_csv"
-        csv_path = inside(path.parent, csv_name, roots, where, "communities CSV")
-        if not csv_path.exists():
-            raise ScenarioError([f"{where}: '{csv_name}' not found"])
+    for section, key, what in FILE_KEYS:
+        table = raw.get(section)
+        name = table.get(key) if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            continue
+        where = f"{display}: {section}.{key}"
+        resolved = inside(path.parent, name, roots, where, what)
+        if not resolved.exists():
+            raise ScenarioError([f"{where}: '{name}' not found"])
         try:
-            check_regular_file(csv_path, f"'{csv_name}'")
+            check_regular_file(resolved, f"'{name}'")
         except InputError as exc:
             raise ScenarioError([f"{where}: {line}" for line in exc.problems]) from None
-        district["communities_csv"] = str(csv_path)
+        table[key] = str(resolved)
     return _Loaded(merge_tables(base.data, raw), {**base.origin, **origin})
 
 

@@ -20,7 +20,7 @@ from pydantic import PrivateAttr, ValidationError, model_validator
 
 from gridsim.scenario.communities import read_communities_csv, read_csv_bytes
 from gridsim.scenario.errors import ScenarioError, problems
-from gridsim.scenario.files import inside, scenario_roots
+from gridsim.scenario.files import FILE_KEYS, file_digest, inside, scenario_roots
 from gridsim.scenario.handling import Assign, Collect, Costs, Deadlines, Evaluate, Handle, Reply
 from gridsim.scenario.parameters import parameters, parameters_html
 from gridsim.scenario.params import P
@@ -77,10 +77,19 @@ class Scenario(Section):
                 "(set deadlines.enabled = true or deadlines.escalation = false)"
             )
         d = self.district
-        if d.communities_csv is None:
+        if d.map is not None and d.communities_csv is not None:
+            raise ValueError(
+                "district: give either map or communities_csv, not both (the map has the "
+                "communities)"
+            )
+        if self.grids.drawn is not None and d.map is None:
+            raise ValueError(
+                "grids.drawn: drawn grids need the map they were drawn on (set district.map)"
+            )
+        if d.communities_csv is None and d.map is None:
             if d.communities is None or d.households is None:
                 raise ValueError(
-                    "district: give either communities_csv or both communities and households"
+                    "district: give a map, a communities_csv, or both communities and households"
                 )
             if d.households < d.communities:
                 raise ValueError(
@@ -91,11 +100,12 @@ class Scenario(Section):
 
     def _repr_html_(self) -> str:
         d = self.district
-        where = (
-            f"{d.communities:,} communities, {d.households:,} households"
-            if d.communities_csv is None
-            else f"communities from {escape(d.communities_csv)}"
-        )
+        if d.map is not None:
+            where = f"communities and blocks from {escape(d.map)}"
+        elif d.communities_csv is not None:
+            where = f"communities from {escape(d.communities_csv)}"
+        else:
+            where = f"{d.communities:,} communities, {d.households:,} households"
         return (
             f"<div><b>{escape(self.name)}</b> — {escape(d.name)}: {where}, "
             f"{self.grids.households_per_grid:g} households per grid, "
@@ -128,16 +138,20 @@ class Scenario(Section):
         return self.model_dump(mode="json")
 
     def content_hash(self) -> str:
-        """Stable hash of the resolved content (and of any referenced CSV)."""
+        """Stable hash of the resolved content (and of every file it names, by content)."""
         data = self.to_dict()
         data.pop("name")  # labels are not content: the same design hashes the same
         data.pop("description")
-        csv_path = self.district.communities_csv
-        data["district"]["communities_csv"] = None  # the content counts, not where it lies
+        files: list[tuple[str, str]] = []
+        for section, key, _ in FILE_KEYS:
+            if data[section][key] is not None:
+                files.append((key, data[section][key]))
+                data[section][key] = None  # the content counts, not where it lies
         payload = json.dumps(data, sort_keys=True, separators=(",", ":"))
         h = hashlib.sha256(payload.encode())
-        if csv_path is not None:
-            h.update(b"\0communities_csv\0" + read_csv_bytes(Path(csv_path)))
+        for key, path in files:
+            content = read_csv_bytes(Path(path)) if key == "communities_csv" else file_digest(path)
+            h.update(b"\0" + key.encode() + b"\0" + content)
         return h.hexdigest()[:16]
 
     def with_changes(
@@ -174,10 +188,12 @@ class Scenario(Section):
         top: dict[str, Any] = {}
         for path, value in changes.items():
             set_path(top, path, value, origin, Scenario)
-        csv_name = top.get("district", {}).get("communities_csv")
-        if isinstance(csv_name, str):
+        for section, key, what in FILE_KEYS:
+            name = top.get(section, {}).get(key)
+            if not isinstance(name, str):
+                continue
             if base_dir is None and roots is None:
-                resolved = Path(csv_name).expanduser().resolve()
+                resolved = Path(name).expanduser().resolve()
             else:
                 folder = Path(base_dir if base_dir is not None else Path.cwd()).resolve()
                 allowed = (
@@ -185,10 +201,8 @@ class Scenario(Section):
                     if roots is None
                     else [Path(r).resolve() for r in roots]
                 )
-                resolved = inside(
-                    folder, csv_name, allowed, f"{origin}: district.communities_csv", "CSV"
-                )
-            top["district"]["communities_csv"] = str(resolved)
+                resolved = inside(folder, name, allowed, f"{origin}: {section}.{key}", what)
+            top[section][key] = str(resolved)
         scenario = validate(merge_tables(self.to_dict(), top), {}, origin)
         scenario._origin = {**self._origin, **dict.fromkeys(flatten(top), origin)}
         return scenario

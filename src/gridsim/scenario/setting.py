@@ -120,7 +120,7 @@ class Kinds(Section):
 
 
 class District(Section):
-    """The district: synthesised from totals, or read from a communities CSV."""
+    """The district: synthesised from totals, read from a communities CSV, or drawn on a map."""
 
     name: str = P("Yuelu District", "District name shown in reports.", "-", "S")
     communities: int | None = P(
@@ -154,6 +154,15 @@ class District(Section):
         "path",
         "-",
     )
+    map: str | None = P(
+        None,
+        "Map of the district's blocks (households, community[, street, kind, barrier]) or "
+        "community polygons (GeoJSON, GeoPackage, Shapefile): communities, households and "
+        "grids come from it (the totals above are then not used); path relative to the "
+        "scenario file that sets it.",
+        "path",
+        "-",
+    )
     community_size_sigma: float = P(
         0.45,
         "Log-scale spread of synthesised community sizes.",
@@ -175,6 +184,30 @@ class Grids(Section):
         "S derived (191,232 / 580 = 329.7)",
         gt=0,
         le=MAX_HOUSEHOLDS,
+    )
+    tolerance: float = P(
+        0.15,
+        "On a map: every drawn grid's households within ± this share of its community's "
+        "ideal (households / grids).",
+        "share",
+        "A (CJ/T 349-2010 leaves grid size to the district)",
+        gt=0,
+        lt=1,
+    )
+    partition_seed: int = P(
+        0,
+        "On a map: seed of the partition's random choices (spanning trees, ReCom).",
+        "-",
+        "-",
+        ge=0,
+    )
+    drawn: str | None = P(
+        None,
+        "On a map: blocks.csv written by `gridsim grids` (block -> grid_code): simulate "
+        "those grids as drawn instead of cutting the map at households_per_grid; path "
+        "relative to the scenario file that sets it.",
+        "path",
+        "-",
     )
 
 
@@ -265,6 +298,31 @@ class Visits(Section):
     )
     contact_trust_gain: float = P(
         0.01, "Trust gained by a household from being visited.", "trust", "A", ge=0, le=1
+    )
+    walking_speed_km_per_h: float = P(
+        4.8,
+        "On a map: walking speed between a grid's station and its blocks.",
+        "km/h",
+        "S (Bohannon 1997, Age and Ageing 26:15-19: comfortable gait of adults 1.3-1.5 m/s)",
+        gt=0,
+        le=50,
+    )
+    route_factor: float = P(
+        1.3,
+        "On a map: walking route length over straight-line distance (streets, stairs).",
+        "-",
+        "A (street-network circuity is about 1.2-1.4: Levinson & El-Geneidy 2009)",
+        ge=1,
+        le=5,
+    )
+    households_per_trip: float = P(
+        2.0,
+        "On a map: household visits made per round trip from the grid's station; the "
+        "walk there and back is shared by them.",
+        "visits",
+        "A",
+        ge=1,
+        le=100,
     )
 
 
@@ -421,4 +479,13 @@ class Issues(Section):
         "A",
         ge=0,
         le=1000,
+    )
+    patrol_reference_area_km2: float = P(
+        1.0,
+        "On a map: grid area at which the find rate above holds; a grid of area A finds "
+        "public issues at that rate times this area / A (random search: Koopman 1946).",
+        "km2",
+        "A (Yuelu's mean grid area, 544 km2 / 580 grids, rounded)",
+        gt=0,
+        le=10_000,
     )
