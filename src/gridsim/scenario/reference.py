@@ -41,8 +41,9 @@ keys are errors, so a typo never falls back silently to a default.
   estimated peak memory and time; `gridsim run --dry-run FILE` prints them
   and runs nothing.
 - Dependent levers are checked: `deadlines.escalation = true` needs
-  `deadlines.enabled = true`; a district needs either `communities_csv` or
-  both `communities` and `households`; shares (category mix, tier shares,
+  `deadlines.enabled = true`; a district needs a `map`, a `communities_csv`
+  or both `communities` and `households` (not a map and a CSV);
+  `grids.drawn` needs `district.map`; shares (category mix, tier shares,
   kind shares) must sum to 1.
 - **Source** tags: **S** — stated in the Yuelu article or a published figure
   (see `../shared/seeds/SEED-FACTS.md` and `../shared/DESIGN.md`);
@@ -75,8 +76,9 @@ that does not set it is named after its file.
 ## Variants and the scenario root
 
 `extends = "base.toml"` makes a variant: the parent is read first (relative
-to the variant), then the variant's keys override it. `extends` and
-`district.communities_csv` must lead to a file inside a **scenario root**:
+to the variant), then the variant's keys override it. `extends`,
+`district.communities_csv`, `district.map` and `grids.drawn` must lead to a
+file inside a **scenario root**:
 the `scenarios/` tree the opened file lies in (its nearest ancestor folder
 named `scenarios`, else its own folder), or a folder named with
 `--scenario-root DIR` (repeatable, on `run` and `validate`) or in
@@ -134,6 +136,30 @@ case and order, extra columns are ignored. Blank rows (such as the rows of
 commas a spreadsheet leaves at the end) are skipped. The file is UTF-8 (in
 Excel: "CSV UTF-8"). Errors name the CSV file, the line and the column; a
 duplicate name cites both lines.
+
+## A district on its own map
+
+Set `district.map = "data/my-blocks.gpkg"` (GeoJSON, GeoPackage or
+Shapefile; relative to the scenario file, inside a scenario root) to simulate
+grids drawn on the district's map: residential blocks with `households` and
+`community` (optionally `street`, `kind`, `barrier`), or community polygons
+with `households`, inside which blocks are synthesised. The map then defines
+the communities, streets, kinds (a map without `kind` is all `urban`) and
+households; `district.communities`, `households` and `streets` are ignored.
+Each community is cut into contiguous grids of about
+`grids.households_per_grid` households, within `grids.tolerance` of the
+community's ideal (the same partition as `gridsim grids`, seeded by
+`grids.partition_seed`), or, with `grids.drawn = "out/blocks.csv"`, the grids
+a `gridsim grids` run wrote are simulated as they are. Grid neighbours are
+the grids that share a boundary. Two things follow the map instead of the
+kind of community: a visit takes `visits.officer_hours_per_visit` plus the
+walk from the grid's station (the block nearest its household-weighted
+centre) to the household and back, at `visits.walking_speed_km_per_h` times
+`visits.route_factor`, shared by `visits.households_per_trip` visits; and
+patrols find public issues at `issues.public_find_rate_per_patrol_hour` times
+`issues.patrol_reference_area_km2` / the grid's area. `scenarios/yuelu-drawn-grids.toml`
+runs Yuelu on `scenarios/data/yuelu-blocks.gpkg`. Map errors name the file,
+the feature and the column (exit 2).
 
 ## Parameters
 """
