@@ -188,3 +188,75 @@ def test_a_map_that_cannot_be_read_is_exit_2(tmp_path: Path) -> None:
 def test_shipped_drawn_scenario_loads() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "yuelu-drawn-grids.toml")
     assert scenario.district.map is not None and scenario.district.map.endswith("yuelu-blocks.gpkg")
+
+
+def test_cuts_are_cached_on_disk_and_keyed_by_the_map(tmp_path: Path, monkeypatch) -> None:
+    from gridsim.geo import drawn as drawn_module
+    from gridsim.geo import partition as partition_module
+
+    monkeypatch.setenv("GRIDSIM_PARTITION_CACHE", str(tmp_path / "cache"))
+    blocks = _map(tmp_path / "blocks.geojson")
+    drawn_module._drawn.cache_clear()
+    first = drawn_grids(blocks, 300)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    drawn_module._drawn.cache_clear()
+
+    def no_cut(*args, **kwargs):
+        raise AssertionError("cut again although cached")
+
+    monkeypatch.setattr(partition_module, "partition", no_cut)
+    again = drawn_grids(blocks, 300)
+    assert np.array_equal(again.grid_households, first.grid_households)
+    assert np.array_equal(again.grid_edges, first.grid_edges)
+    assert again.community_names == first.community_names
+    with pytest.raises(AssertionError, match="cut again"):  # another size is another cut
+        drawn_grids(blocks, 250)
+    monkeypatch.setenv("GRIDSIM_PARTITION_CACHE", "0")
+    assert drawn_module.partition_cache_dir() is None
+
+
+def test_a_plan_searches_grid_sizes_on_the_map(tmp_path: Path) -> None:
+    """The households-per-grid lever re-cuts the map: each design runs on its own drawn grids."""
+    from gridsim.experiments.executors import SerialExecutor
+    from gridsim.planning.plan import Plan
+    from gridsim.store import Workspace
+
+    _scenario(tmp_path)  # blocks.geojson and drawn.toml
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(
+        """
+name = "drawn sizes"
+base = "drawn.toml"
+seed = 3
+replications = 1
+[objective]
+minimise = "cost"
+[search]
+sampler = "grid"
+trials = 3
+batch = 3
+minutes = 5.0
+[[levers]]
+key = "grids.households_per_grid"
+choices = [150, 300, 600]
+[[targets]]
+kpi = "visits_per_household"
+op = ">="
+value = 0.05
+statistic = "min"
+[selection]
+top = 2
+n0 = 3
+max_replications = 4
+[discovery]
+samples = 0
+""",
+        encoding="utf-8",
+    )
+    plan = Plan.from_file(plan_file)
+    with Workspace("default", tmp_path / "store") as ws:
+        result = plan.run(ws, SerialExecutor(), progress=False, journal=tmp_path / "j.journal")
+    blocks = tmp_path / "blocks.geojson"
+    grids = {d.params["grids.households_per_grid"]: d.means["grids"] for d in result.search.designs}
+    assert grids == {n: drawn_grids(blocks, n).n_grids for n in (150, 300, 600)}
+    assert len(set(grids.values())) == 3

@@ -8,7 +8,8 @@ instead: a SHA-256 over
 * the source files of the modules that compute a run's results
   (:data:`MODEL_MODULES`: the scenario schema and its defaults, the district,
   the model package — district, households, agents, visits, KPIs —, the
-  mechanisms, the random streams, the compiled kernel and its codes), byte
+  mechanisms, the random streams, the compiled kernel and its codes, and
+  :mod:`gridsim.geo`, which draws the grids of a district on a map), byte
   for byte; a name that is
   a package stands for every ``.py`` file under its folder, found when the
   hash is computed, so a new file is never left out;
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 MODEL_MODULES: tuple[str, ...] = (
+    "geo",
     "kernel",
     "mechanisms",
     "model",

@@ -19,15 +19,22 @@ scenario's ``grids.households_per_grid`` (:func:`drawn_grids`), or as a
   community lines too.
 
 Both are cached per process by the map's path, size and modification time
-and by the partition's settings: a plan or an experiment draws each grid size
-once per worker (reading and cutting the Yuelu map takes about 2 s).
+and by the partition's settings, and :func:`drawn_grids` also on disk (see
+:func:`partition_cache_dir`), keyed by the map's bytes, the settings, the
+sources of :mod:`gridsim.geo` and the versions of the libraries that cut it:
+a plan or an experiment cuts each grid size once per machine, not once per
+worker and run (reading and cutting the Yuelu map takes about 2 s; loading a
+cached cut about 10 ms).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, fields
 from os import PathLike
 from pathlib import Path
 
@@ -41,6 +48,11 @@ __all__ = ["DrawnGrids", "drawn_grids", "grid_polygons", "grids_as_drawn"]
 
 CACHE_SIZE = 16
 """Drawn layouts kept per process (one per map and grid size)."""
+
+CACHE_ENV = "GRIDSIM_PARTITION_CACHE"
+"""Environment variable: a folder for the on-disk cache of cuts, or ``0`` to turn it off."""
+
+_LIBRARIES = ("pymetis", "gerrychain", "networkx", "shapely", "geopandas", "pyogrio")
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,99 @@ def _drawn(
 ) -> DrawnGrids:
     from gridsim.geo.partition import partition
 
+    folder = partition_cache_dir()
+    key = _cut_key(path, size, mtime_ns, households_per_grid, tolerance, seed)
+    if folder is not None:
+        cached = _load(folder / f"{key}.npz")
+        if cached is not None:
+            return cached
     blockmap = _blockmap(path, size, mtime_ns)
     plan = partition(blockmap, households_per_grid, tolerance=tolerance, seed=seed)
-    return _layout(blockmap, plan.grid_of_block, tuple(plan.flagged))
+    drawn = _layout(blockmap, plan.grid_of_block, tuple(plan.flagged))
+    if folder is not None:
+        _save(folder / f"{key}.npz", drawn)
+    return drawn
+
+
+def partition_cache_dir() -> Path | None:
+    """The folder cuts of maps are cached in, or None when the cache is off or not writable.
+
+    ``$GRIDSIM_PARTITION_CACHE`` if set (``0`` turns the cache off), else
+    ``$XDG_CACHE_HOME/gridsim/partitions`` (``~/.cache/gridsim/partitions``).
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env == "0":
+        return None
+    if env:
+        folder = Path(env).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(xdg).expanduser() / "gridsim" / "partitions"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+@functools.cache
+def _code_and_libraries() -> bytes:
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256(b"gridsim drawn grids 1\0")
+    for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(source.name.encode() + b"\0" + source.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={version(name)}\0".encode())
+        except PackageNotFoundError:
+            h.update(f"{name}=\0".encode())
+    return h.digest()
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _map_digest(path: str, size: int, mtime_ns: int) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _cut_key(
+    path: str, size: int, mtime_ns: int, households_per_grid: float, tolerance: float, seed: int
+) -> str:
+    h = hashlib.sha256(_code_and_libraries())
+    h.update(_map_digest(path, size, mtime_ns).encode())
+    h.update(json.dumps([households_per_grid, tolerance, seed]).encode())
+    return h.hexdigest()[:32]
+
+
+def _save(path: Path, drawn: DrawnGrids) -> None:
+    """Write ``drawn`` atomically (another worker may be writing the same cut)."""
+    arrays = {f.name: getattr(drawn, f.name) for f in fields(drawn)}
+    meta = {k: arrays.pop(k) for k in ("source", "community_names", "street_names", "flagged")}
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(list(meta.values()))), **arrays)
+        os.replace(tmp, path)
+    except OSError:  # a full or read-only disk only costs the next process a re-cut
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _load(path: Path) -> DrawnGrids | None:
+    """A cached cut, or None if there is none or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            source, communities, streets, flagged = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in z.files if k != "meta"}
+    except (OSError, ValueError, KeyError):
+        return None
+    return DrawnGrids(
+        source=source,
+        community_names=communities,
+        street_names=streets,
+        flagged=tuple(flagged),
+        **arrays,
+    )
 
 
 def grids_as_drawn(map_path: str | PathLike[str], blocks_csv: str | PathLike[str]) -> DrawnGrids:

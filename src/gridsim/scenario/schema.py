@@ -152,6 +152,8 @@ class Scenario(Section):
         for key, path in files:
             content = read_csv_bytes(Path(path)) if key == "communities_csv" else file_digest(path)
             h.update(b"\0" + key.encode() + b"\0" + content)
+        if self.district.map is not None:  # the drawn grids depend on the partition's libraries
+            h.update(b"\0map libraries\0" + json.dumps(_map_library_versions()).encode())
         return h.hexdigest()[:16]
 
     def with_changes(
@@ -206,6 +208,22 @@ class Scenario(Section):
         scenario = validate(merge_tables(self.to_dict(), top), {}, origin)
         scenario._origin = {**self._origin, **dict.fromkeys(flatten(top), origin)}
         return scenario
+
+
+MAP_LIBRARIES = ("geopandas", "pyogrio", "shapely", "pymetis", "gerrychain", "networkx")
+"""Libraries whose versions a scenario drawn on a map hashes (they draw its grids)."""
+
+
+def _map_library_versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in MAP_LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
 
 
 def validate(data: dict[str, Any], origin: dict[str, str], display: str) -> Scenario:
