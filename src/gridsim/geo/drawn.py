@@ -37,6 +37,7 @@ import tempfile
 from dataclasses import dataclass, fields
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,6 +73,9 @@ class DrawnGrids:
             station block to its households' blocks (km, straight line).
         grid_blocks: Blocks per grid.
         flagged: Communities whose grids miss the household bounds, with the reason.
+        grid_shapes: Each grid's polygon, in the same km coordinates as
+            ``grid_xy`` (for maps).
+        outline: The district's outline (the union of its grids), same coordinates.
     """
 
     source: str
@@ -88,6 +92,8 @@ class DrawnGrids:
     grid_station_km: np.ndarray
     grid_blocks: np.ndarray
     flagged: tuple[str, ...] = ()
+    grid_shapes: tuple[Any, ...] = ()
+    outline: Any = None
 
     @property
     def n_grids(self) -> int:
@@ -212,30 +218,44 @@ def _cut_key(
 
 def _save(path: Path, drawn: DrawnGrids) -> None:
     """Write ``drawn`` atomically (another worker may be writing the same cut)."""
+    import shapely
+
     arrays = {f.name: getattr(drawn, f.name) for f in fields(drawn)}
     meta = {k: arrays.pop(k) for k in ("source", "community_names", "street_names", "flagged")}
+    shapes = [*arrays.pop("grid_shapes"), arrays.pop("outline")]
+    wkb = shapely.to_wkb(np.asarray(shapes, dtype=object), hex=True)
+    arrays["shapes_wkb"] = np.array(wkb.tolist(), dtype=str)
+    tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, meta=np.array(json.dumps(list(meta.values()))), **arrays)
+            np.savez(
+                f, allow_pickle=False, meta=np.array(json.dumps(list(meta.values()))), **arrays
+            )
         os.replace(tmp, path)
     except OSError:  # a full or read-only disk only costs the next process a re-cut
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _load(path: Path) -> DrawnGrids | None:
     """A cached cut, or None if there is none or it cannot be read."""
+    import shapely
+
     try:
         with np.load(path, allow_pickle=False) as z:
             source, communities, streets, flagged = json.loads(str(z["meta"]))
-            arrays = {k: z[k] for k in z.files if k != "meta"}
-    except (OSError, ValueError, KeyError):
+            arrays = {k: z[k] for k in z.files if k not in ("meta", "shapes_wkb")}
+            shapes = shapely.from_wkb(z["shapes_wkb"])
+    except (OSError, ValueError, KeyError, shapely.errors.GEOSException):
         return None
     return DrawnGrids(
         source=source,
         community_names=communities,
         street_names=streets,
         flagged=tuple(flagged),
+        grid_shapes=tuple(shapes[:-1]),
+        outline=shapes[-1],
         **arrays,
     )
 
@@ -382,6 +402,9 @@ def _layout(blockmap: BlockMap, grid_of_block: np.ndarray, flagged: tuple[str, .
     )
     pairs = np.column_stack([left, right])[shared > MIN_SHARED_M].astype(np.int64)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))] if len(pairs) else pairs.reshape(0, 2)
+    centre = np.average(gxy, axis=0, weights=grid_hh)
+    shapes = shapely.transform(geoms, lambda xy: xy / 1000.0 - centre)
+    outline = shapely.union_all(shapely.buffer(shapes, 0.002)).buffer(-0.002).simplify(0.01)
     return DrawnGrids(
         source=blockmap.source,
         community_names=list(names),
@@ -393,12 +416,14 @@ def _layout(blockmap: BlockMap, grid_of_block: np.ndarray, flagged: tuple[str, .
         ).astype(np.int64),
         grid_community=grid_comm,
         grid_households=grid_hh.round().astype(np.int64),
-        grid_xy=gxy - np.average(gxy, axis=0, weights=grid_hh),
+        grid_xy=gxy - centre,
         grid_edges=pairs,
         grid_area_km2=area,
         grid_station_km=station_km,
         grid_blocks=np.bincount(grid_of_block, minlength=n_grids).astype(np.int64),
         flagged=flagged,
+        grid_shapes=tuple(shapes),
+        outline=outline,
     )
 
 

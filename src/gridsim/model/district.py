@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -38,6 +39,9 @@ from gridsim.scenario.communities import MAX_CSV_PROBLEMS as MAX_CSV_PROBLEMS
 from gridsim.scenario.communities import read_communities_csv
 from gridsim.scenario.communities import read_csv_bytes as read_csv_bytes
 from gridsim.vocab import KINDS
+
+if TYPE_CHECKING:
+    from gridsim.geo.drawn import DrawnGrids
 
 
 @dataclass
@@ -273,16 +277,27 @@ def _adjacency_graph(edges: np.ndarray, xy: np.ndarray, community: np.ndarray) -
     return g
 
 
-def _district_from_map(scenario: Scenario) -> District:
-    """The district drawn on ``district.map`` (no random draw: the partition has its own seed)."""
+def drawn_layout(scenario: Scenario) -> DrawnGrids | None:
+    """The grids drawn on the scenario's map, with their shapes (None without ``district.map``).
+
+    Cached (:mod:`gridsim.geo.drawn`): the district a run builds and the maps a
+    report draws come from the same cut.
+    """
     from gridsim.geo.drawn import drawn_grids, grids_as_drawn
 
     d, g = scenario.district, scenario.grids
-    assert d.map is not None
+    if d.map is None:
+        return None
     if g.drawn is not None:
-        drawn = grids_as_drawn(d.map, g.drawn)
-    else:
-        drawn = drawn_grids(d.map, g.households_per_grid, g.tolerance, g.partition_seed)
+        return grids_as_drawn(d.map, g.drawn)
+    return drawn_grids(d.map, g.households_per_grid, g.tolerance, g.partition_seed)
+
+
+def _district_from_map(scenario: Scenario) -> District:
+    """The district drawn on ``district.map`` (no random draw: the partition has its own seed)."""
+    drawn = drawn_layout(scenario)
+    assert drawn is not None
+    d = scenario.district
     grid_households = drawn.grid_households
     return District(
         name=d.name,
