@@ -260,3 +260,51 @@ samples = 0
     grids = {d.params["grids.households_per_grid"]: d.means["grids"] for d in result.search.designs}
     assert grids == {n: drawn_grids(blocks, n).n_grids for n in (150, 300, 600)}
     assert len(set(grids.values())) == 3
+
+
+def test_an_experiment_compares_drawn_and_uniform_grids_and_maps_shapes(tmp_path: Path) -> None:
+    """Variants name the map relative to the experiment file; the grid map draws polygons."""
+    from matplotlib.collections import PatchCollection
+
+    from gridsim.experiments import Experiment, SerialExecutor
+    from gridsim.reports.figures.maps import grid_maps
+    from gridsim.store import Workspace
+
+    _map(tmp_path / "blocks.geojson")
+    (tmp_path / "base.toml").write_text(
+        "[simulation]\ndays = 90\n[district]\ncommunities = 2\nhouseholds = 3300\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "exp.toml").write_text(
+        """
+name = "drawn vs uniform"
+base = "base.toml"
+replications = 1
+baseline = "uniform"
+[[variants]]
+name = "uniform"
+[[variants]]
+name = "drawn"
+changes = { "district.map" = "blocks.geojson", "grids.households_per_grid" = 300 }
+""",
+        encoding="utf-8",
+    )
+    exp = Experiment.from_file(tmp_path / "exp.toml")
+    drawn = next(v for v in exp.variants if v.name == "drawn").scenario
+    assert drawn.district.map == str((tmp_path / "blocks.geojson").resolve())
+    with Workspace("default", tmp_path / "store") as ws:
+        comparison = exp.run(ws, SerialExecutor(), progress=False)
+    fig = grid_maps(comparison)
+    kinds = [
+        any(isinstance(c, PatchCollection) for c in ax.collections)
+        for ax in fig.axes
+        if ax.get_title()
+    ]
+    assert kinds == [False, True]  # uniform: dots; drawn: shapes
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (tmp_path / "exp.toml").read_text().replace("blocks.geojson", "nowhere.gpkg"),
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception, match=r"district\.map: 'nowhere.gpkg' not found"):
+        Experiment.from_file(bad)

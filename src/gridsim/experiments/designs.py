@@ -15,13 +15,14 @@ import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gridsim.experiments.derived import resolve
 from gridsim.experiments.spec import DesignSpec, ExperimentError, ExperimentSpec, Value
-from gridsim.scenario import Scenario, ScenarioError
+from gridsim.scenario import Scenario, ScenarioError, resolve_file_changes, scenario_roots
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,11 @@ def _count_designs(spec: ExperimentSpec, display: str) -> None:
 
 
 def resolve_variants(
-    spec: ExperimentSpec, base: Scenario, display: str
+    spec: ExperimentSpec,
+    base: Scenario,
+    display: str,
+    folder: Path | None = None,
+    roots: list[Path] | None = None,
 ) -> tuple[list[Variant], dict[str, Any] | None, np.ndarray | None]:
     """Every design of an experiment as a validated variant of its base scenario.
 
@@ -227,6 +232,11 @@ def resolve_variants(
         spec: The experiment's contents.
         base: Its base scenario.
         display: The file's name, for messages.
+        folder: The experiment file's folder: a file a variant names
+            (``district.map``, ``district.communities_csv``, ``grids.drawn``) is
+            relative to it and must lie inside ``roots`` (default: the working
+            folder and its scenario tree).
+        roots: The scenario roots those files may lie in.
 
     Returns:
         ``(variants, problem, points)``: the variants in the file's order, and
@@ -254,7 +264,10 @@ def resolve_variants(
             continue
         seen.add(d.name)
         try:
-            scenario = base.with_changes(resolve(base, d.changes))
+            here = Path(folder if folder is not None else Path.cwd()).resolve()
+            allowed = roots if roots is not None else scenario_roots(here / "experiment.toml")
+            changes = resolve_file_changes(d.changes, here, allowed, "<changes>")
+            scenario = base.with_changes(resolve(base, changes))
         except ScenarioError as exc:
             for line in exc.problems:
                 detail = line.split(": ", 1)[1] if line.startswith("<changes>: ") else line

@@ -165,7 +165,7 @@ class Experiment:
         except InputError as exc:
             raise ExperimentError(exc.problems) from None
         base = load_scenario(base_path, roots=allowed)  # its extends and CSV: the same roots
-        variants, problem, points = resolve_variants(spec, base, source)
+        variants, problem, points = resolve_variants(spec, base, source, folder, allowed)
         if spec.baseline is not None:
             names = [v.name for v in variants]
             if spec.baseline not in names:

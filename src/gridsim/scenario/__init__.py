@@ -37,7 +37,13 @@ from __future__ import annotations
 
 from gridsim.scenario.communities import read_communities_csv, read_csv_bytes
 from gridsim.scenario.errors import ScenarioError, describe
-from gridsim.scenario.files import SCENARIO_ROOT_ENV, read_toml, scenario_roots
+from gridsim.scenario.files import (
+    FILE_KEYS,
+    SCENARIO_ROOT_ENV,
+    read_toml,
+    resolve_file_changes,
+    scenario_roots,
+)
 from gridsim.scenario.handling import Assign, Collect, Costs, Deadlines, Evaluate, Handle, Reply
 from gridsim.scenario.loader import default_scenario, load_scenario
 from gridsim.scenario.params import (
@@ -91,6 +97,7 @@ _describe = describe  # the old private name (gridsim.experiment imported it)
 
 __all__ = [
     "CATEGORIES",
+    "FILE_KEYS",
     "HOURS_PER_WEEK",
     "KINDS",
     "MAX_CAPACITY",
@@ -148,5 +155,6 @@ __all__ = [
     "read_communities_csv",
     "read_csv_bytes",
     "read_toml",
+    "resolve_file_changes",
     "scenario_roots",
 ]

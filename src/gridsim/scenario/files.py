@@ -13,7 +13,7 @@ import functools
 import hashlib
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,31 @@ def file_digest(path: str | Path) -> bytes:
         return _digest(str(path), st.st_size, st.st_mtime_ns)
     except OSError as exc:
         raise ScenarioError([f"{display_path(path)}: cannot read ({exc.strerror})"]) from None
+
+
+def resolve_file_changes(
+    changes: Mapping[str, Any], base_dir: Path, roots: list[Path], where: str
+) -> dict[str, Any]:
+    """``changes`` with every file key (:data:`FILE_KEYS`) resolved to an absolute path.
+
+    A relative path is taken from ``base_dir`` (the folder of the file that
+    wrote the changes) and must lead to an existing regular file inside
+    ``roots``, as a scenario file's own paths must.
+
+    Raises:
+        ScenarioError: A path leads out of the roots, or names no file.
+    """
+    out = dict(changes)
+    for section, key, what in FILE_KEYS:
+        dotted = f"{section}.{key}"
+        name = out.get(dotted)
+        if not isinstance(name, str):
+            continue
+        resolved = inside(base_dir, name, roots, f"{where}: {dotted}", what)
+        if not resolved.is_file():
+            raise ScenarioError([f"{where}: {dotted}: '{name}' not found"])
+        out[dotted] = str(resolved)
+    return out
 
 
 def inside(base_dir: Path, name: str, roots: list[Path], where: str, what: str) -> Path:

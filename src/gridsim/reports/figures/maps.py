@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 
 from gridsim.experiments.results import Comparison
+from gridsim.model.district import District, drawn_layout
 from gridsim.reports.analysis import (
     baseline_name,
     district_of,
@@ -32,15 +36,121 @@ from gridsim.reports.i18n import (
     t,
 )
 
+if TYPE_CHECKING:
+    from gridsim.geo.drawn import DrawnGrids
+
 MAP_METRICS: tuple[str, ...] = ("backlog_per_1000", "median_days_to_close")
 """Per-grid quantities the grid maps are coloured by (one row each)."""
 
 _MAP_LABEL = {"backlog_per_1000": "backlog_per_1000", "median_days_to_close": "grid_median_days"}
 
 
+_WHAT = {
+    "en": {
+        "dots": "Each dot is a grid at its position in the district, joined to its neighbours",
+        "shapes": (
+            "Each shape is a grid drawn on the district's map (thick line: the district's outline)"
+        ),
+        "both": (
+            "Dots: synthesised grids at their positions, joined to their neighbours; shapes: "
+            "grids drawn on the district's map (thick line: its outline)"
+        ),
+    },
+    "zh": {
+        "dots": "每个点代表一个网格（按其在辖区中的位置，连线表示相邻网格）",
+        "shapes": "每个色块为按辖区地图划分的一个网格（粗线为辖区边界）",
+        "both": (
+            "圆点为按总数合成的网格（连线表示相邻网格）；色块为按辖区地图划分的网格（粗线为辖区边界）"
+        ),
+    },
+}
+
+
 def _shown(comparison: Comparison, lang: str) -> dict[str, object]:
-    """The grid-map caption's field: the variants it shows."""
-    return {"shown": t("list_sep", lang).join(map_variants(comparison))}
+    """The grid-map caption's fields: what a grid looks like, and the variants shown."""
+    shown = map_variants(comparison)
+    drawn = {
+        v.scenario.district.map is not None
+        for v in comparison.experiment.variants
+        if v.name in shown
+    }
+    what = "both" if len(drawn) > 1 else "shapes" if drawn == {True} else "dots"
+    return {"what": _WHAT[lang][what], "shown": t("list_sep", lang).join(shown)}
+
+
+def draw_grid_values(
+    ax: Any,
+    district: District,
+    layout: DrawnGrids | None,
+    values: np.ndarray,
+    cmap: Any,
+    norm: Any,
+) -> None:
+    """Draw a district's grids on ``ax`` coloured by ``values`` (NaN: grey).
+
+    Grids drawn on a map (``layout``, see
+    :func:`gridsim.model.district.drawn_layout`) are filled polygons inside the
+    district's outline; synthesised grids are dots at their positions joined
+    to their neighbours.
+    """
+    missing = np.isnan(values)
+    if layout is not None and len(layout.grid_shapes) == district.n_grids:
+        colours = np.array(cmap(norm(np.where(missing, 0.0, values))))
+        colours[missing] = mpl.colors.to_rgba("#d9d9d9")
+        patches = [PathPatch(_shape_path(shape)) for shape in layout.grid_shapes]
+        ax.add_collection(
+            PatchCollection(
+                patches, facecolors=colours, edgecolors="#ffffff", linewidths=0.15, zorder=2
+            )
+        )
+        if layout.outline is not None:
+            ax.add_patch(
+                PathPatch(
+                    _shape_path(layout.outline), fill=False, edgecolor="#222222", lw=0.8, zorder=3
+                )
+            )
+        ax.autoscale_view()
+        return
+    xy = district.grid_xy
+    segs = [(xy[a], xy[b]) for a, b in district.graph.edges]
+    ax.add_collection(
+        LineCollection(segs, colors="#b0b0b0", linewidths=0.35, zorder=1, rasterized=True)
+    )
+    size = float(np.clip(2400 / district.n_grids, 3, 60))
+    dense = district.n_grids > 200  # in SVG, thousands of dots go in as one image
+    ax.scatter(
+        xy[missing, 0], xy[missing, 1], s=size, c="#d9d9d9", lw=0, zorder=2, rasterized=dense
+    )
+    ax.scatter(
+        xy[~missing, 0],
+        xy[~missing, 1],
+        s=size,
+        c=values[~missing],
+        cmap=cmap,
+        norm=norm,
+        lw=0.2,
+        edgecolors="#555555",
+        zorder=3,
+        rasterized=dense,
+    )
+    ax.autoscale_view()
+
+
+def _shape_path(shape: Any) -> MplPath:
+    """A matplotlib path of a Polygon or MultiPolygon (holes included)."""
+    rings = []
+    for poly in getattr(shape, "geoms", [shape]):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings.append(np.asarray(poly.exterior.coords)[:, :2])
+        rings.extend(np.asarray(r.coords)[:, :2] for r in poly.interiors)
+    if not rings:
+        return MplPath(np.zeros((1, 2)))
+    vertices = np.concatenate(rings)
+    codes = np.concatenate(
+        [[MplPath.MOVETO, *([MplPath.LINETO] * (len(r) - 2)), MplPath.CLOSEPOLY] for r in rings]
+    )
+    return MplPath(vertices, codes)
 
 
 @register_figure(
@@ -51,12 +161,12 @@ def _shown(comparison: Comparison, lang: str) -> dict[str, object]:
     },
     caption={
         "en": (
-            "Each dot is a grid at its position in the district, joined to its neighbours; "
+            "{what}; "
             "colour: year-end backlog per 1,000 households (top) and median days to close "
             "(bottom), averaged over the replications. Grey: no case closed. Shown: {shown}."
         ),
         "zh": (
-            "每个点代表一个网格（按其在辖区中的位置，连线表示相邻网格）；"
+            "{what}；"
             "颜色表示每千户年末积案数（上）和结案天数中位数（下），为多次重复的平均值。灰色："
             "无结案。所示方案：{shown}。"
         ),
@@ -98,6 +208,10 @@ def grid_maps(
             return _no_data(fig, lang)
         axes = fig.subplots(len(metrics), len(shown), squeeze=False)
         districts = {n: district_of(comparison, n) for n in shown}
+        layouts = {
+            n: drawn_layout(next(v for v in comparison.experiment.variants if v.name == n).scenario)
+            for n in shown
+        }
         for r, metric in enumerate(metrics):
             values = {
                 n: means[n][metric].to_numpy(dtype=float) for n in shown if metric in means[n]
@@ -119,38 +233,7 @@ def grid_maps(
                 v = values.get(name)
                 if v is None or len(v) != d.n_grids:
                     continue
-                xy = d.grid_xy
-                segs = [(xy[a], xy[b]) for a, b in d.graph.edges]
-                ax.add_collection(
-                    LineCollection(
-                        segs, colors="#b0b0b0", linewidths=0.35, zorder=1, rasterized=True
-                    )
-                )
-                size = float(np.clip(2400 / d.n_grids, 3, 60))
-                missing = np.isnan(v)
-                dense = d.n_grids > 200  # in SVG, thousands of dots go in as one image
-                ax.scatter(
-                    xy[missing, 0],
-                    xy[missing, 1],
-                    s=size,
-                    c="#d9d9d9",
-                    lw=0,
-                    zorder=2,
-                    rasterized=dense,
-                )
-                ax.scatter(
-                    xy[~missing, 0],
-                    xy[~missing, 1],
-                    s=size,
-                    c=v[~missing],
-                    cmap=cmap,
-                    norm=norm,
-                    lw=0.2,
-                    edgecolors="#555555",
-                    zorder=3,
-                    rasterized=dense,
-                )
-                ax.autoscale_view()
+                draw_grid_values(ax, d, layouts[name], v, cmap, norm)
                 if r == 0:
                     ax.set_title(
                         _display_name(name, base, lang) + "\n" + _grid_count(d.n_grids, lang),
