@@ -13,6 +13,7 @@ Runs, each as its own process (so one cannot inflate another's peak RSS):
 5. bench_sweep.py driver-rss  (d) 100 x 100 = 10,000 tiny runs on 2 workers, driver RSS
 6. bench_plan.py plan         (f) scenarios/plan-yuelu.toml from scratch on 2 workers: wall time
 7. bench_plan.py throughput   (g) 40 distinct Yuelu designs x 2 replications, 2 warm workers: runs/s
+8. bench_grids.py             (h) the Yuelu block map read and cut into grids: time, balance
 
 and writes the machine, the medians, the targets and pass/fail to ``--out``.
 ``--quick`` is a smoke test with tiny sizes (its numbers mean nothing); it
@@ -49,6 +50,7 @@ FULL = {
     "throughput_designs": 40,
     "throughput_replications": 2,
     "throughput_repeats": 3,
+    "grids_repeats": 5,
     "workers": 2,
 }
 QUICK = {
@@ -65,6 +67,7 @@ QUICK = {
     "throughput_designs": 4,
     "throughput_replications": 1,
     "throughput_repeats": 1,
+    "grids_repeats": 1,
     "workers": 2,
 }
 
@@ -78,6 +81,8 @@ TARGETS = {
     "d_driver_mb": 500.0,
     "f_plan_s": 300.0,
     "g_runs_per_s": 40.0,
+    "h_grids_s": 5.0,
+    "h_within": 0.95,
 }
 
 
@@ -106,7 +111,7 @@ def ok(passed: bool) -> str:
 
 def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, quick: bool) -> str:
     a, prof, sc, c, d = res["year"], res["profile"], res["scale"], res["sweep"], res["driver"]
-    f, g = res["plan"], res["throughput"]
+    f, g, h = res["plan"], res["throughput"], res["grids"]
     x1, xb = sc["x1"], sc["scaled"]
     t = TARGETS
     a_total = a["total_median_s"]
@@ -133,7 +138,8 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         )
 
     # gridsim files that changed during a step or between two steps
-    steps = [res[k] for k in ("year", "profile", "scale", "sweep", "driver", "plan", "throughput")]
+    keys = ("year", "profile", "scale", "sweep", "driver", "plan", "throughput", "grids")
+    steps = [res[k] for k in keys]
     changed = {f for r in steps for f in r["_changed"]}
     for r0, r1 in itertools.pairwise(steps):
         f0, f1 = r0["_files"], r1["_files"]
@@ -205,6 +211,18 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
             f"{g['runner_runs_per_s']:.1f} through the plan's runner and store); the machine "
             f"gave 2 processes {g['capacity_median']:.2f} cores' worth meanwhile",
             g["executor_runs_per_s"] >= t["g_runs_per_s"],
+        ),
+        (
+            f"(h) the Yuelu block map ({h['blocks']:,} blocks) read and cut into grids of "
+            f"{h['households_per_grid']:g} households",
+            f"≤ {t['h_grids_s']:.0f} s, 100 % contiguous, ≥ {t['h_within']:.0%} within ±15 %",
+            f"{h['total_median_s']:.2f} s (read {h['read_median_s']:.2f} s + cut "
+            f"{h['cut_median_s']:.2f} s, medians of {h['repeats']}); {h['grids']} grids, "
+            f"{h['contiguous_share']:.1%} contiguous, {h['within_target_share']:.1%} within "
+            f"±15 % of {h['households_per_grid']:g}",
+            h["total_median_s"] <= t["h_grids_s"]
+            and h["contiguous_share"] == 1.0
+            and h["within_target_share"] >= t["h_within"],
         ),
     ]
     passed = sum(r[3] for r in rows)
@@ -396,6 +414,19 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         *throughput_lines(g, t["g_runs_per_s"]),
         load("throughput"),
         "",
+        "## (h) Grids from the Yuelu block map",
+        "",
+        f"`bench_grids.py`: `read_map({h['map']})` ({h['blocks']:,} blocks, "
+        f"{h['communities']} communities, {h['households']:,} households) and "
+        f"`partition(blockmap, {h['households_per_grid']:g})`, {h['repeats']} times in one "
+        "process after one untimed warm-up. Grids: "
+        f"{h['grids']}, {h['households_min']}-{h['households_max']} households; "
+        f"{h['one_polygon_share']:.1%} are one polygon, {h['within_ideal_share']:.1%} within "
+        f"±15 % of their community's ideal; methods {h['methods']}; flagged communities: "
+        f"{len(h['flagged'])}.",
+        "",
+        load("grids"),
+        "",
         "## Where the time goes",
         "",
         "The 365 days run in `gridsim.pipeline.step_day`, one numba-compiled call per day "
@@ -443,6 +474,7 @@ def render(info: dict, end_load: tuple, cfg: dict, res: dict, elapsed: float, qu
         f".venv/bin/python benchmarks/bench_plan.py throughput --designs "
         f"{cfg['throughput_designs']} --replications {cfg['throughput_replications']} "
         f"--repeats {cfg['throughput_repeats']}   # (g)",
+        f".venv/bin/python benchmarks/bench_grids.py --repeats {cfg['grids_repeats']}   # (h)",
         f".venv/bin/python benchmarks/profile_year.py --years {cfg['profile_years']}"
         "   # profile (needs py-spy: .venv/bin/pip install py-spy)",
         "```",
@@ -727,6 +759,11 @@ def main() -> int:
                 str(cfg["workers"]),
             ],
             j / "throughput.json",
+        )
+        res["grids"] = step(
+            "(h) the Yuelu block map cut into grids",
+            [f"{b}/bench_grids.py", "--repeats", str(cfg["grids_repeats"])],
+            j / "grids.json",
         )
     elapsed = time.perf_counter() - t0
     text = render(info, os.getloadavg(), cfg, res, elapsed, args.quick)
