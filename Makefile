@@ -29,7 +29,7 @@ install: $(STAMP)
 # (a second `make demo` only redraws the reports), each written as an HTML report.
 DEMO_STORE       := out/workspace
 DEMO_REPORTS     := out/reports
-DEMO_EXPERIMENTS := compare-grid-size compare-staffing compare-mechanisms
+DEMO_EXPERIMENTS := compare-grid-size compare-staffing compare-mechanisms compare-drawn-grids
 DEMO_ZH          := compare-grid-size
 # And a plan (scenarios/plan-small.toml: the cheapest design meeting Yuelu's targets, at
 # demo size), its runs in the same workspace, its report in English and in Chinese.
@@ -41,6 +41,8 @@ demo: warm
 	@mkdir -p out
 	set -o pipefail; $(BIN)/gridsim run scenarios/yuelu-2013.toml --replications 10 | tee out/yuelu-2013-kpis.txt
 	@echo "KPI table written to out/yuelu-2013-kpis.txt"
+	$(BIN)/gridsim grids scenarios/data/yuelu-blocks.gpkg --households-per-grid 330 \
+	  --out out/yuelu-grids
 	@set -e; for e in $(DEMO_EXPERIMENTS); do \
 	  echo "$$e: running what $(DEMO_STORE) lacks, then the report"; \
 	  $(BIN)/gridsim report scenarios/$$e.toml --store $(DEMO_STORE) --out $(DEMO_REPORTS)/$$e; \
@@ -58,6 +60,7 @@ demo: warm
 	    --out out/$(DEMO_PLAN)-zh --lang zh --no-progress > /dev/null; \
 	else echo "Chinese plan report skipped (see the message above); the English one is complete."; fi
 	@echo ""
+	@echo "Yuelu's block map cut into grids: file://$(CURDIR)/out/yuelu-grids/map.png"
 	@echo "Reports (open in a browser; each index.html is one self-contained file):"
 	@for e in $(DEMO_EXPERIMENTS) $(DEMO_ZH)-zh; do \
 	  test -f $(DEMO_REPORTS)/$$e/index.html && echo "  file://$(CURDIR)/$(DEMO_REPORTS)/$$e/index.html"; \
