@@ -67,3 +67,27 @@ def test_bad_options_are_exit_2(tmp_path: Path) -> None:
     for extra in (["--tolerance", "1.5"], ["--division", "43010"]):
         done = _grids(path, "--households-per-grid", "300", "--out", str(tmp_path / "o"), *extra)
         assert done.returncode == 2, (extra, done.stderr)
+
+
+def test_the_shipped_yuelu_map_cuts_into_contiguous_balanced_coded_grids(tmp_path: Path) -> None:
+    """The issue's acceptance check on scenarios/data/yuelu-blocks.gpkg at 330 households."""
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "yuelu"
+    done = _grids(str(root / "scenarios" / "data" / "yuelu-blocks.gpkg"),
+                  "--households-per-grid", "330", "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    grids = gpd.read_file(out / "grids.geojson")
+    blocks = pd.read_csv(out / "blocks.csv", dtype=str)
+    source = gpd.read_file(root / "scenarios" / "data" / "yuelu-blocks.gpkg", layer="blocks")
+    assert len(source) >= 4_500 and source["community"].nunique() == 166
+    assert int(source["households"].sum()) == 191_232
+    assert (grids.geometry.geom_type == "Polygon").all()
+    assert grids["code"].is_unique
+    assert len(blocks) == len(source) and blocks["block"].is_unique
+    assert set(blocks["grid_code"]) == set(grids["code"])
+    assert blocks.groupby("grid_code")["community"].nunique().eq(1).all()  # one community each
+    within = (grids["households"] - 330).abs() <= 0.15 * 330
+    assert within.mean() >= 0.95
+    assert int(grids["households"].sum()) == 191_232
