@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 PY ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3; do \
         $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: install warm demo test lint format bench calibrate docs clean lab
+.PHONY: install warm demo test lint format bench calibrate docs clean lab deploy-test
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 2; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,notebooks,dask,geo]'
+	$(BIN)/python -m pip install -q -e '.[dev,notebooks,dask,geo,deploy]'
 	@touch $@
 
 # Numba compiles the case pipeline on first use (about 30 s once per checkout or
@@ -68,6 +68,13 @@ demo: warm
 	@for p in $(DEMO_PLAN) $(DEMO_PLAN)-zh; do \
 	  test -f out/$$p/index.html && echo "  file://$(CURDIR)/out/$$p/index.html"; \
 	done; true
+
+# The shared deployment (deploy/, docs/deployment.md) started on 127.0.0.1 with two
+# districts and attacked from one: JupyterHub spawning each district's notebook server as
+# its own OS user, PostgreSQL with a role per district, Dask Gateway as a hub service.
+# Needs root (it creates OS users); installs into /opt/gridsim on first use (a few minutes).
+deploy-test: install
+	$(BIN)/python deploy/deploy_test.py
 
 # lint-imports checks the layers declared in pyproject.toml ([tool.importlinter]).
 test: warm
