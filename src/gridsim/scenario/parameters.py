@@ -189,7 +189,7 @@ def _missing_zh(field: FieldInfo) -> list[str]:
     return out
 
 
-def untranslated(model: type[BaseModel] | None = None) -> list[str]:
+def untranslated(model: type[BaseModel]) -> list[str]:
     """Every parameter text and section heading of the scenario schema that has no Chinese.
 
     The Chinese reports show each parameter's description, unit and source
@@ -198,7 +198,8 @@ def untranslated(model: type[BaseModel] | None = None) -> list[str]:
     ``source_zh``; a section's ``title_zh``). A test keeps this list empty.
 
     Args:
-        model: The model to check (default: :class:`gridsim.scenario.Scenario`).
+        model: The model to check: :class:`gridsim.scenario.Scenario`, or any
+            model of :class:`~gridsim.scenario.values.Section` tables.
 
     Returns:
         One line per gap, naming the dotted key, the class and field that
@@ -207,10 +208,6 @@ def untranslated(model: type[BaseModel] | None = None) -> list[str]:
     """
     import inspect
 
-    if model is None:
-        from gridsim.scenario.schema import Scenario
-
-        model = Scenario
     lines: list[str] = []
     seen: set[tuple[type, str]] = set()
 
