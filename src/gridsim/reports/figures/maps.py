@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 
 from gridsim.experiments.results import Comparison
 from gridsim.reports.analysis import (
-    baseline_name,
     district_of,
     grid_means,
     map_variants,
+    variant_label,
     variant_names,
 )
 from gridsim.reports.drawing import (
@@ -40,7 +40,8 @@ _MAP_LABEL = {"backlog_per_1000": "backlog_per_1000", "median_days_to_close": "g
 
 def _shown(comparison: Comparison, lang: str) -> dict[str, object]:
     """The grid-map caption's field: the variants it shows."""
-    return {"shown": t("list_sep", lang).join(map_variants(comparison))}
+    names = [variant_label(comparison, n, lang) for n in map_variants(comparison)]
+    return {"shown": t("list_sep", lang).join(names)}
 
 
 @register_figure(
@@ -87,7 +88,6 @@ def grid_maps(
         The figure.
     """
     check_lang(lang)
-    base = baseline_name(comparison)
     shown = list(variants) if variants is not None else map_variants(comparison)
     means = grid_means(comparison)
     shown = [n for n in shown if n in means]
@@ -153,7 +153,7 @@ def grid_maps(
                 ax.autoscale_view()
                 if r == 0:
                     ax.set_title(
-                        _display_name(name, base, lang) + "\n" + _grid_count(d.n_grids, lang),
+                        _display_name(comparison, name, lang) + "\n" + _grid_count(d.n_grids, lang),
                         fontsize=8.5,
                     )
             sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -203,7 +203,6 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
     check_lang(lang)
     means = grid_means(comparison)
     names = [n for n in variant_names(comparison) if n in means]
-    base = baseline_name(comparison)
     colours = variant_colors(comparison)
     panels = [
         ("backlog_per_1000", "backlog_per_1000", 1.0),
@@ -213,7 +212,7 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
     with style(lang):
         if not names:
             return _no_data(_figure(10, 3), lang)
-        labels = [_display_name(n, base, lang) for n in names]
+        labels = [_display_name(comparison, n, lang) for n in names]
         fig, axes = _panel_figure(len(panels), labels, 0.34 * len(names) + 0.2, ncols=3)
         pos = np.arange(len(names))[::-1]
         for ax, (col, label, factor) in zip(axes, panels, strict=True):
