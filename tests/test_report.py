@@ -578,7 +578,7 @@ def test_the_headline_names_the_best_design_its_cost_and_what_it_gives_up(built:
     )
     head = headline(c, "en")
     assert head.best == "400 households"
-    assert head.lead == "400 households does best on the headline indicators."
+    assert head.lead == "Best on the headline indicators: 400 households."
     gains, cost, gives_up = head.points[:3]
     assert gains.startswith("Against the baseline (base) it is clearly better on 2 of 9: ")
     assert re.search(

@@ -181,7 +181,7 @@ def test_generated_variant_names_are_spelled_out_in_chinese():
             },
         }
     )
-    assert [label_of(v, "zh") for v in sampled.variants] == ["基础", "LHS抽样点000", "LHS抽样点001"]
+    assert [label_of(v, "zh") for v in sampled.variants] == ["基础", "抽样点000", "抽样点001"]
 
 
 def test_label_zh_must_not_be_empty():

@@ -81,7 +81,8 @@ def diff_phrase(row: pd.Series, base_mean: float, lang: str, label: bool = True)
     kpi = str(row["kpi"])
     value, ci = format_diff(kpi, row["diff"], row["diff_lo"], row["diff_hi"], base_mean, lang)
     if is_exact(row):
-        ci = t("exact_diff", lang, n=int(row["n_pairs"]))
+        n = int(row["n_pairs"])
+        ci = t("exact_diff_2", lang) if n == 2 else t("exact_diff", lang, n=n)
     if not label:
         return f"{value}{t('comma', lang)}{ci}"
     if lang == "en":

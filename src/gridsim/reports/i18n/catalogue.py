@@ -161,7 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
     # the headline (gridsim.reports.headline)
     "headline": {"en": "In short", "zh": "结论"},
     "hl_best": {
-        "en": "{best} does best on the headline indicators.",
+        "en": "Best on the headline indicators: {best}.",
         "zh": "在主要指标上表现最好的方案是{best}。",
     },
     "hl_gains": {
@@ -260,11 +260,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "the same in all {n} replications",
         "zh": "{n}次重复结果相同",
     },
+    "exact_diff_2": {"en": "the same in both replications", "zh": "2次重复结果相同"},
     "list_sep": {"en": ", ", "zh": "、"},
     "comma": {"en": ", ", "zh": "，"},
     "list_sep_factors": {"en": ", ", "zh": "，"},
     "sentence_sep": {"en": " ", "zh": ""},
-    "sample_point": {"en": "{method} {i}", "zh": "{method}抽样点{i}"},
+    "sample_point": {"en": "{method} {i}", "zh": "抽样点{i}"},
     "clause_sep": {"en": "; ", "zh": "；"},
     "colon": {"en": ": ", "zh": "："},
     "paren_open": {"en": " (", "zh": "（"},
