@@ -33,6 +33,7 @@ SCENARIOS = REPO / "scenarios"
 PLAN = """
 name = "tiny-plan"
 description = "A plan for the report's tests"
+description_zh = "报告测试用的规划"
 base = "{base}"
 seed = 2013
 replications = 2
@@ -557,3 +558,30 @@ def test_real_discovery_boxes_are_read(feasible: PlanResult):
     assert "id='table-prim'" in fails and "id='table-cart'" in fails
     assert "Detection probability" in fails
     assert not math.isnan(float(prim.to_dict()["box"]["coverage"]))
+
+
+# ---------------------------------------------------------------------------
+# Chinese through and through, and a layout that holds in a browser
+
+
+def test_chinese_plan_report_has_hardly_an_english_word(zh_report: Path):
+    """Outside code and file names, only names remain (the district, gridsim, UTC)."""
+    from collections import Counter
+
+    from words import english_words
+
+    words = english_words(zh_report.read_text(encoding="utf-8"))
+    assert len(words) <= 30, Counter(words).most_common()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_plan_report_layout_holds_at_desktop_and_narrow_widths(
+    lang: str, width: int, request: pytest.FixtureRequest, tmp_path: Path
+):
+    from browser import measure_layout
+
+    page: Path = request.getfixturevalue(f"{lang}_report")
+    layout = measure_layout(page, width, tmp_path)
+    assert layout.tables >= 5 and layout.headers > 20
+    assert layout.problems() == []

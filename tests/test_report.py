@@ -2,10 +2,17 @@
 
 One small experiment (16 communities, 6,000 households, 3 variants × 3
 replications) is run once per test worker, and its English and Chinese
-reports are written once; the tests then read them. The browser test loads
-the report from a localhost server in headless Chromium and fails on any
-console message or any request besides the page itself; it is skipped when
-Chromium is missing, except under ``CI=true``, where that is a failure.
+reports are written once; the tests then read them. The browser tests load
+the report from a localhost server in headless Chromium and fail on any
+console message or any request besides the page itself, and measure its
+layout at 1280 and 800 px (``tests/browser.py``): no sideways scrolling, no
+table past the column, no cell spilling into the next, no header written
+over another. They are skipped when Chromium is missing, except under
+``CI=true``, where that is a failure.
+
+The shipped ``compare-mechanisms`` experiment (its variants, labels and
+changes) is also reported in Chinese on a small district, and must read as
+Chinese: hardly an English word outside code and file names.
 """
 
 from __future__ import annotations
@@ -26,15 +33,21 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from browser import CHROMIUM_FLAGS, WIDTHS, chromium, measure_layout
 from gridsim import plots
 from gridsim.experiments import Comparison, Experiment, SerialExecutor
+from gridsim.experiments.statistics import compare
+from gridsim.reports.figures import FIGURES
 from gridsim.reports.findings import headline_differences
+from gridsim.reports.headline import headline
 from gridsim.reports.html import write_report
 from gridsim.reports.i18n import FontNotFoundError, cjk_font
 from gridsim.reports.parameters import parameter_table
 from gridsim.workspace import Workspace
+from words import english_words
 
 SMALL = """
 name = "small"
@@ -62,20 +75,6 @@ changes = { "grids.households_per_grid" = 400 }
 name = "no time limits"
 changes = { "deadlines.enabled" = false, "deadlines.escalation" = false }
 """
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--enable-logging=stderr",
-    "--v=0",
-)
 
 GLYPH_MISSING = r"Glyph .* missing from font"
 
@@ -267,17 +266,21 @@ def test_english_report_reads_as_a_summary_then_figures_tables_assumptions(
     built: Built, en_report: Path
 ):
     html = en_report.read_text(encoding="utf-8")
-    order = [html.index(f'id="{s}"') for s in ("summary", "figures", "tables", "assumptions")]
+    sections = ("headline", "summary", "figures", "tables", "assumptions")
+    order = [html.index(f'id="{s}"') for s in sections]
     assert order == sorted(order)
     assert "Comparison report: report-test" in html
     assert "<b>base</b>" in html and "3 replications" in html
     for text in ("On-time closure rate", "Backlog at year end", "95 % CI", "Pareto frontier"):
         assert text in html, text
-    # the summary names the largest clear difference of each variant, with its CI
+    # the summary names the largest clear differences of each variant, with their CIs;
+    # one the same in every replication (fewer grids, fewer visits) without one
     lines = headline_differences(built.comparison, "en")
     assert set(lines) == {"400 households", "no time limits"}
-    assert re.search(
-        r"[+−]\d+(\.\d)? % [a-z -]+ \(95 % CI [+−]?[\d.]+ % to [+−]?[\d.]+ %\)",
+    ci = r"[+−]\d+(\.\d)? % [a-z -]+ \(95 % CI [+−]?[\d.]+ % to [+−]?[\d.]+ %\)"
+    assert any(re.search(ci, line) for line in lines["400 households"])
+    assert re.fullmatch(
+        r"[+−]\d+(\.\d)? % household visits \(the same in all 3 replications\)",
         lines["400 households"][0],
     )
     # assumptions: the changes, sourced and assumed parameters, seed and version
@@ -382,18 +385,6 @@ def test_cli_report_rejects_bad_input_and_reuses_stored_runs(
 # -- a real browser ---------------------------------------------------------------
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but Chromium is not installed (apt-get install chromium)")
-    pytest.skip("Chromium is not installed (apt-get install chromium)")
-
-
 class _Handler(http.server.SimpleHTTPRequestHandler):
     requested: list[str]
 
@@ -433,7 +424,7 @@ def _handler_init(folder: Path):
 def _screenshot(url: str, shot: Path, profile: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            _chromium(),
+            chromium(),
             *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             f"--screenshot={shot}",
@@ -510,3 +501,273 @@ def test_chinese_bold_headings_find_a_bold_face(caplog: pytest.LogCaptureFixture
         fig.canvas.draw()
         plt.close(fig)
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+
+
+# -- the headline -----------------------------------------------------------------
+
+
+def _opening(html: str) -> str:
+    """What follows the page's header: the first section of the report."""
+    after = html[html.index("</header>") + len("</header>") :].lstrip()
+    return after[: after.index("</section>")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_report_opens_with_the_headline(lang: str, request: pytest.FixtureRequest):
+    page: Path = request.getfixturevalue(f"{lang}_report")
+    html = page.read_text(encoding="utf-8")
+    opening = _opening(html)
+    assert opening.startswith('<section class="headline" id="headline">')
+    lead = headline(request.getfixturevalue("built").comparison, lang).lead
+    assert f'<p class="lead">{lead}</p>'.replace("'", "&#x27;") in opening
+    assert ("95%置信区间" if lang == "zh" else "95 % CI") in opening
+
+
+def _synthetic(built: Built, effects: dict[str, dict[str, float]]) -> Comparison:
+    """The small experiment's designs with made-up runs: the baseline plus chosen effects.
+
+    ``effects``: variant → KPI → change (a factor for counts and days, added to
+    rates); a change of ``"cost"`` is the same in every replication, the others
+    vary a little.
+    """
+    exp = built.comparison.experiment
+    rng = np.random.default_rng(0)
+    base = {
+        "households_visited": 20_000.0,
+        "issues_collected": 900.0,
+        "issues_resolved": 720.0,
+        "resolution_rate": 0.8,
+        "on_time_rate": 0.85,
+        "median_days_to_close": 5.0,
+        "p90_days_to_close": 14.0,
+        "backlog_end": 40.0,
+        "satisfaction": 0.87,
+        "cost": 5e6,
+    }
+    rows = []
+    for r in range(5):
+        noise = {k: (0.0 if k == "cost" else rng.normal(0, 0.003)) for k in base}
+        for v in exp.variants:
+            row: dict[str, object] = {"variant": v.name, "replication": r}
+            for k, x in base.items():
+                change = effects.get(v.name, {}).get(k)
+                rate = k in ("resolution_rate", "on_time_rate", "satisfaction")
+                value = x + noise[k] if rate else x * (1 + noise[k])
+                if change is not None:  # an effect differs a little between replications
+                    jitter = 0.0 if k == "cost" else rng.normal(0, 0.002)
+                    value = value + change + jitter if rate else value * (change + jitter)
+                row[k] = value
+            rows.append(row)
+    runs = pd.DataFrame(rows)
+    table = compare(runs, exp.baseline.name, exp.spec.kpis)
+    return Comparison(exp, runs, table, _records={})
+
+
+def test_the_headline_names_the_best_design_its_cost_and_what_it_gives_up(built: Built):
+    c = _synthetic(
+        built,
+        {
+            "400 households": {
+                "on_time_rate": 0.05,
+                "backlog_end": 0.7,
+                "satisfaction": -0.02,
+                "cost": 1.1,
+            },
+            "no time limits": {"on_time_rate": -0.2, "backlog_end": 3.0},
+        },
+    )
+    head = headline(c, "en")
+    assert head.best == "400 households"
+    assert head.lead == "Best on the headline indicators: 400 households."
+    gains, cost, gives_up = head.points[:3]
+    assert gains.startswith("Against the baseline (base) it is clearly better on 2 of 9: ")
+    assert re.search(
+        r"\+[45]\.\d pp on-time closure rate \(95 % CI \+[\d.]+ to \+[\d.]+ pp\)", gains
+    )
+    assert re.search(r"−30 % backlog at year end \(95 % CI −3\d % to −\d\d %\)", gains)
+    # a cost the same in every replication is printed without an interval
+    assert cost == "It costs 0.5 million yuan more a year (+10 %, the same in all 5 replications)."
+    assert re.match(r"It gives up: −[12]\.\d pp satisfaction rate \(95 % CI ", gives_up)
+    assert "5 replications" in head.note
+    zh = headline(c, "zh")
+    assert zh.lead == "在主要指标上表现最好的方案是400 households。"
+    assert zh.points[1] == "其成本每年增加50.0万元（+10%，5次重复结果相同）。"
+    assert re.match(r"代价是：满意率 −[12]\.\d个百分点（95%置信区间 ", zh.points[2])
+
+
+def test_the_headline_says_plainly_when_no_design_beats_the_baseline(built: Built):
+    c = _synthetic(
+        built,
+        {
+            "400 households": {"cost": 0.8, "backlog_end": 1.5, "households_visited": 0.9},
+            "no time limits": {},
+        },
+    )
+    head = headline(c, "en")
+    assert head.best is None
+    assert head.lead == (
+        "No design does clearly better than the baseline (base) on any headline indicator."
+    )
+    assert head.points[0] == "No clear difference from it: no time limits."
+    assert head.points[1].startswith("1 designs are clearly worse, most of all 400 households: ")
+    assert head.points[2].startswith(
+        "The cheapest design, 400 households, costs 1.0 million yuan less a year (−20 %, "
+        "the same in all 5 replications). It gives up: +50 % backlog at year end"
+    )
+    assert headline(c, "zh").lead == "没有方案在任何主要指标上明显优于基准（base）。"
+
+
+# -- Chinese through and through --------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mechanisms_zh(shared: Path) -> tuple[Comparison, Path]:
+    """The shipped compare-mechanisms experiment on a small district, reported in Chinese."""
+    _need_cjk_font()
+    folder = shared / "mechanisms" / "scenarios"
+    out = shared / "mechanisms" / "report-zh"
+    with _exclusive(shared / "mechanisms.lock"):
+        folder.mkdir(parents=True, exist_ok=True)
+        shipped = Path(__file__).resolve().parents[1] / "scenarios"
+        shutil.copy(shipped / "yuelu-2013.toml", folder / "yuelu-2013.toml")
+        (folder / "small.toml").write_text(
+            'extends = "yuelu-2013.toml"\n[district]\ncommunities = 16\nhouseholds = 6000\n'
+        )
+        text = (shipped / "compare-mechanisms.toml").read_text(encoding="utf-8")
+        text = text.replace('base = "yuelu-2013.toml"', 'base = "small.toml"')
+        text = re.sub(r"^replications = \d+", "replications = 2", text, flags=re.M)
+        (folder / "compare-mechanisms.toml").write_text(text, encoding="utf-8")
+        exp = Experiment.from_file(folder / "compare-mechanisms.toml")
+        assert len(exp.variants) == 11 and exp.spec.replications == 2
+        with Workspace("report_mechanisms", store=shared / "mechanisms" / "ws") as ws:
+            comparison = exp.run(ws, SerialExecutor(), progress=False)
+        comparison.records  # noqa: B018  (loaded now, while the workspace is open)
+        if not (out / "index.html").is_file():
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                write_report(comparison, out, lang="zh")
+    return comparison, out / "index.html"
+
+
+def test_chinese_report_of_compare_mechanisms_has_hardly_an_english_word(mechanisms_zh):
+    """Outside code and file names only names remain: the district's, gridsim, CSV, UTC."""
+    from collections import Counter
+
+    comparison, page = mechanisms_zh
+    html = page.read_text(encoding="utf-8")
+    words = english_words(html)
+    assert len(words) <= 36, Counter(words).most_common()
+    assert set(words) <= {"Yuelu", "District", "gridsim", "CSV", "UTC", "KN"}, set(words)
+    # the variants are named by their label_zh, the parameter table is Chinese
+    for label in ("岳麓2013年方案（基准）", "全部交区级部门", "以自评代替第三方测评"):
+        assert label in html, label
+    assert "社区如何划分网格" in html and "每个网格的目标户数" in html
+    # and so are the figures: every text a figure draws (titles, ticks, legends)
+    from matplotlib.text import Text
+
+    for stem, spec in FIGURES.items():
+        fig = spec.draw(comparison, "zh")
+        drawn = " ".join(t.get_text() for t in fig.findobj(Text) if t.get_visible())
+        assert english_words(drawn) == [], (stem, english_words(drawn))
+
+
+# -- layout in a real browser -----------------------------------------------------
+
+
+def test_layout_check_catches_overflow_spills_and_overlapping_headers(tmp_path: Path):
+    """The layout test is meaningful: each defect it looks for is caught on a bad page."""
+    bad = tmp_path / "bad" / "index.html"
+    bad.parent.mkdir()
+    bad.write_text(
+        "<!DOCTYPE html><html><body><main style='max-width:600px;padding:0 20px'>"
+        "<table style='table-layout:fixed;width:300px'><thead><tr>"
+        "<th style='width:40px;white-space:nowrap'>Baseline value</th>"
+        "<th style='text-align:left'>Unit</th></tr>"
+        "</thead><tbody><tr><td style='white-space:nowrap'>Yuelu District 岳麓区</td>"
+        "<td>x</td></tr></tbody></table>"
+        "<table style='width:1000px'><tr><td>wide</td></tr></table>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    layout = measure_layout(bad, 800, tmp_path / "work")
+    problems = "\n".join(layout.problems())
+    assert "scrolls sideways: scrollWidth" in problems
+    assert "past the column: table" in problems
+    assert 'spills: td "Yuelu District 岳麓区"' in problems
+    assert 'th "Baseline value" overlaps th "Unit"' in problems
+    assert 'th "Baseline value": text' in problems and "leaves its cell" in problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_layout_holds_at_desktop_and_narrow_widths(
+    lang: str, width: int, request: pytest.FixtureRequest, tmp_path: Path
+):
+    page: Path = request.getfixturevalue(f"{lang}_report")
+    layout = measure_layout(page, width, tmp_path)
+    assert layout.tables == 4 and layout.headers > 20
+    assert layout.problems() == []
+    html = page.read_text(encoding="utf-8")
+    assert ">nan<" not in html and "`" not in re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_eleven_designs_with_long_chinese_names_fit_too(width: int, mechanisms_zh, tmp_path: Path):
+    _, page = mechanisms_zh
+    assert measure_layout(page, width, tmp_path).problems() == []
+
+
+_NO_BOLD_FACE = """
+import logging, sys
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from gridsim.reports.i18n import fonts
+
+# A machine whose CJK font has no bold face: only the regular file is known.
+font_manager.fontManager.ttflist = [
+    f for f in font_manager.fontManager.ttflist if "CJK" not in f.name
+]
+if sys.argv[1] == "unfixed":
+    fonts._regular_as_bold = lambda path: None
+seen = []
+handler = logging.Handler()
+handler.emit = lambda record: seen.append(record.getMessage())
+logging.getLogger("matplotlib.font_manager").addHandler(handler)
+name = fonts.cjk_font(required=True)
+fig = Figure()
+title = fig.add_subplot().set_title("按期结案率", fontweight="bold", family=[name])
+fig.savefig(sys.argv[2])
+print(font_manager.findfont(title.get_fontproperties()))
+print("\\n".join(m for m in seen if "findfont" in m and "weight" in m))
+"""
+
+
+def test_a_cjk_font_without_a_bold_face_draws_bold_text_without_a_warning(tmp_path: Path):
+    """No "findfont: Failed to find font weight bold" (a red box in notebooks): the regular
+    face stands in for bold, silently; without that, matplotlib warns (the control)."""
+    _need_cjk_font()
+    from gridsim.reports.i18n import find_cjk_font_file
+
+    font = find_cjk_font_file()
+    assert font is not None
+    lone = tmp_path / font.name  # the regular file alone: no bold sibling beside it
+    lone.symlink_to(font)
+    env = {**os.environ, "GRIDSIM_CJK_FONT": str(lone), "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def draw(mode: str) -> list[str]:
+        run = subprocess.run(
+            [sys.executable, "-c", _NO_BOLD_FACE, mode, str(tmp_path / f"{mode}.png")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+        return [line for line in run.stdout.splitlines() if line]
+
+    used, *warned = draw("fixed")
+    assert Path(used).resolve() == font.resolve() and warned == []  # the regular face
+    _, *warned = draw("unfixed")
+    assert any("Failed to find font weight bold" in line for line in warned)

@@ -493,7 +493,7 @@ def test_a_changed_value_is_not_tagged_with_the_defaults_source(write):
     untouched = parameter_table(s).set_index("key").loc["grids.households_per_grid"]
     assert untouched["kind"] == "sourced" and pd.isna(untouched["set_in"])
     html = _params_html(s)
-    cell = _row(html, "district.<wbr>communities")
+    cell = _row(html, "district.<wbr>communities").replace("<wbr>", "")  # file names may wrap
     assert "set in this scenario" in cell and "scenarios/small.toml" in cell
     assert "tag sourced" not in cell and "default 166" in cell
     assert "本情景设定" in _row(_params_html(s, "zh"), "district.<wbr>communities")

@@ -34,6 +34,7 @@ class KPI:
         en: English label.
         zh: Simplified Chinese label (the officials' term).
         description: One line: what is counted, divided by what.
+        description_zh: The same in Chinese (``gridsim run --lang zh`` shows it).
         kind: ``"count"``, ``"rate"`` (a share: shown in %, differences in
             percentage points) or ``"days"``.
         unit: Unit of the value as the model reports it: ``""`` (a number of
@@ -47,6 +48,7 @@ class KPI:
     en: str
     zh: str
     description: str
+    description_zh: str = ""
     kind: Kind = "count"
     unit: str = ""
     better: Better = None
@@ -56,6 +58,10 @@ class KPI:
     def label(self, lang: str) -> str:
         """The label in a language (``"en"`` or ``"zh"``)."""
         return self.zh if lang == "zh" else self.en
+
+    def describe(self, lang: str) -> str:
+        """The description in a language (the English one where no Chinese is given)."""
+        return (self.description_zh or self.description) if lang == "zh" else self.description
 
     @property
     def sign(self) -> int:
@@ -88,6 +94,7 @@ for _kpi in (
         en="Household visits",
         zh="走访户次",
         description="Household visits (走访户次) by information officers and cadres",
+        description_zh="民情员和干部的入户走访户次",
         better="higher",
         headline=True,
     ),
@@ -96,6 +103,7 @@ for _kpi in (
         en="Households reached",
         zh="走访覆盖户数",
         description="Distinct households visited at least once",
+        description_zh="至少走访过一次的不同户数",
         better="higher",
     ),
     KPI(
@@ -103,6 +111,7 @@ for _kpi in (
         en="Visits per household",
         zh="户均走访次数",
         description="Household visits ÷ households",
+        description_zh="走访户次 ÷ 户数",
         per_grid=True,
     ),
     KPI(
@@ -110,12 +119,14 @@ for _kpi in (
         en="Issues arising",
         zh="产生问题数",
         description="Issues that arose in households and public space during the period",
+        description_zh="期间居民户和公共空间产生的问题数",
     ),
     KPI(
         "issues_collected",
         en="Issues collected",
         zh="受理量",
         description="Issues entered on the platform (受理)",
+        description_zh="录入平台的问题数（受理）",
         better="higher",
         per_grid=True,
         headline=True,
@@ -125,12 +136,14 @@ for _kpi in (
         en="Cases registered",
         zh="立案量",
         description="Collected issues valid after verification (立案)",
+        description_zh="核实后有效的受理问题数（立案）",
     ),
     KPI(
         "issues_resolved",
         en="Issues resolved",
         zh="办结量",
         description="Cases closed as resolved (办结), spot fixes included",
+        description_zh="以解决方式结案的案件数（办结），含现场处置",
         better="higher",
         per_grid=True,
         headline=True,
@@ -140,6 +153,7 @@ for _kpi in (
         en="Resolution rate",
         zh="办结率",
         description="Resolved ÷ collected",
+        description_zh="办结量 ÷ 受理量",
         kind="rate",
         unit="share",
         better="higher",
@@ -150,6 +164,7 @@ for _kpi in (
         en="Reply rate",
         zh="答复率",
         description="Collected issues that got a reply or closure ÷ collected",
+        description_zh="得到答复或结案的受理问题数 ÷ 受理量",
         kind="rate",
         unit="share",
         better="higher",
@@ -159,6 +174,7 @@ for _kpi in (
         en="Closure rate",
         zh="结案率",
         description="Closed ÷ due to close (结案率)",
+        description_zh="结案数 ÷ 应结案数（结案率）",
         kind="rate",
         unit="share",
         better="higher",
@@ -168,6 +184,7 @@ for _kpi in (
         en="On-time closure rate",
         zh="按期结案率",
         description="Closed within the time limit ÷ due to close (按期结案率)",
+        description_zh="在时限内结案数 ÷ 应结案数（按期结案率）",
         kind="rate",
         unit="share",
         better="higher",
@@ -179,6 +196,7 @@ for _kpi in (
         en="Overdue cases (red lights)",
         zh="超期亮灯数",
         description="Cases that went past their deadline while open (亮灯)",
+        description_zh="在办期间超过时限的案件数（亮灯）",
         better="lower",
     ),
     KPI(
@@ -186,6 +204,7 @@ for _kpi in (
         en="Escalations",
         zh="升级督办数",
         description="Red-light cases escalated one tier up",
+        description_zh="升级到上一层级督办的亮红灯案件数",
         better="lower",
     ),
     KPI(
@@ -193,6 +212,7 @@ for _kpi in (
         en="Median days to close",
         zh="结案天数中位数",
         description="Median days from finding an issue to closing its case (valid cases)",
+        description_zh="从发现问题到结案的天数中位数（有效案件）",
         kind="days",
         unit="days",
         better="lower",
@@ -204,6 +224,7 @@ for _kpi in (
         en="Days to close, 90th percentile",
         zh="结案天数（90%分位）",
         description="90th percentile of days from finding to closing",
+        description_zh="从发现到结案天数的90%分位数",
         kind="days",
         unit="days",
         better="lower",
@@ -214,6 +235,7 @@ for _kpi in (
         en="Backlog at year end",
         zh="年末积案数",
         description="Valid cases still open at the end",
+        description_zh="期末仍未结案的有效案件数",
         better="lower",
         per_grid=True,
         headline=True,
@@ -223,6 +245,7 @@ for _kpi in (
         en="Satisfaction rate",
         zh="满意率",
         description="Satisfied ÷ surveyed (满意率)",
+        description_zh="满意数 ÷ 受访数（满意率）",
         kind="rate",
         unit="share",
         better="higher",
@@ -233,6 +256,7 @@ for _kpi in (
         en="Satisfaction rate as reported",
         zh="上报满意率",
         description="Satisfaction as reported (self-assessment inflates it)",
+        description_zh="上报的满意率（自评会使其偏高）",
         kind="rate",
         unit="share",
         better="higher",
@@ -242,6 +266,7 @@ for _kpi in (
         en="Rework rate",
         zh="返工率",
         description="Fixes rejected at verification or survey and reopened ÷ valid (返工率)",
+        description_zh="核实或测评时被退回并重新办理的处置数 ÷ 立案量（返工率）",
         kind="rate",
         unit="share",
         better="lower",
@@ -251,14 +276,21 @@ for _kpi in (
         en="Fixed on the spot",
         zh="现场处置率",
         description="Collected issues fixed on the spot ÷ collected",
+        description_zh="现场处置的受理问题数 ÷ 受理量",
         kind="rate",
         unit="share",
     ),
     KPI(
         "found_by_staff_share",
         en="Found by staff",
-        zh="监督员上报占比",
-        description="Share of collected issues found by staff (监督员上报)",
+        zh="网格人员发现占比",
+        description=(
+            "Share of collected issues found by grid staff of any role on visits and patrols "
+            "(information and security officers, cadres, volunteers), not reported by residents"
+        ),
+        description_zh=(
+            "网格人员（民情员、治安员、干部、志愿者）走访和巡查发现的问题占受理量的比例"
+        ),
         kind="rate",
         unit="share",
     ),
@@ -267,6 +299,7 @@ for _kpi in (
         en="Reported by residents",
         zh="公众举报占比",
         description="Share of collected issues reported by residents (公众举报)",
+        description_zh="居民自行上报的问题占受理量的比例（公众举报）",
         kind="rate",
         unit="share",
     ),
@@ -275,6 +308,7 @@ for _kpi in (
         en="Staff hours",
         zh="工作时数",
         description="Hours of grid work by all staff",
+        description_zh="全体网格人员的网格工作时数",
         unit="hours",
         better="lower",
     ),
@@ -283,6 +317,7 @@ for _kpi in (
         en="Cost",
         zh="成本",
         description="Grid staff, case handlers and per-case handling cost (yuan)",
+        description_zh="网格人员、承办人员及按件计的办理成本（元）",
         unit="yuan",
         better="lower",
         headline=True,
@@ -292,12 +327,14 @@ for _kpi in (
         en="Grids",
         zh="网格数",
         description="Grids in the district",
+        description_zh="辖区内的网格数",
     ),
     KPI(
         "households",
         en="Households",
         zh="户数",
         description="Households in the district",
+        description_zh="辖区内的户数",
         per_grid=True,
     ),
     KPI(
@@ -305,12 +342,14 @@ for _kpi in (
         en="Stationed cadres",
         zh="驻点干部数",
         description="Stationed cadres",
+        description_zh="驻点干部数",
     ),
     KPI(
         "handlers",
         en="Case handlers",
         zh="承办人员数",
         description="People who handle cases in the grid, community, street and district units",
+        description_zh="网格、社区、街道和区级承办单位中办理案件的人员数",
     ),
     KPI(
         "unit_effort",
@@ -319,6 +358,10 @@ for _kpi in (
         description=(
             "Handling units' effort at the end of the run (0 = natural pace, 1 = most), "
             "weighted by cases handled; assessment raises it when scores fall short"
+        ),
+        description_zh=(
+            "模拟结束时承办单位的努力程度（0为自然节奏，1为最大），按办理案件数加权；"
+            "考核得分不达标时上升"
         ),
         kind="rate",
         unit="effort",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gridsim.cli.app import app
 from gridsim.cli.errors import UserError
-from gridsim.cli.formatting import fmt, fmt_signed, json_number
+from gridsim.cli.formatting import check_lang_option, fmt, fmt_signed, json_number, pad, width
 from gridsim.cli.loading import (
     DaskOption,
     ScenarioRootOption,
@@ -42,10 +42,14 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     scenario_root: ScenarioRootOption = None,
+    lang: Annotated[
+        str, typer.Option(help="Language of the tables: en (English) or zh (简体中文).")
+    ] = "en",
 ) -> None:
     """Run an experiment (only what the store lacks) and print paired comparisons."""
     from gridsim.experiments.executors import make_executor
 
+    check_lang_option(lang)
     if workers is not None and dask is not None:
         raise UserError("--workers and --dask: choose one")
     exp = load_experiment(experiment, scenario_root, local_processes(workers, dask))
@@ -83,22 +87,51 @@ def compare(
         }
         typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    typer.echo(
-        f"{exp.name} — {len(exp.variants)} variants × {n} replications, seed {exp.spec.seed}, "
-        f"baseline: {exp.baseline.name}"
+    _print_comparison(result, n, lang)
+
+
+def _print_comparison(result: Any, n: int, lang: str) -> None:
+    """The comparison as tables, one per design, in English or Chinese."""
+    from gridsim.reports.analysis import variant_label
+    from gridsim.reports.i18n import kpi_label
+
+    exp = result.experiment
+    table = result.table
+    zh = lang == "zh"
+    base = variant_label(result, exp.baseline.name, lang)
+    if zh:
+        typer.echo(
+            f"{exp.name} — {len(exp.variants)}个方案 × {n}次重复，随机种子{exp.spec.seed}，"
+            f"基准：{base}"
+        )
+    else:
+        typer.echo(
+            f"{exp.name} — {len(exp.variants)} variants × {n} replications, "
+            f"seed {exp.spec.seed}, baseline: {base}"
+        )
+    names = {k: kpi_label(str(k), lang) if zh else str(k) for k in table["kpi"].unique()}
+    first = max([22, *(width(x) for x in names.values())])
+    words = (
+        ("指标", "均值", "95%置信区间", "配对差", "差的95%置信区间", "差 %")
+        if zh
+        else ("KPI", "mean", "95% CI", "paired Δ", "95% CI of Δ", "Δ %")
     )
     for variant in [v.name for v in exp.variants]:
         rows = table[table["variant"] == variant]
         is_base = variant == exp.baseline.name
+        label = variant_label(result, variant, lang)
         typer.echo("")
-        typer.echo(f"== {variant}" + (" (baseline)" if is_base else f" vs {exp.baseline.name}"))
-        head = f"{'KPI':<22} {'mean':>12} {'95% CI':>26}"
+        if zh:
+            typer.echo(f"== {label}" + ("（基准）" if is_base else f" 对比 {base}"))
+        else:
+            typer.echo(f"== {label}" + (" (baseline)" if is_base else f" vs {base}"))
+        head = f"{pad(words[0], first)} {pad(words[1], 12, True)} {pad(words[2], 26, True)}"
         if not is_base:
-            head += f" {'paired Δ':>12} {'95% CI of Δ':>26} {'Δ %':>8}"
+            head += f" {pad(words[3], 12, True)} {pad(words[4], 26, True)} {pad(words[5], 8, True)}"
         typer.echo(head)
         for _, r in rows.iterrows():
             line = (
-                f"{r['kpi']:<22} {fmt(r['mean']):>12} "
+                f"{pad(names[r['kpi']], first)} {fmt(r['mean']):>12} "
                 f"{'[' + fmt(r['ci95_lo']) + ', ' + fmt(r['ci95_hi']) + ']':>26}"
             )
             if not is_base:
@@ -110,7 +143,11 @@ def compare(
         for kpi in exp.spec.kpis:
             sens = result.sensitivity(kpi)
             if sens is not None:
-                typer.echo(f"\nsensitivity of {kpi} ({exp.spec.design.method}):")
+                method = exp.spec.design.method
+                if zh:
+                    typer.echo(f"\n{kpi_label(kpi, lang)}的敏感性（{method}）：")
+                else:
+                    typer.echo(f"\nsensitivity of {kpi} ({method}):")
                 typer.echo(sens.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
@@ -132,10 +169,9 @@ def report(
     """Run what the store lacks, then write a self-contained HTML report with figures."""
     from gridsim.experiments.executors import make_executor
     from gridsim.reports.html import write_report
-    from gridsim.reports.i18n import LANGS, FontNotFoundError, font_family
+    from gridsim.reports.i18n import FontNotFoundError, font_family
 
-    if lang not in LANGS:
-        raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    check_lang_option(lang)
     try:
         font_family(lang)  # a Chinese report without a Chinese font fails before any run
     except FontNotFoundError as exc:

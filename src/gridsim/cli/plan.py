@@ -9,7 +9,7 @@ import typer
 
 from gridsim.cli.app import app
 from gridsim.cli.errors import UserError
-from gridsim.cli.formatting import fmt
+from gridsim.cli.formatting import check_lang_option, fmt
 from gridsim.cli.loading import (
     DaskOption,
     ScenarioRootOption,
@@ -33,7 +33,9 @@ def plan(
         Path | None,
         typer.Option("--out", help="Folder to write the plan report (index.html) into."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Report language: en or zh.")] = "en",
+    lang: Annotated[
+        str, typer.Option(help="Language of the report and the printed verdict: en or zh.")
+    ] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     scenario_root: ScenarioRootOption = None,
@@ -48,10 +50,9 @@ def plan(
 
     if workers is not None and dask is not None:
         raise UserError("--workers and --dask: choose one")
-    from gridsim.reports.i18n import LANGS, FontNotFoundError, font_family
+    from gridsim.reports.i18n import FontNotFoundError, font_family
 
-    if lang not in LANGS:
-        raise UserError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    check_lang_option(lang)
     if out is not None:
         try:
             font_family(lang)  # a Chinese report without a Chinese font fails before any run
@@ -82,19 +83,24 @@ def plan(
     if as_json:
         typer.echo(result.to_json())
         return
-    _print(result)
+    _print(result, lang)
     if out is not None:
         typer.echo(f"\nreport: {out / 'index.html'}")
 
 
-def _print(result: Any) -> None:
+def _print(result: Any, lang: str = "en") -> None:
     spec = result.plan.spec
     s = result.search
     typer.echo(
         f"{spec.name}: {len(s.designs)} designs tried ({s.stopped}), {s.seconds:.0f} s"
         + (f", {s.resumed} resumed" if s.resumed else "")
     )
-    typer.echo(result.recommendation)
+    if lang == "zh":  # the verdict as the Chinese report words it; the details below are code
+        from gridsim.planning.report import recommendation
+
+        typer.echo(recommendation(result, "zh"))
+    else:
+        typer.echo(result.recommendation)
     if result.selection is not None:
         sel = result.selection
         typer.echo(

@@ -10,12 +10,13 @@ import typer
 
 from gridsim.cli.app import app
 from gridsim.cli.errors import USER_ERROR, UserError
-from gridsim.cli.formatting import fmt, json_number
+from gridsim.cli.formatting import check_lang_option, fmt, json_number, pad, width
 from gridsim.cli.loading import ScenarioRootOption, is_experiment, load_scenario_file
 from gridsim.experiments.statistics import summarise
 from gridsim.fileio import InputError, display_path
+from gridsim.kpi_registry import kpi
 from gridsim.model import run_scenario
-from gridsim.model.kpis import KPI_DESCRIPTIONS
+from gridsim.reports.i18n import kpi_label
 from gridsim.scenario import MAX_SEED
 
 
@@ -33,6 +34,9 @@ def run(
         bool,
         typer.Option("--dry-run", help="Check the scenario and print the estimate; run nothing."),
     ] = False,
+    lang: Annotated[
+        str, typer.Option(help="Language of the table: en (English) or zh (简体中文).")
+    ] = "en",
 ) -> None:
     """Run a scenario and print its KPIs (mean and 95 % CI over replications).
 
@@ -41,6 +45,7 @@ def run(
     """
     from gridsim.estimate import check_fits, format_seconds
 
+    check_lang_option(lang)
     spec = load_scenario_file(scenario, scenario_root)
     est = check_fits(spec, display_path(scenario))
     if dry_run:
@@ -68,14 +73,31 @@ def run(
         typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     wall = sum(r.wall_seconds for r in results) / len(results)
-    typer.echo(
-        f"{spec.name} — {spec.district.name}, seed {used_seed}, {replications} replication(s), "
-        f"{wall:.2f} s per simulated run"
+    if lang == "zh":
+        typer.echo(
+            f"{spec.name} — {spec.district.name}，随机种子{used_seed}，重复{replications}次，"
+            f"每次模拟运行{wall:.2f}秒"
+        )
+    else:
+        typer.echo(
+            f"{spec.name} — {spec.district.name}, seed {used_seed}, "
+            f"{replications} replication(s), {wall:.2f} s per simulated run"
+        )
+    names = {k: kpi_label(str(k), lang) if lang == "zh" else str(k) for k in table.index}
+    first = max([26, *(width(n) + 1 for n in names.values())])
+    head = (
+        ("指标", "均值", "95%置信区间", "含义")
+        if lang == "zh"
+        else ("KPI", "mean", "95% CI", "meaning")
     )
-    typer.echo(f"{'KPI':<26} {'mean':>14} {'95% CI':>27}  meaning")
+    typer.echo(
+        f"{pad(head[0], first)} {pad(head[1], 14, True)} {pad(head[2], 27, True)}  {head[3]}"
+    )
     for k, row in table.iterrows():
         ci = f"[{fmt(row['ci95_lo'])}, {fmt(row['ci95_hi'])}]"
-        typer.echo(f"{k:<26} {fmt(row['mean']):>14} {ci:>27}  {KPI_DESCRIPTIONS.get(str(k), '')}")
+        record = kpi(str(k))
+        meaning = record.describe(lang) if record is not None else ""
+        typer.echo(f"{pad(names[k], first)} {fmt(row['mean']):>14} {ci:>27}  {meaning}")
 
 
 @app.command()

@@ -27,12 +27,33 @@ from gridsim.scenario import Scenario, ScenarioError, resolve_file_changes, scen
 
 @dataclass(frozen=True)
 class Variant:
-    """A named, validated scenario of an experiment."""
+    """A named, validated scenario of an experiment.
+
+    Besides its name, a variant keeps what its name is made of, so a report
+    can say it in its own language (:func:`gridsim.reports.analysis.variant_label`):
+    the file's ``label_zh`` for a listed variant, and for a generated name
+    the ``[vary]`` values it spells out (``households_per_grid=500``) or the
+    ``[design]`` point it is.
+
+    Attributes:
+        name: The name (English, or as the file wrote it): the key of its runs.
+        changes: Its changes to the base scenario.
+        scenario: The validated scenario.
+        scenario_hash: :meth:`Scenario.content_hash` of it.
+        label_zh: The listed variant's name in Chinese, from the file (or ``None``).
+        listed: For a design crossed with ``[vary]``: the listed variant's name.
+        factors: For a design of ``[vary]``: its values, key by key.
+        sample: For a ``[design]`` point: ``(method, index)``.
+    """
 
     name: str
     changes: dict[str, Value]
     scenario: Scenario
     scenario_hash: str
+    label_zh: str | None = None
+    listed: str | None = None
+    factors: dict[str, Value] | None = None
+    sample: tuple[str, int] | None = None
 
     @functools.cached_property
     def scenario_json(self) -> str:
@@ -129,6 +150,9 @@ class _Design:
     where: str  # key prefix of messages: "variants[1].changes", "vary", ...
     variant: tuple[int, dict[str, Value]] | None = None  # crossed: (index, its changes)
     factors: dict[str, Value] | None = None  # crossed or factorial: the [vary] values
+    label_zh: str | None = None  # the listed variant's label_zh
+    listed: str | None = None  # crossed: the listed variant's name
+    sample: tuple[str, int] | None = None  # a [design] point: (method, index)
 
     def blame(self, key: str) -> str:
         """Where a problem with ``key`` was written (the variant, ``[vary]`` or both)."""
@@ -181,11 +205,13 @@ def _designs(spec: ExperimentSpec, display: str) -> list[_Design]:
                         "vary",
                         variant=(i, dict(v.changes)),
                         factors=combo,
+                        label_zh=v.label_zh,
+                        listed=v.name,
                     )
                 )
     elif spec.variants:
         designs += [
-            _Design(v.name, dict(v.changes), f"variants[{i}].changes")
+            _Design(v.name, dict(v.changes), f"variants[{i}].changes", label_zh=v.label_zh)
             for i, v in enumerate(spec.variants)
         ]
     else:
@@ -254,7 +280,14 @@ def resolve_variants(
         points, problem = design_points(spec.design, spec.seed)
         for i, row in enumerate(points):
             changes = {k: float(x) for k, x in zip(spec.design.parameters, row, strict=True)}
-            designs.append(_Design(f"{spec.design.method} {i:03d}", changes, "design.parameters"))
+            designs.append(
+                _Design(
+                    f"{spec.design.method} {i:03d}",
+                    changes,
+                    "design.parameters",
+                    sample=(spec.design.method, i),
+                )
+            )
     problems: dict[tuple[str, str], list[str]] = {}  # (key prefix, problem) → designs with it
     variants: list[Variant] = []
     seen: set[str] = set()
@@ -278,7 +311,18 @@ def resolve_variants(
         scenario = scenario.with_changes({"simulation.seed": spec.seed}).model_copy(
             update={"name": d.name}
         )
-        variants.append(Variant(d.name, d.changes, scenario, scenario.content_hash()))
+        variants.append(
+            Variant(
+                d.name,
+                d.changes,
+                scenario,
+                scenario.content_hash(),
+                label_zh=d.label_zh,
+                listed=d.listed,
+                factors=d.factors,
+                sample=d.sample,
+            )
+        )
     if problems:
         lines = []
         for (where, detail), names in problems.items():

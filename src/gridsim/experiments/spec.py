@@ -29,9 +29,10 @@ class _Strict(BaseModel):
 
 
 class VariantSpec(_Strict):
-    """One explicitly listed variant."""
+    """One explicitly listed variant (``label_zh``: its name in Chinese reports)."""
 
     name: str = Field(min_length=1)
+    label_zh: str | None = Field(None, min_length=1)
     changes: dict[str, Value] = Field(default_factory=dict)
 
 
@@ -56,6 +57,7 @@ class ExperimentSpec(_Strict):
 
     name: str = Field(min_length=1)
     description: str = ""
+    description_zh: str = ""
     base: str = Field(min_length=1)
     replications: int = Field(10, gt=0)
     max_replications: int = Field(100, gt=0)

@@ -25,6 +25,7 @@ __all__ = [
     "LABELS",
     "REGISTRY",
     "SUMMARIES",
+    "SUMMARIES_ZH",
     "Assign",
     "Collect",
     "Consult",
@@ -125,6 +126,32 @@ SUMMARIES: dict[Stage, dict[str, str]] = {
     },
 }
 """What each mechanism does, in a clause (the scenario reference, the explorer's tooltips)."""
+
+SUMMARIES_ZH: dict[Stage, dict[str, str]] = {
+    Stage.COLLECT: {
+        "same_day": "发现问题当天录入平台（当日收集）",
+        "batched": "在下一个批量录入日录入",
+    },
+    Stage.ASSIGN: {
+        "tiered": "按案件复杂程度交给相应层级的单位（分层解决、分类交办）",
+        "central": "所有案件交给其类别对应的区直部门",
+        "workload": "分级交办，但网格或社区案件交给本单位及同一街道内相邻网格的单位中"
+        "负荷最轻（在办案件数与办理能力之比最小）的一个",
+    },
+    Stage.CONSULT: {
+        "none": "多部门案件在各部门之间来回推诿",
+        "joint": "通过联合会商解决多部门案件（联合会商）",
+    },
+    Stage.SUPERVISE: {
+        "none": "先到先办，不设时限",
+        "deadlines": "时限最早者先办，亮红灯并可升级督办（亮灯警示、限时办结）",
+    },
+    Stage.SURVEY: {
+        "self": "由承办单位自行评价",
+        "third_party": "由第三方机构开展测评（第三方专业测评）",
+    },
+}
+"""What each mechanism does, in Chinese (the Chinese reports' parameter table)."""
 
 LABELS: dict[Stage, dict[str, dict[str, str]]] = {
     Stage.COLLECT: {

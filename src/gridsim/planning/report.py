@@ -75,7 +75,7 @@ from gridsim.reports.i18n import (
     t,
     value_label,
 )
-from gridsim.reports.tables import _breakable, _e, _params_table_html
+from gridsim.reports.tables import _breakable, _e, _file, _params_table_html, markdown_code
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -475,7 +475,8 @@ def _ci(kpi: str, ci: Sequence[float] | None, lang: str) -> str:
     """`` [lo, hi]`` in display units without the unit, as the comparison report writes it."""
     if not ci or len(ci) != 2 or any(c is None or c != c for c in ci):
         return ""
-    return f" [{_bare(kpi, float(ci[0]), lang)}, {_bare(kpi, float(ci[1]), lang)}]"
+    # No break inside the brackets: a narrow cell wraps before them, not within them.
+    return f" [{_bare(kpi, float(ci[0]), lang)},\u00a0{_bare(kpi, float(ci[1]), lang)}]"
 
 
 def _stat(name: str, lang: str) -> str:
@@ -1018,8 +1019,9 @@ _PLAN_CSS = """
 td.ok { color: #1e5b2b; font-weight: 600; }
 td.miss { color: #b00020; font-weight: 600; }
 tr.winner td { background: #fff6d6; }
-td.levers { min-width: 17em; font-size: .8rem; }
+td.levers { min-width: 12em; font-size: .8rem; }
 th.num { white-space: normal; }
+#table-selection td.num, #table-winner-kpis td.num, #table-targets td.num { white-space: normal; }
 """
 
 
@@ -1470,6 +1472,11 @@ def _assumptions_html(result: PlanResult, lang: str, tables: _Tables, now: dt.da
     return f"<section id='assumptions'><h2>{_e(t('assumptions', lang))}</h2>{body}</section>"
 
 
+def _description(spec: Any, lang: str) -> str:
+    """The plan's description in the report's language (the English one without a Chinese)."""
+    return (getattr(spec, "description_zh", "") if lang == "zh" else "") or spec.description
+
+
 def _stopped(result: PlanResult, lang: str) -> str:
     stopped = result.search.stopped
     patience = result.plan.spec.search.patience
@@ -1484,30 +1491,31 @@ def _run_details_html(result: PlanResult, lang: str, now: dt.datetime) -> str:
     spec = plan.spec
     s = result.search
     kpi = kpi_label(spec.objective.kpi, lang)
-    items = [
-        ("plan_name", spec.name),
-        ("description", spec.description or "—"),
-        ("plan_file", getattr(plan, "source", "—")),
-        ("base_scenario", plan.base_path or "—"),
-        ("district", plan.base.district.name),
-        ("root_seed", str(spec.seed)),
+    source, base_path = getattr(plan, "source", None), plan.base_path
+    items = [  # (label key, HTML)
+        ("plan_name", f"<code class='key'>{_e(spec.name)}</code>"),
+        ("description", markdown_code(_description(spec, lang) or "—")),
+        ("plan_file", _file(str(source)) if source else "—"),
+        ("base_scenario", _file(str(base_path)) if base_path else "—"),
+        ("district", _e(plan.base.district.name)),
+        ("root_seed", _e(spec.seed)),
         (
             "objective",
-            _t("minimise" if spec.objective.sense == "min" else "maximise", lang, kpi=kpi),
+            _e(_t("minimise" if spec.objective.sense == "min" else "maximise", lang, kpi=kpi)),
         ),
-        ("sampler", spec.search.sampler),
-        ("reps_per_point", str(spec.replications)),
+        ("sampler", f"<code class='key'>{_e(spec.search.sampler)}</code>"),
+        ("reps_per_point", _e(spec.replications)),
         (
             "designs_tried",
-            _t("meta_designs", lang, n=len(s.designs), stopped=_stopped(result, lang)),
+            _e(_t("meta_designs", lang, n=len(s.designs), stopped=_stopped(result, lang))),
         ),
-        ("search_time", _t("seconds", lang, s=plain(float(s.seconds), 0))),
-        ("resumed", str(getattr(s, "resumed", 0))),
-        ("simulated_days", str(plan.base.simulation.days)),
-        ("report_version", __version__),
-        ("report_date", f"{now:%Y-%m-%d %H:%M %Z}".strip()),
+        ("search_time", _e(_t("seconds", lang, s=plain(float(s.seconds), 0)))),
+        ("resumed", _e(getattr(s, "resumed", 0))),
+        ("simulated_days", _e(plan.base.simulation.days)),
+        ("report_version", _e(__version__)),
+        ("report_date", _e(f"{now:%Y-%m-%d %H:%M %Z}".strip())),
     ]
-    body = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    body = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{v}</dd>" for k, v in items)
     return f"<h3>{_e(_t('tab_plan_runs', lang))}</h3><dl class='run'>{body}</dl>"
 
 
@@ -1533,11 +1541,22 @@ def render_plan_html(
     plan = result.plan
     spec = plan.spec
     title = _t("report_title", lang, name=spec.name)
+    # The plan's name is its identifier (the file's stem, the key of its runs): code.
+    title_html = _e(_t("report_title", lang, name="\0")).replace(
+        "\0", f'<code class="name">{_e(spec.name)}</code>'
+    )
     meta = " · ".join(
         [
-            plan.base.district.name,
-            f"{_t('lg_today', lang)}: {plan.base_path}",
-            _t("meta_designs", lang, n=len(result.search.designs), stopped=_stopped(result, lang)),
+            _e(plan.base.district.name),
+            _e(_t("lg_today", lang) + t("colon", lang)) + _file(str(plan.base_path)),
+            _e(
+                _t(
+                    "meta_designs",
+                    lang,
+                    n=len(result.search.designs),
+                    stopped=_stopped(result, lang),
+                )
+            ),
             f"{now:%Y-%m-%d}",
         ]
     )
@@ -1569,13 +1588,14 @@ def render_plan_html(
     nav = "".join(f'<a href="#{a}">{_e(_t(k, lang))}</a>' for a, k in sections)
     css = _CSS.replace("FONT", HTML_FONTS[lang]) + _PLAN_CSS
     html_lang = "zh-Hans" if lang == "zh" else "en"
-    description = f'<p class="subtitle">{_e(spec.description)}</p>' if spec.description else ""
+    text = _description(spec, lang)
+    description = f'<p class="subtitle">{markdown_code(text)}</p>' if text else ""
     footer = t("generated", lang, version=__version__, date=f"{now:%Y-%m-%d %H:%M}")
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n<main>\n"
-        f"<header><h1>{_e(title)}</h1>{description}<p class='meta'>{_e(meta)}</p>"
+        f"<header><h1>{title_html}</h1>{description}<p class='meta'>{meta}</p>"
         f"<nav>{nav}</nav></header>\n"
         f"{summary}\n{changes}\n{search}\n{levers}\n{selection}\n{failures}\n{assumptions}\n"
         f"<footer>{_e(footer)}</footer>\n</main>\n</body>\n</html>\n"

@@ -219,6 +219,7 @@ class PlanSpec(_Strict):
 
     name: str = Field(min_length=1, max_length=120)
     description: str = ""
+    description_zh: str = ""
     base: str
     seed: int = 2013
     replications: int = Field(3, gt=0, le=100)

@@ -24,7 +24,7 @@ from matplotlib.ticker import Formatter
 from gridsim.experiments.results import Comparison
 from gridsim.experiments.statistics import compare
 from gridsim.fileio import atomic_path
-from gridsim.reports.analysis import baseline_name, variant_names
+from gridsim.reports.analysis import baseline_name, variant_label, variant_names
 from gridsim.reports.i18n import (
     MONTHS,
     font_family,
@@ -168,8 +168,10 @@ def variant_colors(comparison: Comparison) -> dict[str, str]:
     return {base: BASELINE_COLOR, **dict(zip(others, colours, strict=True))}
 
 
-def _display_name(name: str, base: str, lang: str) -> str:
-    return t("baseline_tag", lang, name=name) if name == base else name
+def _display_name(comparison: Comparison, name: str, lang: str) -> str:
+    """A variant's label in a figure, the baseline tagged as such."""
+    label = variant_label(comparison, name, lang)
+    return t("baseline_tag", lang, name=label) if name == baseline_name(comparison) else label
 
 
 def _panel_grid(n: int) -> tuple[int, int]:
@@ -289,12 +291,11 @@ def _variant_legend(
     from matplotlib.lines import Line2D
 
     colours = variant_colors(comparison)
-    base = baseline_name(comparison)
     names = list(names) if names is not None else variant_names(comparison)
     handles = [
         Line2D([], [], color=colours[n], marker="o", linewidth=2, markersize=5) for n in names
     ]
-    labels = [_display_name(n, base, lang) for n in names]
+    labels = [_display_name(comparison, n, lang) for n in names]
     ncol = min(len(names), 4 if max(len(x) for x in labels) < 28 else 3)
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol)
 

@@ -51,6 +51,46 @@ def _significant(row: pd.Series) -> bool:
     return not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0)
 
 
+def is_exact(row: pd.Series) -> bool:
+    """Whether a paired difference is the same in every replication (two or more pairs).
+
+    Such a difference (a cost set by the staffing, a batch interval's delay)
+    has no sampling error: the report prints it without a confidence interval.
+    """
+    d, lo, hi = float(row["diff"]), float(row["diff_lo"]), float(row["diff_hi"])
+    if int(row["n_pairs"]) < 2 or math.isnan(d) or math.isnan(lo) or math.isnan(hi):
+        return False
+    return hi - lo <= 1e-9 * max(1.0, abs(d))
+
+
+def diff_phrase(row: pd.Series, base_mean: float, lang: str, label: bool = True) -> str:
+    """A paired difference in words, with its 95 % CI, or "the same in every replication".
+
+    Args:
+        row: A row of :attr:`Comparison.table` (``kpi``, ``diff``, ``diff_lo``,
+            ``diff_hi``, ``n_pairs``).
+        base_mean: The baseline's mean of the KPI.
+        lang: ``"en"`` or ``"zh"``.
+        label: Name the KPI (``"−32 % issues collected (…)"``); else the value
+            and its interval alone (``"+64 %, 95 % CI +60 % to +68 %"``).
+
+    Returns:
+        e.g. ``"−32 % issues collected (95 % CI −32 % to −31 %)"``,
+        ``"+64 % cost (the same in all 10 replications)"``.
+    """
+    kpi = str(row["kpi"])
+    value, ci = format_diff(kpi, row["diff"], row["diff_lo"], row["diff_hi"], base_mean, lang)
+    if is_exact(row):
+        n = int(row["n_pairs"])
+        ci = t("exact_diff_2", lang) if n == 2 else t("exact_diff", lang, n=n)
+    if not label:
+        return f"{value}{t('comma', lang)}{ci}"
+    if lang == "en":
+        name = _SENTENCE_LABELS.get(kpi, kpi_label(kpi, lang).lower())
+        return f"{value} {name} ({ci})"
+    return f"{kpi_label(kpi, lang)} {value}（{ci}）"
+
+
 def headline_differences(comparison: Comparison, lang: str = "en") -> dict[str, list[str]]:
     """The summary's sentences: each variant's clearest differences from the baseline.
 
@@ -81,17 +121,7 @@ def headline_differences(comparison: Comparison, lang: str = "en") -> dict[str, 
         sig.sort(key=lambda r: -abs(_relative(r, base_means)))
         chosen = sig[:HEADLINES_PER_VARIANT]
         chosen += [r for r in sig[HEADLINES_PER_VARIANT:] if r["kpi"] == "cost"]
-        phrases = []
-        for r in chosen:
-            kpi = str(r["kpi"])
-            value, ci = format_diff(
-                kpi, r["diff"], r["diff_lo"], r["diff_hi"], base_means.get(kpi, math.nan), lang
-            )
-            if lang == "en":
-                label = _SENTENCE_LABELS.get(kpi, kpi_label(kpi, lang).lower())
-                phrases.append(f"{value} {label} ({ci})")
-            else:
-                phrases.append(f"{kpi_label(kpi, lang)} {value}（{ci}）")
+        phrases = [diff_phrase(r, base_means.get(str(r["kpi"]), math.nan), lang) for r in chosen]
         if same:
             names = t("list_sep", lang).join(
                 _SENTENCE_LABELS.get(str(r["kpi"]), kpi_label(str(r["kpi"]), lang).lower())
@@ -104,6 +134,11 @@ def headline_differences(comparison: Comparison, lang: str = "en") -> dict[str, 
             phrases.append(t("no_clear_difference", lang))
         out[variant] = phrases
     return out
+
+
+def is_material(row: pd.Series, base_means: dict[str, float]) -> bool:
+    """Whether a difference is clear (its 95 % CI excludes zero) and at least :data:`MATERIAL`."""
+    return _significant(row) and _material(row, base_means)
 
 
 def _material(row: pd.Series, base_means: dict[str, float]) -> bool:

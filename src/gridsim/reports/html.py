@@ -42,19 +42,21 @@ from pathlib import Path
 from gridsim._version import __version__
 from gridsim.experiments.results import Comparison
 from gridsim.fileio import atomic_write, staged_folder
-from gridsim.reports.analysis import replication_count
+from gridsim.reports.analysis import replication_count, variant_label
 from gridsim.reports.drawing import save_figure
 from gridsim.reports.figures import FIGURES
 from gridsim.reports.findings import headline_differences
+from gridsim.reports.headline import headline
 from gridsim.reports.i18n import HTML_FONTS, check_lang, font_family, t
 from gridsim.reports.tables import (
-    _changes_text,
+    _changes_html,
     _e,
     _equity_table_html,
     _kpi_table_html,
     _params_table_html,
     _run_details_html,
     _variants_table_html,
+    markdown_code,
 )
 
 REPORT_PAGE = "index.html"
@@ -103,12 +105,18 @@ p { margin: .5rem 0; }
 .meta { color: var(--muted); font-size: .86rem; margin: 0; }
 nav { margin: 1rem 0 0; font-size: .9rem; }
 nav a { color: var(--accent); text-decoration: none; margin-right: 1.1rem; }
+.headline { border: 1px solid var(--rule); border-top: 4px solid var(--accent);
+            padding: 12px 20px 10px; margin: 1.4rem 0 0; border-radius: 2px; }
+.headline h2 { border: 0; margin: 0 0 .4rem; padding: 0; font-size: 1.15rem; }
+.headline p.lead { font-weight: 700; font-size: 1.06rem; margin: .2rem 0 .5rem; }
+.headline ul { margin: .4rem 0 .4rem; padding-left: 1.2rem; }
+.headline li { margin: .3rem 0; }
+.headline .note, .summary .note { color: var(--muted); font-size: .88rem; }
 .summary { background: var(--soft); border-left: 4px solid var(--accent);
            padding: 14px 20px 12px; margin: 1.4rem 0 0; border-radius: 2px; }
 .summary h2 { border: 0; margin: 0 0 .4rem; padding: 0; font-size: 1.15rem; }
 .summary ul { margin: .4rem 0 .2rem; padding-left: 1.2rem; }
 .summary li { margin: .35rem 0; }
-.summary .note { color: var(--muted); font-size: .88rem; }
 figure { margin: 1.6rem 0 2.2rem; break-inside: avoid; page-break-inside: avoid; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .9rem; color: #333; margin-top: .45rem; }
@@ -122,19 +130,28 @@ th, td { padding: 5px 8px; border-bottom: 1px solid var(--rule); vertical-align:
          text-align: left; }
 thead th { background: var(--soft); border-bottom: 2px solid #9aa0a6; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-#table-equity td:first-child { min-width: 13em; }
+thead th.num { white-space: normal; }
 #table-equity { font-size: .8rem; }
+#table-equity th, #table-equity td { padding: 4px 5px; }
+#table-equity td:first-child { overflow-wrap: anywhere; }
 tr.group th { background: #fff; border-bottom: 1px solid #9aa0a6; padding-top: 12px;
               font-size: .92rem; }
 tr.base td { color: #333; background: #fafafa; }
 td.sig { font-weight: 700; }
 tr.changed td { background: #fff6d6; }
 tr.section th { background: #fff; color: var(--muted); font-weight: 600; padding-top: 10px; }
-td.key { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-         font-size: .78rem; overflow-wrap: anywhere; }
+code, td.key { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+               font-size: .86em; }
+td.key { font-size: .78rem; overflow-wrap: anywhere; }
+code { background: var(--soft); padding: 0 .2em; border-radius: 2px; overflow-wrap: anywhere; }
+h1 code.name { font: inherit; background: none; padding: 0; }
+code.file, td.key code { background: none; padding: 0; }
 table.params { table-layout: fixed; }
-table.params col.c-key { width: 27%; } table.params col.c-value { width: 11%; }
-table.params col.c-unit { width: 11%; } table.params col.c-source { width: 20%; }
+table.params col.c-key { width: 25%; } table.params col.c-value { width: 11%; }
+table.params col.c-unit { width: 13%; } table.params col.c-source { width: 20%; }
+table.params th, table.params td { overflow-wrap: anywhere; }
+table.params th.val, table.params td.val { text-align: right; }
+table.params td.val.txt { text-align: left; }
 th.gs, td.gs { border-left: 1px solid var(--rule); }
 .tag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: .78rem; }
 .tag.sourced { background: #e3f1e6; color: #1e5b2b; }
@@ -154,11 +171,23 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .82rem;
   nav, figcaption .files { display: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
   table, tr { break-inside: avoid; page-break-inside: avoid; }
-  .summary { break-inside: avoid; }
+  .summary, .headline { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   figure img { border: 0; }
 }
 """
+
+
+def _headline_html(comparison: Comparison, lang: str) -> str:
+    """The report's opening: the design that does best, its cost, what it gives up, how sure."""
+    head = headline(comparison, lang)
+    points = "".join(f"<li>{_e(s)}</li>" for s in head.points)
+    body = f"<ul>{points}</ul>" if points else ""
+    note = f'<p class="note">{_e(head.note)}</p>' if head.note else ""
+    return (
+        f'<section class="headline" id="headline"><h2>{_e(t("headline", lang))}</h2>'
+        f'<p class="lead">{_e(head.lead)}</p>{body}{note}</section>'
+    )
 
 
 def _summary_html(comparison: Comparison, lang: str, reps: int) -> str:
@@ -170,7 +199,7 @@ def _summary_html(comparison: Comparison, lang: str, reps: int) -> str:
         lang,
         n_variants=n_variants,
         district=_e(scen.district.name),
-        baseline=_e(exp.baseline.name),
+        baseline=_e(variant_label(comparison, exp.baseline.name, lang)),
         days=scen.simulation.days,
         reps=reps,
         seed=exp.spec.seed,
@@ -178,13 +207,13 @@ def _summary_html(comparison: Comparison, lang: str, reps: int) -> str:
     items = []
     for variant, phrases in headline_differences(comparison, lang).items():
         v = next(x for x in exp.variants if x.name == variant)
-        changes = _changes_text(v.changes, lang)
-        head = f"<b>{_e(variant)}</b>"
+        head = f"<b>{_e(variant_label(comparison, variant, lang))}</b>"
         if v.changes:
+            changes = _changes_html(v.changes, lang)
             head += (
-                f' <span class="note">({_e(changes)})</span>'
+                f' <span class="note">({changes})</span>'
                 if lang == "en"
-                else (f'<span class="note">（{_e(changes)}）</span>')
+                else f'<span class="note">（{changes}）</span>'
             )
         body = _e(t("clause_sep", lang).join(phrases))
         items.append(f"<li>{head}{_e(t('colon', lang))}{body}</li>")
@@ -231,10 +260,15 @@ def render_html(
     now = now or dt.datetime.now().astimezone()
     reps = replication_count(comparison)
     title = t("report_title", lang, name=exp.name)
+    # The experiment's name is its identifier (the file's stem, the key of its runs): code.
+    title_html = _e(t("report_title", lang, name="\0")).replace(
+        "\0", f'<code class="name">{_e(exp.name)}</code>'
+    )
+    base = exp.baseline.name
     meta = " · ".join(
         [
             exp.baseline.scenario.district.name,
-            f"{t('baseline', lang)}: {exp.baseline.name}",
+            t("baseline", lang) + t("colon", lang) + variant_label(comparison, base, lang),
             t("designs_runs", lang, designs=len(exp.variants), reps=reps),
             f"{now:%Y-%m-%d}",
         ]
@@ -242,6 +276,7 @@ def render_html(
     nav = "".join(
         f'<a href="#{a}">{_e(t(k, lang))}</a>'
         for a, k in (
+            ("headline", "headline"),
             ("summary", "summary"),
             ("figures", "figures"),
             ("tables", "tables"),
@@ -257,16 +292,16 @@ def render_html(
     )
     css = _CSS.replace("FONT", HTML_FONTS[lang])
     html_lang = "zh-Hans" if lang == "zh" else "en"
-    description = (
-        f'<p class="subtitle">{_e(exp.spec.description)}</p>' if exp.spec.description else ""
-    )
+    text = (exp.spec.description_zh if lang == "zh" else "") or exp.spec.description
+    description = f'<p class="subtitle">{markdown_code(text)}</p>' if text else ""
     footer = t("generated", lang, version=__version__, date=f"{now:%Y-%m-%d %H:%M}")
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n<main>\n"
-        f"<header><h1>{_e(title)}</h1>{description}<p class='meta'>{_e(meta)}</p>"
+        f"<header><h1>{title_html}</h1>{description}<p class='meta'>{_e(meta)}</p>"
         f"<nav>{nav}</nav></header>\n"
+        f"{_headline_html(comparison, lang)}\n"
         f"{_summary_html(comparison, lang, reps)}\n"
         f'<section id="figures"><h2>{_e(t("figures", lang))}</h2>{figs}</section>\n'
         f'<section id="tables"><h2>{_e(t("tables", lang))}</h2>{tables}</section>\n'

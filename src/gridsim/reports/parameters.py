@@ -1,4 +1,9 @@
-"""The report's table of assumptions: every scenario parameter, its value, unit and source."""
+"""The report's table of assumptions: every scenario parameter, its value, unit and source.
+
+The texts come from the schema's declarations (:func:`gridsim.scenario.params.P`),
+in English or in the Chinese kept beside it (``zh``, ``unit_zh``, ``source_zh``;
+a section's ``title_zh``).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from gridsim.reports.i18n import check_lang
 from gridsim.scenario import Scenario, read_communities_csv
 
 
-def parameter_table(scenario: Scenario) -> pd.DataFrame:
+def parameter_table(scenario: Scenario, lang: str = "en") -> pd.DataFrame:
     """Every scenario parameter with its value, unit and source, from the schema.
 
     A source tag belongs to a parameter's documented default, so a parameter
@@ -20,14 +26,21 @@ def parameter_table(scenario: Scenario) -> pd.DataFrame:
     counts of communities, households and streets, set by the file that names
     the CSV.
 
+    Args:
+        scenario: The scenario described.
+        lang: ``"en"`` or ``"zh"``: the language of ``section``, ``unit``,
+            ``source`` and ``meaning`` (the kind is read from the English tag).
+
     Returns:
         One row per parameter: ``section`` (the table's docstring), ``key``
         (dotted), ``value``, ``unit``, ``source`` (of the default, as tagged in
         :mod:`gridsim.scenario`), ``kind``: ``"set"`` (the value differs from
         the default), ``"sourced"`` (tag starts with S), ``"assumed"`` (A) or
         ``"other"``; ``meaning``, ``default`` and ``set_in`` (the file that set
-        the value, ``None`` when unknown or not set).
+        the value, ``None`` when unknown or not set); ``calibrated`` (the
+        source says the default was calibrated).
     """
+    check_lang(lang)
     rows: list[dict[str, Any]] = []
     counted = _csv_counts(scenario)
 
@@ -41,7 +54,7 @@ def parameter_table(scenario: Scenario) -> pd.DataFrame:
             set_in = scenario.set_by("district.communities_csv")
         else:
             set_in = scenario.set_by(key)
-        rows.append(_param_row(section, key, value, default, set_in, ex, field))
+        rows.append(_param_row(section, key, value, default, set_in, ex, field, lang))
 
     def walk(model: BaseModel, default: BaseModel, prefix: str, section: str) -> None:
         for name, field in type(model).model_fields.items():
@@ -69,7 +82,8 @@ def parameter_table(scenario: Scenario) -> pd.DataFrame:
         value = getattr(scenario, name)
         if isinstance(value, BaseModel):
             doc = (type(value).__doc__ or name).strip().splitlines()[0].rstrip(".")
-            walk(value, getattr(defaults, name), f"{name}.", doc)
+            title = getattr(type(value), "title_zh", "") if lang == "zh" else ""
+            walk(value, getattr(defaults, name), f"{name}.", title or doc)
         elif extra(field).get("source", "-") != "-":
             add("", name, value, getattr(defaults, name), extra(field), field)
     return pd.DataFrame(
@@ -84,6 +98,7 @@ def parameter_table(scenario: Scenario) -> pd.DataFrame:
             "meaning",
             "default",
             "set_in",
+            "calibrated",
         ],
     )
 
@@ -109,6 +124,7 @@ def _param_row(
     set_in: str | None,
     ex: dict[str, Any],
     field: Any,
+    lang: str,
 ) -> dict[str, Any]:
     source = str(ex.get("source", "") or "")
     if value != default:
@@ -121,14 +137,22 @@ def _param_row(
             if source.startswith("A")
             else "other"
         )
+    unit, meaning = str(ex.get("unit", "") or ""), field.description or ""
+    shown_source = source
+    zh = ex.get("zh")
+    if lang == "zh" and isinstance(zh, dict):  # a gap shows the English (a test keeps none)
+        unit = zh["unit"] if zh.get("unit") is not None else unit
+        shown_source = zh["source"] if zh.get("source") is not None else source
+        meaning = zh.get("description") or meaning
     return {
         "section": section,
         "key": key,
         "value": value,
-        "unit": str(ex.get("unit", "") or ""),
-        "source": source,
+        "unit": "" if unit == "-" else unit,
+        "source": "" if shown_source == "-" else shown_source,
         "kind": kind,
-        "meaning": field.description or "",
+        "meaning": meaning,
         "default": default,
         "set_in": set_in if kind == "set" else None,
+        "calibrated": "calibrated" in source,
     }

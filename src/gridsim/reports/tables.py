@@ -11,7 +11,7 @@ from gridsim._version import __version__
 from gridsim.experiments.results import Comparison
 from gridsim.fileio import display_path
 from gridsim.fingerprint import short
-from gridsim.reports.analysis import equity_table
+from gridsim.reports.analysis import equity_table, variant_label
 from gridsim.reports.findings import kpi_report_table
 from gridsim.reports.i18n import (
     kpi_label,
@@ -39,6 +39,27 @@ def _changes_text(changes: dict[str, Any], lang: str) -> str:
     return sep.join(f"{param_label(k, lang)} = {value_label(v, lang)}" for k, v in changes.items())
 
 
+def _changes_html(changes: dict[str, Any], lang: str) -> str:
+    """A variant's changes as HTML: labelled keys by their name, others as code."""
+    if not changes:
+        return _e(t("no_changes", lang))
+    sep = "; " if lang == "en" else "；"
+    parts = []
+    for k, v in changes.items():
+        label = param_label(k, lang)
+        name = _e(label) if label != k else f"<code>{_breakable(k)}</code>"
+        parts.append(f"{name} = {_e(value_label(v, lang))}")
+    return sep.join(parts)
+
+
+def _variant_cell(comparison: Comparison, name: str, lang: str) -> str:
+    """A variant's label in a table, the baseline tagged as such."""
+    label = variant_label(comparison, name, lang)
+    if name == comparison.experiment.baseline.name:
+        return t("baseline_tag", lang, name=label)
+    return label
+
+
 def _caption(lang: str, n: int, title: str, text: str | None = None) -> str:
     head = f"{t('table_n', lang, n=n)} {t(title, lang)}{t('stop', lang)}"
     tail = f" {_e(t(text, lang))}" if text else ""
@@ -58,7 +79,7 @@ def _kpi_table_html(comparison: Comparison, lang: str, n: int) -> str:
         body.append(f"<tr class='group'><th colspan='4'>{_e(kpi_label(str(kpi), lang))}</th></tr>")
         for _, r in rows.iterrows():
             is_base = r["variant"] == base
-            name = t("baseline_tag", lang, name=r["variant"]) if is_base else r["variant"]
+            name = _variant_cell(comparison, r["variant"], lang)
             sig = " sig" if r["significant"] else ""
             body.append(
                 f"<tr{' class=base' if is_base else ''}><td>{_e(name)}</td>"
@@ -118,7 +139,7 @@ def _equity_table_html(comparison: Comparison, lang: str, n: int) -> str:
     body = []
     for _, r in eq.iterrows():
         is_base = r["variant"] == base
-        name = t("baseline_tag", lang, name=r["variant"]) if is_base else r["variant"]
+        name = _variant_cell(comparison, r["variant"], lang)
         cells = []
         for _, cols in groups:
             for i, (col, _, dec) in enumerate(cols):
@@ -140,9 +161,10 @@ def _variants_table_html(comparison: Comparison, lang: str, n: int) -> str:
     base = comparison.experiment.baseline.name
     rows = []
     for v in comparison.experiment.variants:
-        name = t("baseline_tag", lang, name=v.name) if v.name == base else v.name
+        name = _variant_cell(comparison, v.name, lang)
         rows.append(
-            f"<tr><td>{_e(name)}</td><td>{_e(_changes_text(v.changes, lang))}</td>"
+            f"<tr{' class=base' if v.name == base else ''}><td>{_e(name)}</td>"
+            f"<td>{_changes_html(v.changes, lang)}</td>"
             f"<td class='key'>{_e(v.scenario_hash)}</td></tr>"
         )
     return (
@@ -155,7 +177,7 @@ def _variants_table_html(comparison: Comparison, lang: str, n: int) -> str:
 
 def _params_table_html(comparison: Comparison, lang: str, n: int) -> str:
     exp = comparison.experiment
-    params = parameter_table(exp.baseline.scenario)
+    params = parameter_table(exp.baseline.scenario, lang)
     params = params[params["key"] != "simulation.seed"] if len(params) else params
     changed = {k for v in exp.variants for k in v.changes}
 
@@ -169,55 +191,88 @@ def _params_table_html(comparison: Comparison, lang: str, n: int) -> str:
         total=len(counted),
         sourced=int((counted["kind"] == "sourced").sum()),
         assumed=int((counted["kind"] == "assumed").sum()),
-        calibrated=int(
-            ((counted["kind"] == "assumed") & counted["source"].str.contains("calibrated")).sum()
-        ),
+        calibrated=int(((counted["kind"] == "assumed") & counted["calibrated"]).sum()),
     )
     n_set = int((counted["kind"] == "set").sum())
     if n_set:
-        intro += " " + t("params_set_intro", lang, set=n_set)
+        intro += t("sentence_sep", lang) + t("params_set_intro", lang, set=n_set)
     rows = []
     section = None
     for _, r in params.iterrows():
         if r["section"] != section:
             section = r["section"]
-            rows.append(f"<tr class='section'><th colspan='5'>{_e(section)}</th></tr>")
+            rows.append(f"<tr class='section'><th colspan='5'>{markdown_code(section)}</th></tr>")
         kind = r["kind"]
         value = _param_value(r["key"], r["value"], lang)
         if kind == "set":
             # The default's source tag does not describe this value: say who set it.
             where = r["set_in"] if isinstance(r["set_in"], str) else ""  # unknown: NaN
-            where = t("changes", lang) if where == "<changes>" else where
+            where_html = (
+                _e(t("changes", lang)) if where == "<changes>" else _file(where) if where else ""
+            )
             was = t("default_was", lang, value=_param_value(r["key"], r["default"], lang))
             source = (
-                f"{where + ' · ' if where else ''}{was}{': ' + r['source'] if r['source'] else ''}"
+                f"{where_html + ' · ' if where_html else ''}{_e(was)}"
+                f"{_e(t('colon', lang) + r['source']) if r['source'] else ''}"
             )
             tag = f"<span class='tag set'>{_e(t('set_here', lang))}</span>"
         else:
-            source = r["source"]
+            source = _e(r["source"])
             tag = (
                 f"<span class='tag {kind}'>{_e(t(kind, lang))}</span>"
                 if kind in ("sourced", "assumed")
-                else _e(t("other", lang))
+                else ""
             )
         cls = " class='changed'" if is_changed(str(r["key"])) else ""
         rows.append(
             f"<tr{cls}><td class='key'>{_breakable(str(r['key']))}</td>"
-            f"<td class='num'>{_e(value)}</td>"
-            f"<td>{_e(r['unit'] if r['unit'] != '-' else '')}</td>"
-            f"<td>{tag} {_e(source)}</td><td>{_e(r['meaning'])}</td></tr>"
+            f"<td class='val{'' if _numeric(r['value']) else ' txt'}'>"
+            f"{_value_html(r['key'], value)}</td>"
+            f"<td class='unit'>{_e(r['unit']).replace('/', '/<wbr>')}</td>"
+            f"<td class='src'>{tag} {source}</td><td>{markdown_code(r['meaning'])}</td></tr>"
         )
     head = "".join(
-        f"<th{' class=num' if k == 'param_value' else ''}>{_e(t(k, lang))}</th>"
+        f"<th{' class=val' if k == 'param_value' else ''}>{_e(t(k, lang))}</th>"
         for k in ("param_key", "param_value", "param_unit", "param_source", "param_meaning")
     )
     return (
         f"<p>{_e(intro)}</p><table class='params' id='table-params'>"
         f"{_caption(lang, n, 'tab_params')}"
         "<colgroup><col class='c-key'><col class='c-value'><col class='c-unit'>"
-        "<col class='c-source'><col></colgroup>"
+        "<col class='c-source'><col class='c-meaning'></colgroup>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def markdown_code(text: str) -> str:
+    """Plain text as HTML, with Markdown code spans (`` `key` ``) shown as ``<code>``.
+
+    The schema's descriptions name keys and values in backticks; the report
+    shows them as code instead of printing the backticks.
+    """
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans, the text as it is
+        return _e(text)
+    return "".join(
+        f"<code>{_e(part)}</code>" if i % 2 else _e(part) for i, part in enumerate(parts)
+    )
+
+
+def _numeric(value: Any) -> bool:
+    """Whether a parameter value is a number (right-aligned in its column)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _file(path: str) -> str:
+    """A file name as the report shows it (code, may wrap after its slashes)."""
+    return f"<code class='file'>{_e(path).replace('/', '/<wbr>')}</code>"
+
+
+def _value_html(key: str, value: str) -> str:
+    """A parameter value cell: a path as a file name, anything else as text."""
+    if key == "district.communities_csv" and value != "—":
+        return _file(value)
+    return _e(value)
 
 
 def _param_value(key: str, value: Any, lang: str) -> str:
@@ -226,6 +281,8 @@ def _param_value(key: str, value: Any, lang: str) -> str:
         return "—"
     if key == "district.communities_csv":
         return display_path(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return plain(value, 0)  # 191,232 households
     return value_label(value, lang)
 
 
@@ -235,7 +292,13 @@ def _run_details_html(comparison: Comparison, lang: str, now: dt.datetime) -> st
     counts = [len(rs) for rs in comparison.records.values()]
     reps = sorted({r.replication for r in recs})
     seeds = sorted({r.seed for r in recs}) or [exp.spec.seed]
-    versions = sorted({f"{short(r.model_version)} (gridsim {r.gridsim_version})" for r in recs})
+    versions = sorted(
+        {
+            f"<code class='key'>{_e(short(r.model_version))}</code> "
+            f"(gridsim {_e(r.gridsim_version)})"
+            for r in recs
+        }
+    )
     versions = versions or ["—"]
     created = sorted(r.created_at for r in recs)
     n_text = (
@@ -245,21 +308,22 @@ def _run_details_html(comparison: Comparison, lang: str, now: dt.datetime) -> st
     )
     rep_text = f"{reps[0]}–{reps[-1]}" if reps else "—"
     when = f"{created[0]:%Y-%m-%d %H:%M} – {created[-1]:%Y-%m-%d %H:%M} UTC" if created else "—"
-    items = [
-        ("experiment", exp.name),
-        ("description", exp.spec.description or "—"),
-        ("base_scenario", exp.spec.base),
-        ("district", exp.baseline.scenario.district.name),
-        ("root_seed", ", ".join(str(s) for s in seeds)),
-        ("replications", n_text),
-        ("replication_ids", rep_text),
-        ("simulated_days", str(exp.baseline.scenario.simulation.days)),
+    description = (exp.spec.description_zh if lang == "zh" else "") or exp.spec.description
+    items = [  # (label key, HTML)
+        ("experiment", f"<code class='key'>{_e(exp.name)}</code>"),
+        ("description", markdown_code(description) if description else "—"),
+        ("base_scenario", _file(exp.spec.base)),
+        ("district", _e(exp.baseline.scenario.district.name)),
+        ("root_seed", _e(", ".join(str(s) for s in seeds))),
+        ("replications", _e(n_text)),
+        ("replication_ids", _e(rep_text)),
+        ("simulated_days", _e(exp.baseline.scenario.simulation.days)),
         ("model_version", ", ".join(versions)),
-        ("runs_computed", when),
-        ("report_version", __version__),
-        ("report_date", f"{now:%Y-%m-%d %H:%M %Z}".strip()),
+        ("runs_computed", _e(when)),
+        ("report_version", _e(__version__)),
+        ("report_date", _e(f"{now:%Y-%m-%d %H:%M %Z}".strip())),
     ]
     if comparison.precision is not None:
-        items.append(("precision", f"{comparison.precision:g}"))
-    body = "".join(f"<dt>{_e(t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in items)
+        items.append(("precision", _e(f"{comparison.precision:g}")))
+    body = "".join(f"<dt>{_e(t(k, lang))}</dt><dd>{v}</dd>" for k, v in items)
     return f"<h3>{_e(t('tab_runs', lang))}</h3><dl class='run'>{body}</dl>"

@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from gridsim.scenario.params import MAX_SEED
 
-__all__ = ["Parameter", "format_value", "parameters", "parameters_html"]
+__all__ = ["Parameter", "format_value", "parameters", "parameters_html", "untranslated"]
 
 
 def format_value(value: Any) -> str:
@@ -169,3 +169,75 @@ def parameters_html(params: list[Parameter]) -> str:
         + "".join(row(p) for p in params if p not in changed)
         + "</table></details>"
     )
+
+
+def _missing_zh(field: FieldInfo) -> list[str]:
+    """What a declared parameter lacks in Chinese, as the argument of ``P`` to give."""
+    extra = _extra(field)
+    if "source" not in extra:  # not declared with P: nothing to translate
+        return []
+    zh = extra.get("zh") if isinstance(extra.get("zh"), dict) else {}
+    out = []
+    if not zh.get("description"):  # type: ignore[union-attr]
+        out.append("zh= (the description in Chinese)")
+    if zh.get("unit") is None:  # type: ignore[union-attr]
+        out.append(
+            f"unit_zh= (unit {extra.get('unit')!r}; or add it to gridsim.scenario.params.UNITS_ZH)"
+        )
+    if zh.get("source") is None:  # type: ignore[union-attr]
+        out.append(f"source_zh= (source {extra.get('source')!r})")
+    return out
+
+
+def untranslated(model: type[BaseModel]) -> list[str]:
+    """Every parameter text and section heading of the scenario schema that has no Chinese.
+
+    The Chinese reports show each parameter's description, unit and source
+    note and each section's heading in Chinese, from the schema's
+    declarations (:func:`gridsim.scenario.params.P`'s ``zh``, ``unit_zh``,
+    ``source_zh``; a section's ``title_zh``). A test keeps this list empty.
+
+    Args:
+        model: The model to check: :class:`gridsim.scenario.Scenario`, or any
+            model of :class:`~gridsim.scenario.values.Section` tables.
+
+    Returns:
+        One line per gap, naming the dotted key, the class and field that
+        declare it, and what to add, e.g. ``"map.walking_speed (Map.walking_speed
+        in gridsim/scenario/setting.py): give P(..., zh=...)"``.
+    """
+    import inspect
+
+    lines: list[str] = []
+    seen: set[tuple[type, str]] = set()
+
+    def where(cls: type) -> str:
+        path = inspect.getsourcefile(cls) or cls.__module__
+        return path[path.rfind("gridsim/") :] if "gridsim/" in path else path
+
+    def walk(cls: type[BaseModel], prefix: str) -> None:
+        for name, field in cls.model_fields.items():
+            key = f"{prefix}{name}"
+            annotation = field.annotation
+            sub = annotation if isinstance(annotation, type) else None
+            if (cls, name) not in seen:
+                seen.add((cls, name))
+                gaps = _missing_zh(field)
+                if gaps:
+                    lines.append(
+                        f"{key} ({cls.__name__}.{name} in {where(cls)}): give P(..., "
+                        + ", ".join(gaps)
+                        + ")"
+                    )
+            if sub is not None and issubclass(sub, BaseModel) and not _extra(field):
+                if not getattr(sub, "title_zh", "") and (sub, "") not in seen:
+                    seen.add((sub, ""))
+                    heading = (sub.__doc__ or "").strip().splitlines()[0] if sub.__doc__ else ""
+                    lines.append(
+                        f"{key} (class {sub.__name__} in {where(sub)}): give the section a "
+                        f"title_zh (its heading: {heading!r})"
+                    )
+                walk(sub, key + ".")
+
+    walk(model, "")
+    return lines

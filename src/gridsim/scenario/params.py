@@ -56,23 +56,93 @@ MAX_EXTENDS = 32
 """Longest chain of ``extends``."""
 
 
-def P(default: Any, description: str, unit: str, source: str, **constraints: Any) -> Any:
-    """Declare a documented scenario parameter.
+UNITS_ZH: dict[str, str] = {
+    "-": "",
+    "0..1": "0–1",
+    "1/patrol-hour": "1/巡查小时",
+    "cadres/grid": "人/网格",
+    "communities": "个社区",
+    "date": "日期",
+    "days": "天",
+    "effort": "努力程度",
+    "effort/score": "努力程度/分",
+    "hours": "小时",
+    "hours/week": "小时/周",
+    "households": "户",
+    "issues/grid-year": "件/网格·年",
+    "issues/household-year": "件/户·年",
+    "log-odds": "对数几率",
+    "officers/grid": "人/网格",
+    "path": "路径",
+    "people": "人",
+    "probability": "概率",
+    "score": "分值",
+    "share": "比例",
+    "staff/community": "人/社区",
+    "streets": "个街道",
+    "trust": "信任度",
+    "volunteers/grid": "人/网格",
+    "working days": "工作日",
+    "x": "倍",
+    "years": "年",
+    "yuan/case": "元/件",
+    "yuan/person-year": "元/人·年",
+}
+"""The units of the parameters in Chinese (a unit not listed needs ``unit_zh=`` in :func:`P`)."""
+
+SOURCE_TAGS_ZH: dict[str, str] = {
+    "-": "",
+    "A": "A",
+    "S": "S",
+    "S derived": "S（推算）",
+    "S/A": "S/A",
+}
+"""Bare source tags in Chinese; a source with a citation needs its own ``source_zh``."""
+
+
+def P(
+    default: Any,
+    description: str,
+    unit: str,
+    source: str,
+    *,
+    zh: str | None = None,
+    unit_zh: str | None = None,
+    source_zh: str | None = None,
+    **constraints: Any,
+) -> Any:
+    """Declare a documented scenario parameter, in English and Chinese.
 
     Args:
         default: Value used when the scenario does not set the key.
-        description: One sentence: what the parameter means in the model.
+        description: One sentence: what the parameter means in the model
+            (Markdown: a key or value in backticks is shown as code).
         unit: Unit of the value ("households", "days", "share", "yuan/year"...).
         source: ``S`` (published source), ``S derived`` or ``A`` (assumption),
             optionally followed by a short citation.
+        zh: The description in Simplified Chinese (the Chinese reports show it).
+        unit_zh: The unit in Chinese (default: from :data:`UNITS_ZH`).
+        source_zh: The source in Chinese, tag first (default: a bare tag from
+            :data:`SOURCE_TAGS_ZH`; a source with a citation needs its own).
         **constraints: pydantic bounds (``gt``, ``ge``, ``le``...).
 
     Returns:
-        A pydantic ``Field``.
+        A pydantic ``Field``. Its ``json_schema_extra`` holds ``unit``,
+        ``source`` and ``zh`` (``description``, ``unit``, ``source`` in
+        Chinese; ``None`` where none was given: see
+        :func:`gridsim.scenario.parameters.untranslated`).
     """
     return Field(
         default,
         description=description,
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra={
+            "unit": unit,
+            "source": source,
+            "zh": {
+                "description": zh,
+                "unit": unit_zh if unit_zh is not None else UNITS_ZH.get(unit),
+                "source": source_zh if source_zh is not None else SOURCE_TAGS_ZH.get(source),
+            },
+        },
         **constraints,
     )

@@ -51,8 +51,14 @@ class Scenario(Section):
 
     _origin: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    name: str = P("scenario", "Short name shown in tables and reports.", "-", "-")
-    description: str = P("", "What the scenario represents.", "-", "-")
+    name: str = P(
+        "scenario",
+        "Short name shown in tables and reports.",
+        "-",
+        "-",
+        zh="表格和报告中显示的简称。",
+    )
+    description: str = P("", "What the scenario represents.", "-", "-", zh="情景所代表的内容。")
     simulation: Simulation = Simulation()
     district: District = District()
     grids: Grids = Grids()

@@ -9,6 +9,8 @@ shares that sum to one...).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gridsim.scenario.params import (
@@ -27,6 +29,10 @@ class Section(BaseModel):
     model_config = ConfigDict(
         extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
     )
+
+    title_zh: ClassVar[str] = ""
+    """The table's heading in Chinese, beside its docstring's first line (the English one):
+    every section of a scenario gives one (:func:`gridsim.scenario.parameters.untranslated`)."""
 
 
 class CategoryValues(Section):

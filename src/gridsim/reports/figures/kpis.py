@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 from gridsim.experiments.results import Comparison
 from gridsim.reports.analysis import (
     baseline_name,
+    variant_label,
     variant_names,
 )
 from gridsim.reports.drawing import (
@@ -75,8 +76,9 @@ def kpi_differences(
     with style(lang):
         if not kpis or not names or table.empty:
             return _no_data(_figure(10, 3), lang)
+        labels = [variant_label(comparison, n, lang) for n in names]
         fig, axes = _panel_figure(
-            len(kpis), names, 0.28 * len(names) + 0.25, title_lines=2, xlabel=True
+            len(kpis), labels, 0.28 * len(names) + 0.25, title_lines=2, xlabel=True
         )
         y = np.arange(len(names))[::-1]
         for kpi, ax in zip(kpis, axes, strict=True):
@@ -116,7 +118,7 @@ def kpi_differences(
             lo_x, hi_x = ax.get_xlim()
             least = {"pct": 1.0, "pp": 0.5, "days": 0.5}[kind]
             ax.set_xlim(min(lo_x, -abs(hi_x) * 0.05, -least), max(hi_x, abs(lo_x) * 0.05, least))
-            ax.set_yticks(y, names)
+            ax.set_yticks(y, labels)
             ax.grid(axis="y", visible=False)
             ax.set_ylim(-0.6, len(names) - 0.4)
     return fig
@@ -159,7 +161,7 @@ def kpi_means(
     with style(lang):
         if not kpis or table.empty:
             return _no_data(_figure(10, 3), lang)
-        labels = [_display_name(n, base, lang) for n in names]
+        labels = [_display_name(comparison, n, lang) for n in names]
         fig, axes = _panel_figure(len(kpis), labels, 0.27 * len(names) + 0.25)
         y = np.arange(len(names))[::-1]
         for kpi, ax in zip(kpis, axes, strict=True):

@@ -15,10 +15,10 @@ from matplotlib.path import Path as MplPath
 from gridsim.experiments.results import Comparison
 from gridsim.model.district import District, drawn_layout
 from gridsim.reports.analysis import (
-    baseline_name,
     district_of,
     grid_means,
     map_variants,
+    variant_label,
     variant_names,
 )
 from gridsim.reports.drawing import (
@@ -75,7 +75,8 @@ def _shown(comparison: Comparison, lang: str) -> dict[str, object]:
         if v.name in shown
     }
     what = "both" if len(drawn) > 1 else "shapes" if drawn == {True} else "dots"
-    return {"what": _WHAT[lang][what], "shown": t("list_sep", lang).join(shown)}
+    names = [variant_label(comparison, n, lang) for n in shown]
+    return {"what": _WHAT[lang][what], "shown": t("list_sep", lang).join(names)}
 
 
 def draw_grid_values(
@@ -197,7 +198,6 @@ def grid_maps(
         The figure.
     """
     check_lang(lang)
-    base = baseline_name(comparison)
     shown = list(variants) if variants is not None else map_variants(comparison)
     means = grid_means(comparison)
     shown = [n for n in shown if n in means]
@@ -236,7 +236,7 @@ def grid_maps(
                 draw_grid_values(ax, d, layouts[name], v, cmap, norm)
                 if r == 0:
                     ax.set_title(
-                        _display_name(name, base, lang) + "\n" + _grid_count(d.n_grids, lang),
+                        _display_name(comparison, name, lang) + "\n" + _grid_count(d.n_grids, lang),
                         fontsize=8.5,
                     )
             sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -286,7 +286,6 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
     check_lang(lang)
     means = grid_means(comparison)
     names = [n for n in variant_names(comparison) if n in means]
-    base = baseline_name(comparison)
     colours = variant_colors(comparison)
     panels = [
         ("backlog_per_1000", "backlog_per_1000", 1.0),
@@ -296,7 +295,7 @@ def equity(comparison: Comparison, lang: str = "en") -> Figure:
     with style(lang):
         if not names:
             return _no_data(_figure(10, 3), lang)
-        labels = [_display_name(n, base, lang) for n in names]
+        labels = [_display_name(comparison, n, lang) for n in names]
         fig, axes = _panel_figure(len(panels), labels, 0.34 * len(names) + 0.2, ncols=3)
         pos = np.arange(len(names))[::-1]
         for ax, (col, label, factor) in zip(axes, panels, strict=True):

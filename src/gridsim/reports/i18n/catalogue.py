@@ -158,6 +158,91 @@ TEXT: dict[str, dict[str, str]] = {
             "小于1%（比率小于0.5个百分点、时长小于半天）的差异不列出。"
         ),
     },
+    # the headline (gridsim.reports.headline)
+    "headline": {"en": "In short", "zh": "结论"},
+    "hl_best": {
+        "en": "Best on the headline indicators: {best}.",
+        "zh": "在主要指标上表现最好的方案是{best}。",
+    },
+    "hl_gains": {
+        "en": "Against the baseline ({baseline}) it is clearly better on {n} of {total}: {items}.",
+        "zh": "与基准（{baseline}）相比，{total}项主要指标中有{n}项明显更好：{items}。",
+    },
+    "hl_and_more": {"en": "; and {n} more", "zh": "；另有{n}项"},
+    "hl_and_more_designs": {"en": "; and {n} more designs", "zh": "；另有{n}个方案"},
+    "hl_a_year": {"en": "a year", "zh": "每年"},
+    "hl_over_days": {"en": "over the {days} simulated days", "zh": "在模拟的{days}天内"},
+    "hl_cost_more": {
+        "en": "It costs {money} more {period} ({phrase}).",
+        "zh": "其成本{period}增加{money}（{phrase}）。",
+    },
+    "hl_cost_less": {
+        "en": "It costs {money} less {period} ({phrase}).",
+        "zh": "其成本{period}减少{money}（{phrase}）。",
+    },
+    "hl_cost_same": {
+        "en": "Its cost does not differ clearly from the baseline's.",
+        "zh": "其成本与基准无明显差异。",
+    },
+    "hl_cheapest": {
+        "en": "The cheapest design, {who}, costs {money} less {period} ({phrase}).",
+        "zh": "最省钱的方案是{who}，成本{period}减少{money}（{phrase}）。",
+    },
+    "hl_gives_up": {"en": "It gives up: {items}.", "zh": "代价是：{items}。"},
+    "hl_gives_nothing": {
+        "en": "It is clearly worse on none of the headline indicators.",
+        "zh": "没有任何主要指标明显变差。",
+    },
+    "hl_runner_up": {
+        "en": "Next: {name} (better on {better}, worse on {worse}).",
+        "zh": "其次是{name}（{better}项更好，{worse}项变差）。",
+    },
+    "hl_none_better": {
+        "en": "No design does clearly better than the baseline ({baseline}) on any headline "
+        "indicator.",
+        "zh": "没有方案在任何主要指标上明显优于基准（{baseline}）。",
+    },
+    "hl_none_net": {
+        "en": "No design does better than the baseline ({baseline}) on balance: each one that "
+        "gains on a headline indicator loses on as many or more.",
+        "zh": "没有方案总体上优于基准（{baseline}）：在某些主要指标上更好的方案，"
+        "在同样多或更多的指标上变差。",
+    },
+    "hl_no_difference": {
+        "en": "No clear difference from it: {names}.",
+        "zh": "与基准无明显差异的方案：{names}。",
+    },
+    "hl_worse": {
+        "en": "{n} designs are clearly worse, most of all {items}.",
+        "zh": "{n}个方案明显变差，变差最多的是{items}。",
+    },
+    "hl_trade": {
+        "en": "{name} — better on {n_gains}: {gains}; worse on {n_losses}: {losses}; {cost}.",
+        "zh": "{name}——{n_gains}项更好：{gains}；{n_losses}项变差：{losses}；{cost}。",
+    },
+    "hl_cost_unclear": {"en": "no clear difference in cost", "zh": "成本无明显差异"},
+    "hl_how_sure": {
+        "en": (
+            "How sure: each difference is paired over {reps} replications in which every "
+            "design meets the same residents' issues; intervals are 95 % confidence "
+            "intervals, and a difference that is the same in every replication is shown "
+            "without one. Best means clearly better than the baseline on the most headline "
+            "indicators, net of those clearly worse; cost is weighed apart."
+        ),
+        "zh": (
+            "把握程度：每项差异按{reps}次重复配对计算，各方案在每次重复中面对相同的群众问题；"
+            "区间为95%置信区间，每次重复结果都相同的差异不列区间。“最好”指明显优于基准的主要指标数"
+            "减去明显变差的指标数最多；成本单独衡量。"
+        ),
+    },
+    "hl_no_runs": {
+        "en": "No runs are stored for this comparison yet: there is nothing to conclude.",
+        "zh": "尚无已存储的运行结果，无法得出结论。",
+    },
+    "hl_no_service": {
+        "en": "The experiment names no headline indicator with a better direction to weigh.",
+        "zh": "本实验未指定可比较优劣的主要指标。",
+    },
     "headline_intro": {
         "en": "Main differences from the baseline:",
         "zh": "与基准相比的主要差异：",
@@ -171,7 +256,16 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{kpis}无明显差异",
     },
     "ci_words": {"en": "95 % CI {lo} to {hi}", "zh": "95%置信区间 {lo} 至 {hi}"},
+    "exact_diff": {
+        "en": "the same in all {n} replications",
+        "zh": "{n}次重复结果相同",
+    },
+    "exact_diff_2": {"en": "the same in both replications", "zh": "2次重复结果相同"},
     "list_sep": {"en": ", ", "zh": "、"},
+    "comma": {"en": ", ", "zh": "，"},
+    "list_sep_factors": {"en": ", ", "zh": "，"},
+    "sentence_sep": {"en": " ", "zh": ""},
+    "sample_point": {"en": "{method} {i}", "zh": "抽样点{i}"},
     "clause_sep": {"en": "; ", "zh": "；"},
     "colon": {"en": ": ", "zh": "："},
     "paren_open": {"en": " (", "zh": "（"},
@@ -250,7 +344,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "zh": (
             "各网格数值为多次重复的平均。最差10%：积案最多、用时最长或按期结案率最低的"
-            "十分之一网格的均值。基尼系数（0为完全均衡，1为集中于一个网格）和变异系数（CV）衡量离散程度。"
+            "十分之一网格的均值。基尼系数（0为完全均衡，1为集中于一个网格）和变异系数衡量离散程度。"
         ),
     },
     "grids_col": {"en": "Grids", "zh": "网格数"},

@@ -154,6 +154,29 @@ def bold_sibling(path: Path) -> Path | None:
     return bold if bold.is_file() else None
 
 
+@functools.cache
+def _regular_as_bold(path: str) -> None:
+    """Let matplotlib use a font file's faces for bold too (for a font without a bold face).
+
+    Matplotlib finds the nearest weight anyway, but logs "findfont: Failed to
+    find font weight bold" (a red box in notebooks) each time; an entry of
+    weight 700 for the same file (as matplotlib adds for a font's alternative
+    names) makes the match exact, so bold text is drawn in the regular face
+    without a message.
+    """
+    import dataclasses
+
+    from matplotlib import font_manager
+
+    fm = font_manager.fontManager
+    faces = [f for f in fm.ttflist if Path(f.fname).resolve() == Path(path).resolve()]
+    if any(f.weight in (700, "bold") for f in faces):
+        return
+    for face in faces:
+        fm.ttflist.append(dataclasses.replace(face, weight=700))
+    fm._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+
+
 def cjk_font(required: bool = False) -> str | None:
     """Register a CJK font with matplotlib and return its family name.
 
@@ -170,8 +193,10 @@ def cjk_font(required: bool = False) -> str | None:
     name = _register(str(path)) if path is not None else None
     if name is not None and path is not None:
         bold = bold_sibling(path)
-        if bold is not None:  # headings in bold find a bold face, not a warning
-            _register(str(bold))
+        # Headings in bold find a bold face, not a findfont warning: the font's own, or,
+        # when it has none, its regular face standing in for bold (drawn regular, silently).
+        if bold is None or _register(str(bold)) is None:
+            _regular_as_bold(str(path))
     if name is None and required:
         env = os.environ.get(CJK_FONT_ENV)
         where = f" ({CJK_FONT_ENV}={env!r} is not a usable font)" if env else ""
