@@ -135,9 +135,10 @@ def plot_grid_map(
         seed: Root seed the runs used (defaults to each scenario's).
 
     Returns:
-        The matplotlib figure (the caller displays or closes it).
+        The figure: a :class:`~gridsim.reports.drawing.ReportFigure`, shown as
+        an image when it is a cell's value (no ``pyplot``: nothing to close).
     """
-    import matplotlib.pyplot as plt
+    from gridsim.reports.drawing import ReportFigure
 
     names = [n for n in scenarios if (grid_values["design"] == n).any()]
     values = grid_values[metric].to_numpy(dtype=float)
@@ -146,7 +147,8 @@ def plot_grid_map(
     vmax = float(finite.max()) if len(finite) else 1.0
     if vmax <= vmin:
         vmax = vmin + 1.0
-    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1.0, 4.8), squeeze=False)
+    fig = ReportFigure(figsize=(5.2 * len(names) + 1.0, 4.8))
+    axes = fig.subplots(1, len(names), squeeze=False)
     points = None
     for ax, name in zip(axes[0], names, strict=True):
         frame = grid_values[grid_values["design"] == name]
