@@ -27,9 +27,10 @@ from matplotlib.figure import Figure
 from gridsim.experiments.results import Comparison
 from gridsim.reports.i18n import LANGS
 
-type Data = Literal["table", "runs", "daily", "closed_after", "grids"]
+type Data = Literal["table", "runs", "daily", "closed_after", "grids", "sensitivity"]
 """What a figure reads of a comparison: the comparison table, the per-run KPIs,
-the stored daily series, their days-to-close histogram, the per-grid tables."""
+the stored daily series, their days-to-close histogram, the per-grid tables, the
+sensitivity indices (a Sobol or Morris design with its runs)."""
 
 type Draw = Callable[..., Figure]
 """``draw(comparison, lang="en") -> Figure``."""
@@ -41,6 +42,14 @@ def _has(comparison: Comparison, data: Data) -> bool:
         return len(comparison.table) > 0
     if data == "runs":
         return not comparison.runs.empty
+    if data == "sensitivity":
+        design = comparison.experiment.spec.design
+        return (
+            design is not None
+            and design.method in ("sobol", "morris")
+            and comparison.experiment.problem is not None
+            and not comparison.runs.empty
+        )
     records = [r for recs in comparison.records.values() for r in recs]
     if data == "daily":
         return any(len(r.daily) for r in records)
