@@ -1,16 +1,22 @@
-"""The tutorial notebooks run top to bottom, and the explorer computes and builds.
+"""The tutorial notebooks run top to bottom, gridsim shows itself in a fresh kernel, and the
+explorer computes and builds.
 
 Every notebook is executed with ``GRIDSIM_NOTEBOOK_SMALL=1`` (small district,
 few replications) in a kernel of *this* interpreter: the kernel spec is
 ipykernel's built-in one (``sys.executable -m ipykernel_launcher``), found
 without any registered kernel, and a last cell checks the kernel's
-``sys.prefix``. Any cell error fails the test.
+``sys.prefix``. Any cell error fails the test. Every kernel is shut down when
+its notebook ends, passed or failed (nbclient leaves a kernel it did not start
+running: the tests start it, so they stop it), and a test checks that none is
+left behind.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -59,29 +65,135 @@ def _kernel_manager() -> Any:
     return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
+def _kernel_processes() -> list[int]:
+    """Process ids of the ipykernels this test process started (and that are still running)."""
+    import psutil
+
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
+                child.cmdline()
+            ):
+                out.append(child.pid)
+        except psutil.Error:  # ended while we looked
+            continue
+    return out
+
+
+def execute_notebook(nb: Any, timeout: int = CELL_TIMEOUT) -> int:
+    """Run every cell of ``nb`` in a fresh kernel of this interpreter, then shut the kernel down.
+
+    nbclient shuts down only kernels whose manager it made itself; this one is
+    passed in (to pin the interpreter), so it is shut down here, whether the
+    notebook passed or failed.
+
+    Returns:
+        The process id the kernel had (gone when this returns).
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: On the first failing cell.
+    """
+    import nbclient
+
+    km = _kernel_manager()
+    client = nbclient.NotebookClient(
+        nb, km=km, timeout=timeout, resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
+    )
+    pid = -1
+    try:
+        with client.setup_kernel():
+            pid = km.provisioner.process.pid
+            client.execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    return pid
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     monkeypatch.setenv("GRIDSIM_NOTEBOOK_SMALL", "1")
     nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
     nb.cells.append(
         nbformat.v4.new_code_cell("import sys; print(repr((sys.executable, sys.prefix)))")
     )
-    client = nbclient.NotebookClient(
-        nb,
-        km=_kernel_manager(),
-        timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
-    )
+    before = _kernel_processes()
     start = time.perf_counter()
-    client.execute()  # raises CellExecutionError on the first failing cell
+    pid = execute_notebook(nb)  # raises CellExecutionError on the first failing cell
     elapsed = time.perf_counter() - start
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     executable, prefix = ast.literal_eval(printed.strip())
     assert (executable, prefix) == (sys.executable, sys.prefix)
+    assert pid not in _kernel_processes() and _kernel_processes() == before  # no leaked kernel
     print(f"{name}: {elapsed:.1f} s")
+
+
+def test_a_notebook_kernel_is_shut_down_even_when_a_cell_fails() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    )
+    before = _kernel_processes()
+    with pytest.raises(nbclient.exceptions.CellExecutionError, match="ZeroDivisionError"):
+        execute_notebook(nb)
+    assert _kernel_processes() == before
+
+
+def _outputs(cell: Any) -> dict[str, Any]:
+    """The data of a cell's displayed value (its ``execute_result``)."""
+    results = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert len(results) == 1, cell.outputs
+    return dict(results[0].data)
+
+
+@pytest.mark.slow
+def test_a_fresh_kernel_shows_figures_as_images_and_a_comparison_as_a_table() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    new = nbformat.v4.new_code_cell
+    experiment = ROOT / "scenarios" / "compare-grid-size.toml"
+    cells = [
+        new(
+            "import tempfile\n"
+            "from gridsim.experiments import SerialExecutor\n"
+            "from gridsim.jupyter import SMALL_DISTRICT, experiment_from_file\n"
+            "from gridsim.store import Workspace\n"
+            "workspace = Workspace('fresh', store=tempfile.mkdtemp())\n"
+            f"experiment = experiment_from_file({str(experiment)!r}, SMALL_DISTRICT, 2)\n"
+            "comparison = experiment.run(workspace, SerialExecutor(), progress=False)"
+        ),
+        new("comparison"),
+        new("from gridsim import plots\nplots.kpi_differences(comparison)"),
+        new("comparison.plot('kpi_means')"),
+        new("experiment"),
+        new("import sys\n'matplotlib.pyplot' in sys.modules"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    assert not any("%matplotlib" in c.source or "pyplot" in c.source for c in cells[:-1])
+    execute_notebook(nb)
+    table = _outputs(nb.cells[1])["text/html"]
+    assert table.count("<table") == 1 and "to_html" not in table
+    rows = re.findall(r"<tr[ >]", table)
+    assert len(rows) == 1 + 4  # a header, then the four designs of compare-grid-size
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", table)
+    assert "Cost (million yuan)" in headers and "On-time closure rate (%)" in headers
+    assert "330 households (baseline)" in table
+    assert "nan" not in table and ".000" not in table and "e+0" not in table
+    assert re.search(r"[+\u2212]\d+ %\*", table)  # differences in %, marked when sure
+    assert "#1a7f37" in table and "#b42318" in table  # better and worse, coloured
+    for cell in (nb.cells[2], nb.cells[3]):
+        png = base64.b64decode(_outputs(cell)["image/png"])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert "Changes to the base scenario" in _outputs(nb.cells[4])["text/html"]
+    assert _outputs(nb.cells[5])["text/plain"] == "False"  # no pyplot was needed
 
 
 # -- the explorer --------------------------------------------------------------
