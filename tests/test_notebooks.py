@@ -273,28 +273,59 @@ def test_experiment_from_file_adds_changes_to_every_variant() -> None:
     assert officers["two information officers"] == 2.0
 
 
-def test_explore_builds_a_widget() -> None:
-    widgets = pytest.importorskip("ipywidgets")
-    from gridsim.jupyter import CONTROL_PATHS, explore
-
-    widget = explore()
-    assert isinstance(widget, widgets.Widget)
+def _widgets(root: Any) -> list[Any]:
     seen: list[Any] = []
-    stack = [widget]
+    stack = [root]
     while stack:  # every control is somewhere in the widget tree
         w = stack.pop()
         seen.append(w)
         stack.extend(getattr(w, "children", ()))
-    assert sum(isinstance(w, widgets.Button) and w.description == "Run" for w in seen) == 1
+    return seen
+
+
+def test_explore_returns_an_explorer_that_shows_its_widgets() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    from gridsim.jupyter import CONTROL_PATHS, Explorer, explore
+
+    explorer = explore()
+    assert isinstance(explorer, Explorer) and explorer.comparison is None
+    assert isinstance(explorer.widget, widgets.Widget)
+    bundle = explorer._repr_mimebundle_()  # a cell's value: displayed as the widget
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    seen = _widgets(explorer.widget)
+    buttons = {w.description for w in seen if isinstance(w, widgets.Button)}
+    assert {"Run", "Cancel", "Reset to baseline", "Compare pinned", "Export this design"} <= buttons
     assert len([w for w in seen if isinstance(w, widgets.Checkbox)]) >= 6
     assert len(CONTROL_PATHS) == 12
+    assert "~1 s" not in explorer.full.description  # no promise; the estimate says
+    assert "166 communities, 191,232 households" in explorer.full.description
+    assert explorer.estimate.value.startswith("Next run: 3 runs of the small district (42 grids,")
+
+
+class CancellingExecutor(CountingExecutor):
+    """Asks the explorer to cancel once the first run is done, and sees what it shows."""
+
+    def __init__(self, explorer: Any = None) -> None:
+        super().__init__()
+        self.explorer = explorer
+        self.greyed: list[bool] = []
+
+    def run(self, tasks: list[Any]) -> Any:
+        for task, payload in super().run(tasks):
+            self.greyed.append("gridsim-stale" in self.explorer.results._dom_classes)
+            if self.explorer.cancel_on_first:
+                self.explorer.cancel()
+            yield task, payload
 
 
 def test_explorer_controls_drive_a_run() -> None:
     pytest.importorskip("ipywidgets")
+    from gridsim.experiments import Comparison
     from gridsim.jupyter import Explorer
 
-    explorer = Explorer(replications=1, executor=SerialExecutor())
+    executor = CancellingExecutor()
+    explorer = Explorer(replications=1, executor=executor)
+    executor.explorer, explorer.cancel_on_first = explorer, False
     assert explorer.changes() == {}  # controls start at the baseline (329.7 shows as 330)
     explorer.controls["information_officers_per_grid"].value = 2.0
     explorer.controls["time_limits"].value = False
@@ -305,12 +336,106 @@ def test_explorer_controls_drive_a_run() -> None:
         "deadlines.enabled": False,
         "deadlines.escalation": False,
     }
-    explorer.run_button.click()  # what pressing "Run" does
+    assert "Next run: 2 runs of the small district (42 grids, 14,000 households)" in (
+        explorer.estimate.value
+    )
+    assert "estimated from the district's size" in explorer.estimate.value
+    explorer.run_button.click()  # what pressing "Run" does: runs in the background
+    assert explorer.wait(120)
     table = explorer.table
     assert table is not None and explorer.error is None
     assert table.loc["issues_collected", "diff"] > 0
     assert explorer.grid_values is not None
-    explorer.controls["households_per_grid"].value = 100
+    assert isinstance(explorer.comparison, Comparison)  # the last result, for code
+    assert explorer.comparison.experiment.baseline.name == "baseline"
+    status = explorer.status.value
+    assert (
+        status.startswith("Done in ") and " s: 2 runs, on the small district (42 grids," in status
+    )
+    assert "1 replication, seed 2013" in status
+    assert executor.greyed == [True, True]  # the old result greyed while the runs went
+    assert "gridsim-stale" not in explorer.results._dom_classes
+    assert "<table" in explorer.table_view.value and "Issues collected" in explorer.table_view.value
+    assert explorer.map_view.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "every run is done already" in explorer.estimate.value
+    explorer.controls["households_per_grid"].value = 500
+    assert explorer.changes()["grids.households_per_grid"] == 500
+    assert type(explorer.changes()["grids.households_per_grid"]) is int  # not 500.0
+    assert "as measured on this explorer's last runs" in explorer.estimate.value
     explorer.controls["cadres_per_grid"].value = 0.0
     explorer.reset()
     assert explorer.changes() == {}
+
+
+def test_explorer_cancels_between_runs_and_keeps_what_is_done() -> None:
+    pytest.importorskip("ipywidgets")
+    from gridsim.jupyter import Explorer
+
+    executor = CancellingExecutor()
+    explorer = Explorer(replications=2, executor=executor)
+    executor.explorer, explorer.cancel_on_first = explorer, True
+    explorer.controls["collection"].value = "batched"
+    assert explorer.run() is None  # cancelled after the first of four runs
+    assert len(executor.ran) == 4 and len(executor.greyed) == 1  # four asked, one done
+    assert explorer.status.value.startswith("Cancelled after 1 of 4 runs")
+    assert explorer.history == [] and explorer.comparison is None and len(explorer.cache) == 1
+    assert not explorer.run_button.disabled and explorer.cancel_button.disabled
+    explorer.cancel_on_first = False
+    executor.ran.clear()
+    assert explorer.run() is not None
+    assert len(executor.ran) == 3  # only what the cancelled run had not done
+    assert ("baseline", 0) not in executor.ran
+
+
+def test_explorer_history_pins_compares_and_exports_designs() -> None:
+    pytest.importorskip("ipywidgets")
+    import tomllib
+
+    from gridsim.experiments import Experiment
+    from gridsim.jupyter import Explorer
+
+    explorer = Explorer(replications=1, executor=SerialExecutor())
+    explorer.controls["households_per_grid"].value = 500
+    explorer.run()
+    explorer.reset()
+    explorer.controls["collection"].value = "batched"
+    explorer.controls["information_officers_per_grid"].value = 1.5
+    explorer.run()
+    assert [t.number for t in explorer.history] == [1, 2]
+    assert explorer.history[0].changes == {"grids.households_per_grid": 500}
+    assert explorer.history[0].name == "#1 households_per_grid=500"
+    assert "small district, 1 replication" in explorer.history[1].label()
+    assert len(explorer.history_view.children) == 2
+    assert explorer.compare_pinned() is None and "Pin designs" in explorer.status.value
+    explorer.history_view.children[0].children[0].value = True  # tick the newest (#2)
+    explorer.pin(1)
+    assert [t.pinned for t in explorer.history] == [True, True]
+    side_by_side = explorer.compare_pinned()
+    assert side_by_side is not None and explorer.comparison is side_by_side
+    names = [v.name for v in side_by_side.experiment.variants]
+    assert names == ["baseline", explorer.history[0].name, explorer.history[1].name]
+    assert explorer.table_view.value.count("#1 households_per_grid=500") == 1
+    assert "#2 " in explorer.table_view.value and "gridsim-overview" in explorer.table_view.value
+
+    toml = explorer.export_toml(2)
+    variant = tomllib.loads(toml)["variants"][0]
+    assert variant["name"] == explorer.history[1].name
+    assert variant["changes"] == {
+        "staff.information_officers_per_grid": 1.5,
+        "collect.mode": "batched",
+    }
+    assert explorer.export_changes(2) == variant["changes"]
+    assert tomllib.loads(explorer.export_toml(1))["variants"][0]["changes"] == {
+        "grids.households_per_grid": 500
+    }
+    experiment = Experiment.from_dict(
+        {"name": "exported", "base": "yuelu-2013.toml", "variants": [variant]},
+        root=ROOT / "scenarios",
+    )
+    scenario = experiment.variants[0].scenario
+    assert scenario.collect.mode == "batched"
+    assert scenario.staff.information_officers_per_grid == 1.5
+    explorer.export_button.click()
+    assert (
+        "[[variants]]" in explorer.export_view.value and "changes = {" in explorer.export_view.value
+    )

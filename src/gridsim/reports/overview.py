@@ -196,7 +196,8 @@ def overview(
                 f"<span style='color:#666;font-size:85%'>{cell_value(k, mean, lang)}</span></td>"
             )
         if name in listed:
-            label = t("baseline_tag", lang, name=name) if name == base else name
+            tagged = name == base and "baseline" not in name.lower()  # not "baseline (baseline)"
+            label = t("baseline_tag", lang, name=name) if tagged else name
             body.append(
                 "<tr style='border-top:1px solid #e6e6e6'>"
                 f"<th style='text-align:left;font-weight:normal;padding:2px 7px;"
@@ -205,7 +206,7 @@ def overview(
     head = "".join(f"{_TH}{html.escape(kpi_axis_label(k, lang))}</th>" for k in shown_kpis)
     reps = int(table["n"].max()) if len(table) else 0
     title = t(
-        "overview_title",
+        "overview_title" if "baseline" not in base.lower() else "overview_title_plain",
         lang,
         name=html.escape(comparison.experiment.name),
         designs=t("designs_runs", lang, designs=len(names), reps=reps),

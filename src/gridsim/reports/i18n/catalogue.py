@@ -240,6 +240,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "<b>{name}</b>: {designs}, baseline <i>{baseline}</i>",
         "zh": "<b>{name}</b>：{designs}，基准方案<i>{baseline}</i>",
     },
+    "overview_title_plain": {"en": "<b>{name}</b>: {designs}", "zh": "<b>{name}</b>：{designs}"},
     "overview_note": {
         "en": (
             "Baseline: mean over the replications. Other designs: the paired difference from "
