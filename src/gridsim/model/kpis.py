@@ -135,14 +135,14 @@ class RunResult:
         }
 
     def _repr_html_(self) -> str:
-        """The run as a summary: which run, then its KPIs in their units with their meaning."""
+        """The run as a summary: which run, then its KPIs in their units, keys and meaning."""
         rows = "".join(
             "<tr><td style='text-align:left;padding:1px 8px'>"
             f"{html.escape(KPIS[k].en if k in KPIS else k)}</td>"
             f"<td style='text-align:right;padding:1px 8px;white-space:nowrap'>"
             f"{format_value(k, v)}</td>"
             "<td style='text-align:left;padding:1px 8px;color:#555'>"
-            f"{html.escape(KPI_DESCRIPTIONS.get(k, ''))}</td></tr>"
+            f"<code>{html.escape(k)}</code> · {html.escape(KPI_DESCRIPTIONS.get(k, ''))}</td></tr>"
             for k, v in self.kpis.items()
         )
         return (
