@@ -174,6 +174,15 @@ def test_a_fresh_kernel_shows_figures_as_images_and_a_comparison_as_a_table() ->
         new("from gridsim import plots\nplots.kpi_differences(comparison)"),
         new("comparison.plot('kpi_means')"),
         new("experiment"),
+        new(
+            "from gridsim.jupyter import explore\n"
+            "explorer = explore(replications=1, executor=SerialExecutor())\n"
+            "explorer.controls['collection'].value = 'batched'\n"
+            "explorer.start()  # what Run does: in the background\n"
+            "assert explorer.wait(120)\n"
+            "explorer"
+        ),
+        new("explorer.status.value[:8], len(explorer.comparison.experiment.variants)"),
         new("import sys\n'matplotlib.pyplot' in sys.modules"),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
@@ -193,7 +202,9 @@ def test_a_fresh_kernel_shows_figures_as_images_and_a_comparison_as_a_table() ->
         png = base64.b64decode(_outputs(cell)["image/png"])
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     assert "Changes to the base scenario" in _outputs(nb.cells[4])["text/html"]
-    assert _outputs(nb.cells[5])["text/plain"] == "False"  # no pyplot was needed
+    assert "application/vnd.jupyter.widget-view+json" in _outputs(nb.cells[5])
+    assert _outputs(nb.cells[6])["text/plain"] == "('Done in ', 2)"  # ran in a thread
+    assert _outputs(nb.cells[7])["text/plain"] == "False"  # no pyplot was needed
 
 
 # -- the explorer --------------------------------------------------------------
