@@ -255,7 +255,7 @@ def test_a_run_and_a_workspace_show_summaries(tmp_path: Path):
 # -- sensitivity ----------------------------------------------------------------------
 
 
-def _screening(method: str) -> Comparison:
+def _screening(method: str, samples: int | None = None) -> Comparison:
     """A Sobol or Morris design whose KPI depends on one parameter only."""
     experiment = _experiment(
         {
@@ -264,7 +264,7 @@ def _screening(method: str) -> Comparison:
             "variants": [{"name": "today"}],
             "design": {
                 "method": method,
-                "samples": 64 if method == "sobol" else 10,
+                "samples": samples or (64 if method == "sobol" else 10),
                 "parameters": {
                     "deadlines.compliance": [0.5, 0.95],
                     "deadlines.yellow_compliance": [0.8, 1.0],
@@ -314,13 +314,17 @@ def test_sensitivity_indices_are_plotted_for_the_parameter_that_matters(method: 
 
 
 def test_the_report_of_a_morris_design_opens_with_its_indices(tmp_path: Path):
-    comparison = _screening("morris")
-    index = comparison.report(tmp_path / "report")
-    page = index.read_text(encoding="utf-8")
+    comparison = _screening("morris")  # 31 designs: the per-design figures follow
+    page = comparison.report(tmp_path / "few").read_text(encoding="utf-8")
     figures = re.findall(r'id="fig-([a-z_]+)"', page)
-    assert figures[0] == "sensitivity"
-    assert (tmp_path / "report" / "sensitivity.png").stat().st_size > 5_000
+    assert figures[0] == "sensitivity" and "kpi_differences" in figures
+    assert (tmp_path / "few" / "sensitivity.png").stat().st_size > 5_000
     assert "Morris screening" in page
+    many = _screening("morris", samples=20)  # 61 designs: one row each would be pages tall
+    assert len(many.experiment.variants) == 61
+    page = many.report(tmp_path / "many").read_text(encoding="utf-8")
+    assert re.findall(r'id="fig-([a-z_]+)"', page) == ["sensitivity"]
+    assert "morris 059" in page  # the tables keep every design
 
 
 def test_an_exported_design_reads_back_as_the_same_changes():

@@ -74,6 +74,7 @@ def sensitivity_indices(comparison: Comparison, kpis: Sequence[str]) -> dict[str
     needs=("sensitivity",),
     requires=("sensitivity",),
     fields=_fields,
+    per_design=False,  # one bar per parameter, however many points the design has
 )
 def sensitivity(
     comparison: Comparison, lang: str = "en", kpis: Sequence[str] | None = None
