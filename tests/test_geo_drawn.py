@@ -308,3 +308,28 @@ changes = { "district.map" = "blocks.geojson", "grids.households_per_grid" = 300
     )
     with pytest.raises(Exception, match=r"district\.map: 'nowhere.gpkg' not found"):
         Experiment.from_file(bad)
+
+
+def test_the_explorer_map_draws_drawn_grids_as_polygons(tmp_path: Path) -> None:
+    from matplotlib.collections import PatchCollection
+
+    from gridsim.jupyter.display import plot_grid_map
+    from gridsim.model.district import build_district
+
+    scenario = load_scenario(_scenario(tmp_path))
+    d = build_district(scenario, np.random.default_rng(0))
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "design": "baseline",
+            "grid": np.arange(d.n_grids),
+            "backlog_end": np.linspace(0, 3, d.n_grids),
+            "households": d.grid_households,
+        }
+    )
+    fig = plot_grid_map(frame, {"baseline": scenario})
+    assert any(isinstance(c, PatchCollection) for c in fig.axes[0].collections)
+    png = fig._repr_png_()
+    png = png[0] if isinstance(png, tuple) else png  # (data, metadata) in Jupyter
+    assert png[:4] == b"\x89PNG"

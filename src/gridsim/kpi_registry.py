@@ -73,6 +73,34 @@ KPIS: dict[str, KPI] = {}
 """Every registered KPI by name, in display order."""
 
 
+def format_value(name: str, value: float | None) -> str:
+    """A KPI's value in English for a summary: ``9,089``, ``77.3 %``, ``6.8 days``, ``67.9 M yuan``.
+
+    Counts of 100 and more, and whole numbers, have no decimals; shares are in
+    %; cost is in million yuan, hours have thousands separators. (Reports format
+    in both languages with :func:`gridsim.reports.i18n.format_kpi`.)
+
+    Args:
+        name: KPI name (an unregistered name is formatted as a count).
+        value: Its value as the model reports it; ``None`` or NaN is ``—``.
+    """
+    if value is None or value != value:
+        return "—"
+    record = KPIS.get(name)
+    kind, unit = (record.kind, record.unit) if record is not None else ("count", "")
+    if kind == "rate":
+        return f"{100 * value:.1f} %" if unit == "share" else f"{value:.2f}"
+    if kind == "days":
+        return f"{value:,.1f} days"
+    if unit == "yuan":
+        return f"{value / 1e6:,.1f} M yuan"
+    if unit == "hours":
+        return f"{value:,.0f} hours"
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) < 1 else f"{value:,.1f}"
+
+
 def register_kpi(kpi: KPI) -> KPI:
     """Add a KPI to the registry (after the others; a name registered again is replaced).
 

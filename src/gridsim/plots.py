@@ -53,6 +53,7 @@ from gridsim.reports.figures import (
     kpi_differences,
     kpi_means,
     open_cases,
+    sensitivity,
 )
 
 
@@ -97,6 +98,7 @@ __all__ = [
     "replication_count",
     "run_kpi_ci",
     "save_figure",
+    "sensitivity",
     "style",
     "variant_colors",
     "variant_names",

@@ -37,6 +37,7 @@ difference to the baseline is measured *in pairs*, one per replication.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -428,16 +429,86 @@ class Experiment:
             "baseline": self.baseline.name,
         }
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{v.name}</td><td>{v.scenario_hash}</td><td>{v.changes or '(base)'}</td></tr>"
-            for v in self.variants
-        )
+    def __repr__(self) -> str:
         return (
-            f"<b>{self.name}</b>: {len(self.variants)} variants × {self.spec.replications} "
-            f"replications, seed {self.spec.seed}, baseline <i>{self.baseline.name}</i>"
-            f"<table><tr><th>variant</th><th>hash</th><th>changes</th></tr>{rows}</table>"
+            f"<Experiment {self.name!r}: {len(self.variants)} designs × "
+            f"{self.spec.replications} replications, seed {self.spec.seed}, "
+            f"baseline {self.baseline.name!r}>"
         )
+
+    def _repr_html_(self) -> str:
+        """The experiment as a summary: what is compared, how often, and each design's changes."""
+        esc = html.escape
+        spec = self.spec
+        sampled = f"{spec.design.method} " if spec.design is not None else None
+        is_point = [bool(sampled) and v.name.startswith(str(sampled)) for v in self.variants]
+        points = [v for v, p in zip(self.variants, is_point, strict=True) if p]
+        named = [v for v, p in zip(self.variants, is_point, strict=True) if not p]
+        listed = named[:REPR_DESIGNS] + points[:3]
+        rows = "".join(
+            "<tr style='border-top:1px solid #e6e6e6'>"
+            f"<td style='text-align:left;padding:1px 8px;vertical-align:top'>{esc(v.name)}"
+            f"{' (baseline)' if v is self.baseline else ''}</td>"
+            f"<td style='text-align:left;padding:1px 8px'>"
+            f"{esc(_changes_text(v.changes)) or '(the base scenario)'}</td></tr>"
+            for v in listed
+        )
+        if len(self.variants) > len(listed):
+            rows += (
+                "<tr><td colspan='2' style='text-align:left;padding:1px 8px;color:#666'>"
+                f"… and {len(self.variants) - len(listed)} more designs</td></tr>"
+            )
+        lines = [
+            f"<b>{esc(self.name)}</b>" + (f": {esc(spec.description)}" if spec.description else ""),
+            f"{len(self.variants)} designs × {spec.replications} replication"
+            f"{'' if spec.replications == 1 else 's'} (seed {spec.seed}) "
+            f"of the base scenario <i>{esc(self.base.name)}</i> ({esc(spec.base)}); "
+            f"baseline <i>{esc(self.baseline.name)}</i>",
+            f"KPIs compared: {esc(', '.join(spec.kpis))}",
+        ]
+        if spec.design is not None:
+            d = spec.design
+            ranges = ", ".join(
+                f"{k} {_value_text(lo)}…{_value_text(hi)}" for k, (lo, hi) in d.parameters.items()
+            )
+            what = {
+                "lhs": "Latin hypercube points",
+                "sobol": "Sobol base samples",
+                "morris": "Morris trajectories",
+            }[d.method]
+            lines.append(f"[design] {d.samples} {what} over {esc(ranges)}")
+        same = self.same_designs()
+        if same:
+            groups = "; ".join(" = ".join(g) for g in same[:3]) + ("; …" if len(same) > 3 else "")
+            lines.append(f"the same scenario, simulated once: {esc(groups)}")
+        intro = "".join(f"<p style='margin:0 0 2px 0'>{line}</p>" for line in lines)
+        return (
+            f"{intro}<table style='border-collapse:collapse;margin-top:4px'>"
+            "<tr><th style='text-align:left;padding:1px 8px'>Design</th>"
+            "<th style='text-align:left;padding:1px 8px'>Changes to the base scenario</th></tr>"
+            f"{rows}</table>"
+        )
+
+
+REPR_DESIGNS = 12
+"""Most designs an experiment lists when it shows itself in Jupyter."""
+
+
+def _value_text(v: Any) -> str:
+    """A change's value for people: ``500``, ``2.606``, ``14,000``, ``batched``, ``true``."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _changes_text(changes: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {_value_text(v)}" for k, v in changes.items())
 
 
 def run_into_store(

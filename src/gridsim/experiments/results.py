@@ -1,10 +1,12 @@
 """The results of an experiment: per-run KPIs, the paired comparison, sensitivity indices.
 
 :class:`Comparison` is what :meth:`gridsim.experiments.Experiment.run` returns.
-Its :meth:`Comparison.report` writes the HTML report, which the reports layer
-draws: this layer never imports it. :mod:`gridsim.reports` registers its
-writer here when imported (:func:`register_report_writer`; ``import gridsim``
-imports it), so the experiments layer stays below the reports layer.
+Its :meth:`Comparison.report` writes the HTML report, its
+:meth:`Comparison.overview` (what it shows in Jupyter) and :meth:`Comparison.plot`
+draw a table and figures, all made by the reports layer: this layer never
+imports it. :mod:`gridsim.reports` registers its writer and views here when
+imported (:func:`register_report_writer`, :func:`register_view`; ``import
+gridsim`` imports it), so the experiments layer stays below the reports layer.
 """
 
 from __future__ import annotations
@@ -62,6 +64,37 @@ def register_report_writer(writer: ReportWriter) -> None:
     """
     global _report_writer
     _report_writer = writer
+
+
+type View = Callable[..., Any]
+"""``overview(comparison, kpis, lang)`` → an object with ``_repr_html_``;
+``plot(comparison, figure, lang, **options)`` → a figure."""
+
+VIEWS = ("overview", "plot")
+"""The views a comparison asks the reports layer for."""
+
+_views: dict[str, View] = {}
+
+
+def register_view(name: str, view: View) -> None:
+    """Make ``view`` what a comparison shows as ``name`` (the reports layer registers them).
+
+    Args:
+        name: One of :data:`VIEWS`.
+        view: The function (see :data:`View`).
+
+    Raises:
+        ValueError: For another name.
+    """
+    if name not in VIEWS:
+        raise ValueError(f"unknown view {name!r}: one of {', '.join(VIEWS)}")
+    _views[name] = view
+
+
+def _view(name: str) -> View:
+    if name not in _views:
+        raise RuntimeError(f"no {name} view registered: import gridsim.reports first")
+    return _views[name]
 
 
 def write_report(comparison: Comparison, path: str | Path, lang: str = "en") -> Path:
@@ -125,8 +158,55 @@ class Comparison:
         """Sobol or Morris indices of a KPI, when the design is Sobol or Morris."""
         return sensitivity(self.experiment, self.runs, kpi)
 
+    def overview(self, kpis: list[str] | None = None, lang: str = "en") -> Any:
+        """The comparison at a glance: designs × KPIs (what it shows in Jupyter).
+
+        The baseline's means, and every other design's paired difference from
+        it marked when its 95 % CI excludes zero, green when better and red
+        when worse (see :mod:`gridsim.reports.overview`).
+
+        Args:
+            kpis: KPIs to show (default: the experiment's).
+            lang: ``"en"`` or ``"zh"``.
+
+        Returns:
+            A :class:`gridsim.reports.overview.Overview` (shown as a table in Jupyter;
+            its ``means``, ``differences`` and ``verdicts`` are frames).
+        """
+        return _view("overview")(self, kpis, lang)
+
+    def plot(self, figure: str | None = None, lang: str = "en", **options: Any) -> Any:
+        """A report figure of this comparison (shown as an image in Jupyter).
+
+        Args:
+            figure: The figure's stem (``gridsim.plots.FIGURES``: ``"kpi_differences"``,
+                ``"kpi_means"``, ``"open_cases"``, ``"grid_maps"``, ``"sensitivity"``…);
+                default: the sensitivity indices of a Sobol or Morris design, else the
+                paired differences.
+            lang: ``"en"`` or ``"zh"``.
+            **options: Passed to the figure function (e.g. ``kpis=[...]``).
+
+        Returns:
+            The matplotlib figure.
+        """
+        if figure is None:
+            design = self.experiment.spec.design
+            sampled = design is not None and design.method in ("sobol", "morris")
+            figure = "sensitivity" if sampled else "kpi_differences"
+        return _view("plot")(self, figure, lang, **options)
+
+    def __repr__(self) -> str:
+        kpis = len(dict.fromkeys(self.table["kpi"])) if len(self.table) else 0
+        reps = int(self.table["n"].max()) if len(self.table) else 0
+        return (
+            f"<Comparison {self.experiment.name!r}: {len(self.experiment.variants)} designs × "
+            f"{reps} replications, {kpis} KPIs, baseline {self.experiment.baseline.name!r}>"
+        )
+
     def _repr_html_(self) -> str:
-        return self.table.to_html(float_format=lambda x: f"{x:,.3f}", index=False)
+        if "overview" not in _views:
+            return self.table.to_html(index=False)
+        return str(self.overview()._repr_html_())
 
 
 def sensitivity(experiment: Design, runs: pd.DataFrame, kpi: str) -> pd.DataFrame | None:
@@ -141,9 +221,11 @@ def sensitivity(experiment: Design, runs: pd.DataFrame, kpi: str) -> pd.DataFram
     design = experiment.spec.design
     if design is None or design.method == "lhs" or experiment.problem is None:
         return None
+    # The sampled points in the sampler's order (the variants keep it; names sort wrongly
+    # past 999 points: "sobol 1000" < "sobol 101").
     names = [v.name for v in experiment.variants if v.name.startswith(f"{design.method} ")]
     means = runs.groupby("variant")[kpi].mean()
-    y = np.array([means.get(n, np.nan) for n in sorted(names)], dtype=float)
+    y = np.array([means.get(n, np.nan) for n in names], dtype=float)
     problem: dict[str, Any] = experiment.problem
     if design.method == "sobol":
         from SALib.analyze import sobol

@@ -1,4 +1,4 @@
-"""What the explorer shows: its KPI table styled by better/worse, and the grid map."""
+"""What the explorer shows: its KPI table, coloured by better and worse, and the grid map."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 
 from gridsim.jupyter.scenarios import grid_layout
 from gridsim.kpi_registry import KPIS
-from gridsim.model.district import District
+from gridsim.model.district import District, drawn_layout
 from gridsim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -36,47 +36,78 @@ MAP_METRICS: dict[str, str] = {
 """Per-grid KPIs the map can be coloured by (column → label)."""
 
 
-def style_table(table: pd.DataFrame) -> Any:
+def explorer_frame(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """An :func:`explorer_run` table as text, one row per KPI, in the units officials read.
+
+    Columns: the KPI (with its unit), the baseline's and the design's means
+    (counts without decimals, rates in %, cost in million yuan), the paired
+    difference (counts in % of the baseline, rates in percentage points, times
+    in days; ``*`` when its 95 % CI excludes zero) and that CI.
+    """
+    from gridsim.reports.i18n import diff_parts, kpi_axis_label, signed
+    from gridsim.reports.overview import cell_value, diff_text, significant
+
+    rows = []
+    for kpi, r in table.iterrows():
+        kpi = str(kpi)
+        d, lo, hi, base = (float(r[c]) for c in ("diff", "diff_lo", "diff_hi", "baseline"))
+        _, vlo, vhi, kind = diff_parts(kpi, d, lo, hi, base)
+        unit = {"pct": " %", "pp": " pp", "days": " days"}[kind]
+        dec = 0 if max(abs(vlo), abs(vhi)) >= 10 else 1
+        ci = "—" if math.isnan(vlo) else f"{signed(vlo, dec)} to {signed(vhi, dec)}{unit}"
+        rows.append(
+            {
+                "KPI": kpi_axis_label(kpi, lang),
+                "Baseline": cell_value(kpi, base, lang),
+                "Design": cell_value(kpi, float(r["variant"]), lang),
+                "Difference": diff_text(kpi, d, lo, hi, base, lang)
+                + ("*" if significant(lo, hi, d) else ""),
+                "95 % CI": ci,
+            }
+        )
+    return pd.DataFrame(rows, index=table.index)
+
+
+def style_table(table: pd.DataFrame, lang: str = "en") -> Any:
     """A pandas ``Styler`` of an :func:`explorer_run` table for display.
 
-    Differences whose 95 % CI excludes zero are bold, and green when the
-    change is an improvement (see :data:`BETTER`) or red when it is worse.
+    The table of :func:`explorer_frame`: differences whose 95 % CI excludes
+    zero are bold and marked ``*``, green when the change is an improvement
+    (see :data:`BETTER`) and red when it is worse, grey when it cannot be told
+    from zero.
 
     Args:
-        table: The table from :func:`explorer_run`.
+        table: The table from :func:`explorer_run` (any subset of its rows).
+        lang: ``"en"`` or ``"zh"`` (KPI names and units).
 
     Returns:
         A ``pandas.io.formats.style.Styler``.
     """
+    from gridsim.reports.overview import BAD, GOOD, UNCLEAR, significant, verdict
 
-    def fmt(v: float) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return "–"
-        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}"
+    frame = explorer_frame(table, lang)
 
     def colour(row: pd.Series) -> list[str]:
-        out = [""] * len(row)
-        lo, hi = row["diff_lo"], row["diff_hi"]
-        if not (lo > 0 or hi < 0):
-            return out
-        sign = BETTER.get(str(row.name), 0) * (1 if lo > 0 else -1)
-        style = "font-weight: bold"
-        if sign > 0:
-            style += "; color: #1a7f37"
-        elif sign < 0:
-            style += "; color: #b42318"
-        for i, col in enumerate(row.index):
-            if col in ("diff", "diff_lo", "diff_hi", "diff_pct"):
-                out[i] = style
-        return out
+        r = table.loc[row.name]
+        d, lo, hi = float(r["diff"]), float(r["diff_lo"]), float(r["diff_hi"])
+        if not significant(lo, hi, d):
+            style = f"color: {UNCLEAR}"
+        else:
+            style = "font-weight: bold"
+            style += {1: f"; color: {GOOD}", -1: f"; color: {BAD}"}.get(
+                verdict(str(row.name), d, lo, hi), ""
+            )
+        return [style if col in ("Difference", "95 % CI") else "" for col in row.index]
 
-    numeric = ["baseline", "variant", "diff", "diff_lo", "diff_hi"]
     return (
-        table.style.format(fmt, subset=numeric)
-        .format(lambda v: "–" if pd.isna(v) else f"{v:+.1f} %", subset=["diff_pct"])
-        .format("{:.0f}", subset=["n_pairs"])
-        .apply(colour, axis=1)
-        .set_properties(subset=["description"], **{"text-align": "left"})
+        frame.style.apply(colour, axis=1)
+        .hide(axis="index")
+        .set_properties(subset=["KPI"], **{"text-align": "left"})
+        .set_table_styles([{"selector": "th", "props": "text-align: right"}])
+        .set_properties(
+            subset=["Baseline", "Design", "Difference", "95 % CI"],
+            **{"text-align": "right", "white-space": "nowrap"},
+        )
     )
 
 
@@ -88,9 +119,21 @@ def _draw_map(
     vmin: float,
     vmax: float,
     title: str,
+    drawn: Any = None,
 ) -> Any:
+    import matplotlib as mpl
     from matplotlib.collections import LineCollection
 
+    if drawn is not None:  # grids drawn on a map: polygons on the district's outline
+        from gridsim.reports.figures.maps import draw_grid_values
+
+        cmap, norm = mpl.colormaps["viridis"], mpl.colors.Normalize(vmin, vmax)
+        draw_grid_values(ax, layout, drawn, values, cmap, norm)
+        ax.set_title(title, fontsize=10)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
     xy = layout.grid_xy
     edges = np.array(list(layout.graph.edges), dtype=int).reshape(-1, 2)
     if len(edges):
@@ -125,7 +168,8 @@ def plot_grid_map(
 
     Each grid is drawn at its position, sized by its households and coloured
     by ``metric`` on one colour scale shared by the panels; lines join
-    adjacent grids.
+    adjacent grids. Grids drawn on a map (``district.map``) are drawn as their
+    polygons on the district's outline instead.
 
     Args:
         grid_values: The per-grid frame from :func:`explorer_run`.
@@ -135,9 +179,10 @@ def plot_grid_map(
         seed: Root seed the runs used (defaults to each scenario's).
 
     Returns:
-        The matplotlib figure (the caller displays or closes it).
+        The figure: a :class:`~gridsim.reports.drawing.ReportFigure`, shown as
+        an image when it is a cell's value (no ``pyplot``: nothing to close).
     """
-    import matplotlib.pyplot as plt
+    from gridsim.reports.drawing import ReportFigure
 
     names = [n for n in scenarios if (grid_values["design"] == n).any()]
     values = grid_values[metric].to_numpy(dtype=float)
@@ -146,7 +191,8 @@ def plot_grid_map(
     vmax = float(finite.max()) if len(finite) else 1.0
     if vmax <= vmin:
         vmax = vmin + 1.0
-    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names) + 1.0, 4.8), squeeze=False)
+    fig = ReportFigure(figsize=(5.2 * len(names) + 1.0, 4.8))
+    axes = fig.subplots(1, len(names), squeeze=False)
     points = None
     for ax, name in zip(axes[0], names, strict=True):
         frame = grid_values[grid_values["design"] == name]
@@ -161,6 +207,7 @@ def plot_grid_map(
             vmin,
             vmax,
             f"{name}: {layout.n_grids} grids{extra}",
+            drawn_layout(scenarios[name]),
         )
     if points is not None:
         fig.colorbar(

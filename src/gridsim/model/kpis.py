@@ -8,13 +8,14 @@ KPI names follow the officials' case indicators (see ``docs/scenarios.md``):
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from gridsim.kpi_registry import KPIS
+from gridsim.kpi_registry import KPIS, format_value
 from gridsim.mechanisms.build import Mechanisms
 from gridsim.model.district import District
 from gridsim.scenario import Scenario
@@ -134,22 +135,22 @@ class RunResult:
         }
 
     def _repr_html_(self) -> str:
+        """The run as a summary: which run, then its KPIs in their units, keys and meaning."""
         rows = "".join(
-            f"<tr><td>{k}</td><td style='text-align:right'>{_fmt(v)}</td>"
-            f"<td>{KPI_DESCRIPTIONS.get(k, '')}</td></tr>"
+            "<tr><td style='text-align:left;padding:1px 8px'>"
+            f"{html.escape(KPIS[k].en if k in KPIS else k)}</td>"
+            f"<td style='text-align:right;padding:1px 8px;white-space:nowrap'>"
+            f"{format_value(k, v)}</td>"
+            "<td style='text-align:left;padding:1px 8px;color:#555'>"
+            f"<code>{html.escape(k)}</code> · {html.escape(KPI_DESCRIPTIONS.get(k, ''))}</td></tr>"
             for k, v in self.kpis.items()
         )
         return (
-            f"<b>{self.scenario}</b> — seed {self.seed}, replication {self.replication}, "
-            f"{self.wall_seconds:.2f} s<table><tr><th>KPI</th><th>value</th><th></th></tr>"
-            f"{rows}</table>"
+            f"<p style='margin:0 0 4px 0'><b>{html.escape(self.scenario)}</b>: replication "
+            f"{self.replication} of seed {self.seed}, {len(self.grids):,} grids, "
+            f"{len(self.daily):,} days, simulated in {self.wall_seconds:.2f} s</p>"
+            f"<table style='border-collapse:collapse'>{rows}</table>"
         )
-
-
-def _fmt(v: float) -> str:
-    if isinstance(v, float) and not float(v).is_integer():
-        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
-    return f"{v:,.0f}"
 
 
 def _safe_div(a: float, b: float) -> float:

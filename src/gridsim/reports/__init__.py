@@ -11,11 +11,16 @@ Modules, lowest first:
   figures gridsim ships;
 - :mod:`~gridsim.reports.findings`, :mod:`~gridsim.reports.parameters`,
   :mod:`~gridsim.reports.tables` — what the report says, in words and tables;
+- :mod:`~gridsim.reports.overview` — a comparison at a glance (designs × KPIs),
+  what it shows in Jupyter;
 - :mod:`~gridsim.reports.html` — the page, and :func:`write_report`.
 
 This layer reads the experiments layer (a :class:`~gridsim.experiments.Comparison`)
 and is never read by it: importing this package registers :func:`write_report`
-as the writer of :meth:`Comparison.report <gridsim.experiments.Comparison.report>`
+as the writer of :meth:`Comparison.report <gridsim.experiments.Comparison.report>`,
+and the views of :meth:`Comparison.overview <gridsim.experiments.Comparison.overview>`
+(:mod:`~gridsim.reports.overview`, also what a comparison shows in Jupyter) and
+:meth:`Comparison.plot <gridsim.experiments.Comparison.plot>` (a registered figure)
 (``import gridsim`` does). The package itself stays light: matplotlib is
 imported with the first figure or report, not with ``import gridsim``.
 """
@@ -25,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gridsim.experiments.results import register_report_writer
+from gridsim.experiments.results import register_report_writer, register_view
 
 if TYPE_CHECKING:
     from gridsim.experiments.results import Comparison
@@ -39,6 +44,8 @@ _EXPORTS = {
     "FIGURES": "gridsim.reports.figures",
     "FigureSpec": "gridsim.reports.figures",
     "register_figure": "gridsim.reports.figures",
+    "Overview": "gridsim.reports.overview",
+    "overview": "gridsim.reports.overview",
     "headline_differences": "gridsim.reports.findings",
     "kpi_report_table": "gridsim.reports.findings",
     "parameter_table": "gridsim.reports.parameters",
@@ -54,7 +61,23 @@ def _write_report(comparison: Comparison, out_dir: str | Path, lang: str) -> Pat
     return write_report(comparison, out_dir, lang=lang)
 
 
+def _overview(comparison: Comparison, kpis: list[str] | None, lang: str) -> Any:
+    from gridsim.reports.overview import overview
+
+    return overview(comparison, kpis, lang)
+
+
+def _plot(comparison: Comparison, figure: str, lang: str, **options: Any) -> Any:
+    from gridsim.reports.figures import FIGURES
+
+    if figure not in FIGURES:
+        raise ValueError(f"unknown figure {figure!r}: one of {', '.join(FIGURES)}")
+    return FIGURES[figure].draw(comparison, lang, **options)
+
+
 register_report_writer(_write_report)
+register_view("overview", _overview)
+register_view("plot", _plot)
 
 
 def __getattr__(name: str) -> Any:

@@ -2,13 +2,16 @@
 
 Figures are built without ``pyplot``, so they hold no global state, need no
 closing and never open a window; they draw with the Agg (PNG) or SVG
-renderer when saved. Colours are fixed per variant across all figures (the
+renderer when saved. Each is a :class:`ReportFigure`, which Jupyter shows as
+an image when it is a cell's value, with no ``%matplotlib`` magic and no
+``pyplot`` import. Colours are fixed per variant across all figures (the
 baseline is black).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +58,33 @@ PALETTE: tuple[str, ...] = (
 # style and helpers
 
 
+NOTEBOOK_DPI = 150
+"""Resolution of a figure shown in a notebook (shown at 100 pixels per inch, so it is sharp
+on high-density screens)."""
+
+
+class ReportFigure(Figure):
+    """A matplotlib figure that shows itself as a PNG image in Jupyter.
+
+    A plain :class:`~matplotlib.figure.Figure` built without ``pyplot`` shows in
+    a notebook as ``<Figure size 1000x844 with 10 Axes>`` unless a ``%matplotlib``
+    backend has registered a formatter for it. This one renders itself
+    (:meth:`_repr_png_`), so every gridsim figure displays as an image when it is
+    the value of a cell or passed to ``IPython.display.display``, whatever the
+    backend; in scripts and reports it is an ordinary figure (``savefig``,
+    :func:`save_figure`).
+    """
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        """The figure as PNG bytes and its display size (what IPython shows)."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=NOTEBOOK_DPI, facecolor="white", bbox_inches="tight")
+        data = buf.getvalue()
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        scale = 100 / NOTEBOOK_DPI
+        return data, {"width": round(width * scale), "height": round(height * scale)}
+
+
 def rc_params(lang: str = "en") -> dict[str, Any]:
     """Matplotlib settings of report figures (fonts resolved for the language).
 
@@ -93,7 +123,7 @@ def style(lang: str = "en") -> Iterator[None]:
 
 
 def _figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
+    return ReportFigure(figsize=(width, height), layout="constrained")
 
 
 def _text_width(labels: Sequence[str], size: float) -> float:
@@ -133,7 +163,7 @@ def _panel_figure(
     row_h = top_pad + panel_height + bottom_pad
     height = rows * row_h + 0.08
     pw = (width - left - right - (cols - 1) * gap) / cols
-    fig = Figure(figsize=(width, height))
+    fig = ReportFigure(figsize=(width, height))
     axes: list[Any] = []
     for i in range(n):
         r, c = divmod(i, cols)

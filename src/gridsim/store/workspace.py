@@ -228,6 +228,44 @@ class Workspace:
     def __repr__(self) -> str:
         return f"Workspace(tenant={self._tenant!r}, location={self.location!r})"
 
+    def _repr_html_(self) -> str:
+        """The workspace as a summary: where it is, its experiments and their runs."""
+        import html
+
+        from gridsim.store.keys import current_model_version
+
+        model = current_model_version()
+        experiments = self.list_experiments()
+        rows, stale_total = [], 0
+        for name, runs in zip(experiments["name"], experiments["runs"], strict=True):
+            stale = sum(k.model_version != model for k in self.existing_keys(name))
+            stale_total += stale
+            note = f" ({stale:,} of an older model, not used)" if stale else ""
+            rows.append(
+                "<tr style='border-top:1px solid #e6e6e6'>"
+                f"<td style='text-align:left;padding:1px 8px'>{html.escape(name)}</td>"
+                f"<td style='text-align:right;padding:1px 8px'>{runs:,}</td>"
+                f"<td style='text-align:left;padding:1px 8px;color:#666'>{note}</td></tr>"
+            )
+        total = int(experiments["runs"].sum()) if len(experiments) else 0
+        head = (
+            f"<p style='margin:0 0 4px 0'>Workspace <b>{html.escape(self._tenant)}</b> at "
+            f"<code>{html.escape(self.location)}</code>: {len(experiments)} experiment"
+            f"{'' if len(experiments) == 1 else 's'}, {total:,} stored run"
+            f"{'' if total == 1 else 's'}"
+            + (f", {stale_total:,} of them of an older model" if stale_total else "")
+            + "</p>"
+        )
+        if not rows:
+            return head
+        return (
+            head + "<table style='border-collapse:collapse'><tr>"
+            "<th style='text-align:left;padding:1px 8px'>Experiment</th>"
+            "<th style='text-align:right;padding:1px 8px'>Runs</th><th></th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+
     # -- delegated store API -----------------------------------------------------
 
     def save_experiment(self, name: str, spec: Mapping[str, Any] | None = None) -> None:

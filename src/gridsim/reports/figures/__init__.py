@@ -17,7 +17,10 @@ from gridsim.reports.figures.registry import (
 )
 
 # Imported in report order: a figure's place in the report is the order it registers in.
+# The sensitivity indices come first: only a Sobol or Morris design has them, and they are
+# what such a design is run for.
 # isort: off
+from gridsim.reports.figures.sensitivity import sensitivity
 from gridsim.reports.figures.kpis import kpi_differences, kpi_means
 from gridsim.reports.figures.cases import days_to_close_ecdf, open_cases
 from gridsim.reports.figures.cost import cost_performance
@@ -37,5 +40,6 @@ __all__ = [
     "kpi_means",
     "open_cases",
     "register_figure",
+    "sensitivity",
     "unregister_figure",
 ]

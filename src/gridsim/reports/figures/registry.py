@@ -27,9 +27,10 @@ from matplotlib.figure import Figure
 from gridsim.experiments.results import Comparison
 from gridsim.reports.i18n import LANGS
 
-type Data = Literal["table", "runs", "daily", "closed_after", "grids"]
+type Data = Literal["table", "runs", "daily", "closed_after", "grids", "sensitivity"]
 """What a figure reads of a comparison: the comparison table, the per-run KPIs,
-the stored daily series, their days-to-close histogram, the per-grid tables."""
+the stored daily series, their days-to-close histogram, the per-grid tables, the
+sensitivity indices (a Sobol or Morris design with its runs)."""
 
 type Draw = Callable[..., Figure]
 """``draw(comparison, lang="en") -> Figure``."""
@@ -41,6 +42,14 @@ def _has(comparison: Comparison, data: Data) -> bool:
         return len(comparison.table) > 0
     if data == "runs":
         return not comparison.runs.empty
+    if data == "sensitivity":
+        design = comparison.experiment.spec.design
+        return (
+            design is not None
+            and design.method in ("sobol", "morris")
+            and comparison.experiment.problem is not None
+            and not comparison.runs.empty
+        )
     records = [r for recs in comparison.records.values() for r in recs]
     if data == "daily":
         return any(len(r.daily) for r in records)
@@ -63,6 +72,9 @@ class FigureSpec:
         requires: Those of :attr:`needs` without which the report leaves the
             figure out.
         fields: ``fields(comparison, lang)``: the caption's format fields.
+        per_design: Draws every design (a row, a line or a point each): left out of
+            a comparison of more than :data:`MAX_DRAWN_DESIGNS` designs (a Sobol or
+            Morris design's hundreds of points), where it would be pages tall.
     """
 
     stem: str
@@ -72,6 +84,7 @@ class FigureSpec:
     needs: tuple[Data, ...] = ()
     requires: tuple[Data, ...] = ()
     fields: Callable[[Comparison, str], dict[str, object]] | None = field(default=None)
+    per_design: bool = True
 
     def __post_init__(self) -> None:
         missing = [lang for lang in LANGS if lang not in self.title or lang not in self.caption]
@@ -81,7 +94,9 @@ class FigureSpec:
             raise ValueError(f"figure {self.stem!r}: requires must be among needs")
 
     def available(self, comparison: Comparison) -> bool:
-        """Whether the comparison has the data the figure requires."""
+        """Whether the comparison has the data the figure requires (and few enough designs)."""
+        if self.per_design and len(comparison.experiment.variants) > MAX_DRAWN_DESIGNS:
+            return False
         return all(_has(comparison, d) for d in self.requires)
 
     def title_in(self, lang: str) -> str:
@@ -93,6 +108,9 @@ class FigureSpec:
         text = self.caption[lang]
         return text.format(**self.fields(comparison, lang)) if self.fields else text
 
+
+MAX_DRAWN_DESIGNS = 40
+"""Most designs a per-design figure draws (see :attr:`FigureSpec.per_design`)."""
 
 FIGURES: dict[str, FigureSpec] = {}
 """Every registered figure by stem, in report order."""
@@ -106,6 +124,7 @@ def register_figure(
     needs: tuple[Data, ...] = (),
     requires: tuple[Data, ...] = (),
     fields: Callable[[Comparison, str], dict[str, object]] | None = None,
+    per_design: bool = True,
 ) -> Callable[[Draw], Draw]:
     """Decorator: register a figure function under ``stem`` (see :class:`FigureSpec`).
 
@@ -116,7 +135,7 @@ def register_figure(
     """
 
     def decorate(draw: Draw) -> Draw:
-        FIGURES[stem] = FigureSpec(stem, draw, title, caption, needs, requires, fields)
+        FIGURES[stem] = FigureSpec(stem, draw, title, caption, needs, requires, fields, per_design)
         return draw
 
     return decorate

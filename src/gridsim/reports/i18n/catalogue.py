@@ -329,6 +329,65 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "同上，放大显示其余方案",
     },
     "band": {"en": "band: 10–90 % of replications", "zh": "阴影：10%–90%分位"},
+    # notebooks: a comparison at a glance (gridsim.reports.overview), the sensitivity figure
+    "overview_title": {
+        "en": "<b>{name}</b>: {designs}, baseline <i>{baseline}</i>",
+        "zh": "<b>{name}</b>：{designs}，基准方案<i>{baseline}</i>",
+    },
+    "overview_title_plain": {"en": "<b>{name}</b>: {designs}", "zh": "<b>{name}</b>：{designs}"},
+    "overview_note": {
+        "en": (
+            "Baseline: mean over the replications. Other designs: the paired difference from "
+            "the baseline (counts in % of the baseline, rates in percentage points, times in "
+            "days) above the design's mean; * the 95 % CI of the difference excludes zero; "
+            "green is better, red worse, grey not distinguishable from zero."
+        ),
+        "zh": (
+            "基准方案：多次重复的均值。其余方案：与基准的配对差异（数量指标为基准的百分比，"
+            "比率指标为百分点，时间指标为天），其下为该方案的均值；*表示差异的95%置信区间不含零；"
+            "绿色为改善，红色为变差，灰色为与零无法区分。"
+        ),
+    },
+    "overview_more": {
+        "en": "… and {n} more designs (comparison.table has them all)",
+        "zh": "……另有{n}个方案（见 comparison.table）",
+    },
+    "cap_sens_sobol": {
+        "en": (
+            "Sobol indices: S1, the share of the indicator's variance over the design that the "
+            "parameter causes alone, and ST, alone and through its interactions with the "
+            "others; lines: 95 % confidence intervals (bootstrap). A parameter with ST near "
+            "zero can be fixed anywhere in its range."
+        ),
+        "zh": (
+            "Sobol指数：S1为该参数单独引起的指标方差占比，ST为其单独及与其他参数交互作用"
+            "引起的方差占比；横线为95%置信区间（自助法）。ST接近零的参数可在其取值范围内任意固定。"
+        ),
+    },
+    "cap_sens_morris": {
+        "en": (
+            "Morris screening: μ*, the mean absolute elementary effect — the change of the "
+            "indicator when the parameter moves one step, scaled to a move across its whole "
+            "range (in the indicator's unit; percentage points for rates) — with its 95 % "
+            "confidence interval (bootstrap), and σ, the spread of those effects (large when "
+            "the parameter interacts with others or acts non-linearly). Parameters with small "
+            "μ* barely matter."
+        ),
+        "zh": (
+            "Morris筛选：μ*为基本效应绝对值的均值——参数移动一步时指标的变化，"
+            "按移动整个取值范围折算（以指标单位计，比率为百分点），横线为95%置信区间（自助法）；"
+            "σ为这些效应的离散程度（参数与其他参数交互或呈非线性时较大）。μ*很小的参数影响甚微。"
+        ),
+    },
+    "sens_axis_sobol": {"en": "share of variance", "zh": "方差占比"},
+    "sens_axis_morris": {"en": "effect across the range", "zh": "全范围的影响"},
+    "sens_s1": {"en": "S1: alone", "zh": "S1：单独作用"},
+    "sens_st": {"en": "ST: with interactions", "zh": "ST：含交互作用"},
+    "sens_mu_star": {"en": "μ*: mean absolute effect", "zh": "μ*：平均绝对影响"},
+    "sens_sigma": {"en": "σ: spread of the effects", "zh": "σ：影响的离散程度"},
+    "pct_unit": {"en": " %", "zh": "%"},
+    "pp_unit": {"en": " pp", "zh": "个百分点"},
+    "days_unit": {"en": " days", "zh": "天"},
     # tables
     "tab_kpis": {
         "en": "Indicators by design and paired differences from the baseline",
