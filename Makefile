@@ -78,14 +78,14 @@ deploy-test: install
 
 # lint-imports checks the layers declared in pyproject.toml ([tool.importlinter]).
 test: warm
-	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks deploy scripts
+	$(BIN)/ruff format --check src tests benchmarks notebooks deploy scripts
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks deploy scripts
+	$(BIN)/ruff format --check src tests benchmarks notebooks deploy scripts
 	$(BIN)/lint-imports
 
 format: install
