@@ -22,6 +22,10 @@ VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "sou
 INLINE = frozenset({"a", "b", "i", "em", "strong", "span", "code", "sub", "sup", "small", "wbr"})
 """Elements inside a line: their text runs on (``scenarios/<wbr>x.toml`` is one name)."""
 
+PROPER_NOUNS = frozenset({"Bohannon", "Koopman", "Levinson", "El", "Geneidy", "CJ"})
+"""Names a Chinese text keeps in Latin letters: authors the parameters' sources cite, and
+the standard CJ/T 349-2010 (not counted as English words)."""
+
 WORD = re.compile(r"[A-Za-z]{2,}")
 """A word: two or more Latin letters (the tags S and A, units like x, are single letters)."""
 
@@ -72,4 +76,4 @@ def english_words(html: str) -> list[str]:
     """Every English word of a page outside code and file names, in order."""
     text = visible_text(html)
     text = re.sub(r"\S+\.(toml|csv|png|svg|html)\b", " ", text)  # file names written as text
-    return WORD.findall(text)
+    return [w for w in WORD.findall(text) if w not in PROPER_NOUNS]
