@@ -221,9 +221,11 @@ def sensitivity(experiment: Design, runs: pd.DataFrame, kpi: str) -> pd.DataFram
     design = experiment.spec.design
     if design is None or design.method == "lhs" or experiment.problem is None:
         return None
-    # The sampled points in the sampler's order (the variants keep it; names sort wrongly
-    # past 999 points: "sobol 1000" < "sobol 101").
-    names = [v.name for v in experiment.variants if v.name.startswith(f"{design.method} ")]
+    # The sampled points in the sampler's order: by their number ("sobol 1000" sorts
+    # before "sobol 101" as text; a baseline named among them is moved first).
+    prefix = f"{design.method} "
+    names = [v.name for v in experiment.variants if v.name.startswith(prefix)]
+    names.sort(key=lambda n: int(n[len(prefix) :]) if n[len(prefix) :].isdigit() else -1)
     means = runs.groupby("variant")[kpi].mean()
     y = np.array([means.get(n, np.nan) for n in names], dtype=float)
     problem: dict[str, Any] = experiment.problem

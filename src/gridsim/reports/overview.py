@@ -59,6 +59,8 @@ def cell_value(kpi: str, x: float, lang: str = "en") -> str:
     factor, unit = kpi_scale(kpi, lang)
     v = x * factor
     kind = kind_of(kpi)
+    if kind == "rate" and factor == 1:  # a level in [0, 1] that is not a share (units' effort)
+        return plain(v, 2)
     if kind in ("rate", "days"):
         return plain(v, 1)
     if unit:
