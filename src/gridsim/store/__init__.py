@@ -29,6 +29,7 @@ from gridsim.store.errors import (
     StoreError,
     StoreFullError,
     StoreNotFoundError,
+    StoreNotPrivateError,
     StoreUnavailableError,
     TenantMismatchError,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "StoreNotFoundError",
+    "StoreNotPrivateError",
     "StoreUnavailableError",
     "TenantInfo",
     "TenantMismatchError",

@@ -13,9 +13,13 @@ data::
     ws.list_runs("compare-grid-size")              # one row per run, KPIs as columns
 
 With SQLite every tenant has its own file (``<root>/<tenant>.sqlite``, mode
-0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. With
-PostgreSQL every tenant logs in as its own role and row-level security keeps
-rows apart; an administrator sets tenants up with :func:`create_tenant`.
+0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. An SQLite
+workspace is one OS user's own: its tenants are names for that user's own
+districts, and anyone who can run code as that user can open all of them;
+files or folders that other users can read or that another user owns are
+refused. Districts that must not see each other's work share a PostgreSQL
+deployment: every tenant logs in as its own role to a database of its own;
+an administrator sets tenants up with :func:`create_tenant`.
 
 A workspace opened with ``create=False`` (what the commands that only read
 use) creates nothing: a tenant without a store is an error that lists the
@@ -36,7 +40,7 @@ from gridsim.store.errors import InvalidStoreURLError, StoreNotFoundError
 from gridsim.store.keys import TENANT_PATTERN, RunKey, validate_tenant
 from gridsim.store.postgres import create_postgres_tenant
 from gridsim.store.records import RunRecord, TenantInfo
-from gridsim.store.sqlite import create_sqlite_tenant
+from gridsim.store.sqlite import check_private, create_sqlite_tenant
 from gridsim.store.store import Store
 from gridsim.store.urls import is_url, parse_url
 
@@ -197,6 +201,7 @@ class Workspace:
             return
         file, root = _sqlite_location(store, tenant)
         if not create and root is not None and not os.path.lexists(file):
+            check_private(root, folder=True)  # a folder others may read is refused first
             raise _no_store(root, tenant)
         self._store = Store(file, tenant, busy_timeout=busy_timeout, create=create)
 
