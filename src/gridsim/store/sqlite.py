@@ -301,7 +301,9 @@ def _user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def check_private(path: Path, *, folder: bool = False, modes: bool = True) -> None:
+def check_private(
+    path: Path, *, folder: bool = False, modes: bool = True, what: str = "store"
+) -> None:
     """Refuse a store file or folder that is not private to the OS user running gridsim.
 
     As ssh refuses a private key that others can read: the file (or folder)
@@ -316,6 +318,7 @@ def check_private(path: Path, *, folder: bool = False, modes: bool = True) -> No
         folder: Whether ``path`` is the folder (its symbolic links are followed;
             a file's are not, and :func:`_check_file` refuses them).
         modes: Also check the mode (False: only the owner).
+        what: What the file is, for the message ("store", "password", ...).
 
     Raises:
         StoreNotPrivateError: If another user owns it or group or others have access.
@@ -329,14 +332,19 @@ def check_private(path: Path, *, folder: bool = False, modes: bool = True) -> No
         return
     except OSError as exc:
         raise os_error(exc, str(path)) from None
-    kind = "folder" if folder else "file"
+    kind = f"{what} folder" if folder else f"{what} file"
     me = os.geteuid()
+    if what == "store":
+        why = "a gridsim workspace is one OS user's own"
+        instead = "name a store of your own (a deployment that districts share uses PostgreSQL)"
+    else:
+        why = f"a {what} file must be yours alone"
+        instead = "keep it in a file of your own"
     if info.st_uid != me:
         raise StoreNotPrivateError(
-            f"{path}: this store {kind} belongs to another OS user, {_user_name(info.st_uid)}, "
-            f"not to you, {_user_name(me)}; a gridsim workspace is one OS user's own and "
-            "gridsim leaves it alone: open it as its owner, or name a store of your own "
-            "(a deployment that districts share uses PostgreSQL)"
+            f"{path}: this {kind} belongs to another OS user, {_user_name(info.st_uid)}, "
+            f"not to you, {_user_name(me)}; {why} and gridsim leaves it alone: use it as its "
+            f"owner, or {instead}"
         )
     mode = stat.S_IMODE(info.st_mode)
     if modes and mode & 0o077:
@@ -345,11 +353,9 @@ def check_private(path: Path, *, folder: bool = False, modes: bool = True) -> No
         )
         private = "700" if folder else "600"
         raise StoreNotPrivateError(
-            f"{path}: this store {kind} has mode {mode:04o}, which lets {who} in; a gridsim "
-            "workspace is one OS user's own (as ssh requires of a private key) and gridsim "
-            f"changes nothing: if only you should use it, run 'chmod {private} {path}', else "
-            "move the store somewhere private (a deployment that districts share uses "
-            "PostgreSQL)"
+            f"{path}: this {kind} has mode {mode:04o}, which lets {who} in; {why} (as ssh "
+            f"requires of a private key) and gridsim changes nothing: if only you should "
+            f"use it, run 'chmod {private} {path}', else {instead}"
         )
 
 
