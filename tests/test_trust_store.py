@@ -461,10 +461,10 @@ def test_a_corrupt_store_is_one_clear_message(
 @pytest.mark.parametrize(
     ("store", "needles"),
     [
-        ("postgresql://uu:secret@127.0.0.1:1/db", ["cannot use the PostgreSQL", "127.0.0.1:1"]),
+        ("postgresql://uu@127.0.0.1:1/db", ["cannot use the PostgreSQL", "127.0.0.1:1"]),
         ("postgresql://uu@host:notaport/db", ["malformed store URL", "port must be a number"]),
         ("postgresql://uu:secret@host:notaport/db", ["malformed store URL", "uu:***@host"]),
-        ("postgresql://vv:secret@127.0.0.1:1/db", ["logs in as role 'vv'", "tenant 'uu'"]),
+        ("postgresql://vv:secret@127.0.0.1:1/db", ["--store", "vv:***@", "process list"]),
         ("sqlite://relative/file.sqlite", ["names a host", "sqlite:///relative/file.sqlite"]),
         ("mysql://uu@127.0.0.1/db", ["unsupported store URL"]),
         ("sqlite:///:memory:", ["needs a file path"]),
