@@ -22,7 +22,11 @@ WorkersOption = Annotated[
     typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
 ]
 DaskOption = Annotated[
-    str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+    str | None,
+    typer.Option(
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786, or a Dask Gateway, "
+        "http(s)://HOST:PORT, that starts a cluster of your own (--workers: its size)."
+    ),
 ]
 
 
