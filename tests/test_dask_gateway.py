@@ -35,7 +35,12 @@ import gateway_server
 import gridsim
 import pg_server
 from gridsim.experiments import Experiment
-from gridsim.experiments.executors import DaskExecutor, gateway_executor, shared_compute
+from gridsim.experiments.executors import (
+    DaskExecutor,
+    close_gateway,
+    gateway_executor,
+    shared_compute,
+)
 from gridsim.fileio import InputError
 from gridsim.store.workspace import Workspace, create_tenant
 
@@ -97,10 +102,10 @@ def test_a_sweep_runs_on_the_tenants_own_gateway_cluster(
     from dask_gateway import Gateway
 
     executor = gateway_executor(gateway.address, 1, auth=gateway.auth("alpha"))
+    alpha = Gateway(gateway.address, auth=gateway.auth("alpha"))
     try:
         assert shared_compute(executor) is None
         assert str(executor.client.scheduler.address).startswith("gateway://127.0.0.1:")
-        alpha = Gateway(gateway.address, auth=gateway.auth("alpha"))
         assert [c.name for c in alpha.list_clusters()] == [executor.cluster.name]
         with Workspace("alpha", store=alpha_url) as ws:
             result = experiment("on-gateway").run(ws, executor, progress=False)
@@ -114,6 +119,7 @@ def test_a_sweep_runs_on_the_tenants_own_gateway_cluster(
     assert there.kpis == pytest.approx(here.kpis, nan_ok=True)  # the same numbers anywhere
     assert len(result.runs) == 2
     assert alpha.list_clusters() == []  # shut down with the sweep
+    close_gateway(alpha)
 
 
 def test_other_users_cannot_reach_a_tenants_cluster(
@@ -130,11 +136,16 @@ def test_other_users_cannot_reach_a_tenants_cluster(
         direct = executor.client.scheduler_info()["address"]  # the scheduler's own TLS port
         assert direct.startswith("tls://127.0.0.1:")
         beta = Gateway(gateway.address, auth=gateway.auth("beta"))
-        assert beta.list_clusters() == []
-        with pytest.raises(aiohttp.ClientResponseError, match="403"):
-            beta.connect(name)
-        with pytest.raises(aiohttp.ClientResponseError, match="401"):
-            Gateway(gateway.address, auth=gateway.auth("alpha", "guessed")).list_clusters()
+        guessed = Gateway(gateway.address, auth=gateway.auth("alpha", "guessed"))
+        try:
+            assert beta.list_clusters() == []
+            with pytest.raises(aiohttp.ClientResponseError, match="403"):
+                beta.connect(name)
+            with pytest.raises(aiohttp.ClientResponseError, match="401"):
+                guessed.list_clusters()
+        finally:
+            close_gateway(beta)
+            close_gateway(guessed)
         with pytest.raises(InputError, match="refused the credentials"):
             gateway_executor(gateway.address, 1, auth=gateway.auth("beta", "guessed"))
         # A raw Dask client: through the gateway's proxy, and straight to the scheduler.

@@ -419,6 +419,8 @@ class DaskExecutor:
     workers: int = 0
     cluster: Any = None
     """A Dask Gateway cluster this executor started, shut down by :meth:`close`."""
+    gateway: Any = None
+    """The ``dask_gateway.Gateway`` that started :attr:`cluster`, closed by :meth:`close`."""
 
     def __post_init__(self) -> None:
         try:
@@ -463,6 +465,9 @@ class DaskExecutor:
             self.cluster.shutdown()
             self.cluster.close()
             self.cluster = None
+        if self.gateway is not None:
+            close_gateway(self.gateway)
+            self.gateway = None
 
 
 GATEWAY_WORKERS = 2
@@ -472,6 +477,24 @@ GATEWAY_WORKERS = 2
 def is_gateway_address(address: Any) -> bool:
     """Whether ``--dask`` names a Dask Gateway (``http(s)://``) rather than a scheduler."""
     return isinstance(address, str) and address.startswith(("http://", "https://"))
+
+
+def close_gateway(gateway: Any) -> None:
+    """Close a ``dask_gateway.Gateway`` once and for all.
+
+    dask-gateway's ``Gateway.__del__`` closes it again, which fails once its
+    event loop has stopped ("Accessing the loop property while the loop is
+    not running"); it skips a gateway without a loop runner, so the closed
+    gateway's is dropped.
+
+    Args:
+        gateway: The gateway client.
+    """
+    try:
+        gateway.close()
+    finally:
+        with contextlib.suppress(AttributeError):
+            del gateway._loop_runner
 
 
 def gateway_executor(
@@ -509,10 +532,13 @@ def gateway_executor(
     size = workers or GATEWAY_WORKERS
     from aiohttp import ClientError
 
+    gateway = None
     try:
         gateway = Gateway(address, auth=auth)
         cluster = gateway.new_cluster()
     except (OSError, ValueError, ClientError, GatewayServerError, GatewayClusterError) as exc:
+        if gateway is not None:
+            close_gateway(gateway)
         text = str(exc).strip() or type(exc).__name__
         why = (
             "the gateway refused the credentials (configure gateway.auth in the Dask "
@@ -528,13 +554,14 @@ def gateway_executor(
     except BaseException as exc:
         with contextlib.suppress(Exception):
             cluster.shutdown()
+        close_gateway(gateway)
         if isinstance(exc, (OSError, TimeoutError, GatewayClusterError)):
             raise InputError(
                 f"--dask {address}: the gateway cluster started no worker in {timeout:.0f} s "
                 f"({exc}); check the gateway's logs and limits"
             ) from None
         raise
-    return DaskExecutor(client, cluster=cluster)
+    return DaskExecutor(client, cluster=cluster, gateway=gateway)
 
 
 def shared_compute(executor: Executor) -> str | None:
