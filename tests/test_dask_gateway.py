@@ -172,7 +172,12 @@ def plain_scheduler() -> Iterator[Any]:
 
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1"
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+            protocol="tcp://",
+            host="127.0.0.1",
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -234,7 +239,7 @@ def test_tls_with_client_certificates_and_in_process_clusters_are_accepted(
     security = Security.temporary()  # a CA, and a certificate for scheduler, workers, client
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tls://",
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, protocol="tls://",
             host="127.0.0.1", security=security,
         ) as cluster,
         Client(cluster, security=security) as client,
@@ -245,7 +250,9 @@ def test_tls_with_client_certificates_and_in_process_clusters_are_accepted(
         experiment("on-tls").run(ws, executor, progress=False)
         assert len(ws.list_runs("on-tls")) == 2
     with (
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
         Client(cluster) as client,
     ):
         assert str(client.scheduler.address).startswith("inproc://")

@@ -463,7 +463,8 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.shutdown()
-            self.cluster.close()
+            self.cluster.close()  # closes the cluster's own Gateway client too
+            _forget_loop(getattr(self.cluster, "gateway", None))
             self.cluster = None
         if self.gateway is not None:
             close_gateway(self.gateway)
@@ -493,8 +494,13 @@ def close_gateway(gateway: Any) -> None:
     try:
         gateway.close()
     finally:
-        with contextlib.suppress(AttributeError):
-            del gateway._loop_runner
+        _forget_loop(gateway)
+
+
+def _forget_loop(gateway: Any) -> None:
+    """Drop a closed gateway client's loop runner, so that its ``__del__`` does nothing."""
+    with contextlib.suppress(AttributeError):
+        del gateway._loop_runner
 
 
 def gateway_executor(
