@@ -464,6 +464,8 @@ def create_postgres_tenant(
 
     validate_tenant(tenant)
     limits = limits or TenantLimits()
+    if limits.connection_limit < 1:  # before anything is made
+        raise ValueError(f"connection_limit must be at least 1, got {limits.connection_limit}")
     url = postgres_url(admin_url)
     where = _location(url)
     engine = create_engine(url, json_serializer=dumps, isolation_level="AUTOCOMMIT")
@@ -646,8 +648,6 @@ def _check_registered_role(conn: Connection, tenant: str, role: str) -> None:
 def _apply_limits(conn: Connection, role: str, database: str, limits: TenantLimits) -> None:
     from psycopg import sql
 
-    if limits.connection_limit < 1:
-        raise ValueError(f"connection_limit must be at least 1, got {limits.connection_limit}")
     ident = sql.Identifier(role)
     _execute(
         conn,
