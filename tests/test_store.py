@@ -29,6 +29,7 @@ from gridsim.store import (
     RunKey,
     Store,
     StoreBusyError,
+    StoreNotPrivateError,
     TenantMismatchError,
     encode_result,
     json_text,
@@ -292,9 +293,10 @@ def test_wal_mode_file_modes_and_location(
         ws.close()
     finally:
         os.umask(old)
-    path.chmod(0o644)  # loosened by hand: tightened again on open
-    Workspace("alpha", store=root).close()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)  # loosened by hand: refused and left so, as ssh does with a key
+    with pytest.raises(StoreNotPrivateError, match="mode 0644, which lets group and others"):
+        Workspace("alpha", store=root)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_default_root_follows_gridsim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,7 +34,7 @@ import pytest
 
 import gridsim
 from gridsim.model.kpis import RunResult
-from gridsim.store import Store, StoreError, TenantMismatchError, run_key
+from gridsim.store import Store, StoreError, StoreNotPrivateError, TenantMismatchError, run_key
 from gridsim.store.workspace import Workspace
 
 ROOT = Path(__file__).parents[1]
@@ -397,16 +397,20 @@ def test_writing_commands_create_a_store_only_where_nothing_is(
     assert (code, out.strip()) == (0, "no runs"), err
 
 
-def test_a_loosened_store_is_tightened_but_nothing_else_is(
+def test_a_loosened_store_is_refused_and_left_as_it_is(
     tmp_path: Path, tiny: gridsim.Scenario, tiny_result: RunResult
 ) -> None:
     path = tmp_path / "alpha.sqlite"
     with Workspace("alpha", store=path) as ws:
         ws.write_run("e", tiny, tiny_result)
-    path.chmod(0o644)
-    with Workspace("alpha", store=path, create=False) as ws:  # a gridsim store: tightened
+    path.chmod(0o640)
+    before = snapshot(tmp_path)
+    with pytest.raises(StoreNotPrivateError, match="chmod 600"):
+        Workspace("alpha", store=path, create=False)
+    assert snapshot(tmp_path) == before  # mode 0640 kept: the user decides
+    path.chmod(0o600)
+    with Workspace("alpha", store=path, create=False) as ws:
         assert len(ws.list_runs()) == 1
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with pytest.raises(TenantMismatchError):
         Workspace("beta", store=path)
 
@@ -457,10 +461,10 @@ def test_a_corrupt_store_is_one_clear_message(
 @pytest.mark.parametrize(
     ("store", "needles"),
     [
-        ("postgresql://uu:secret@127.0.0.1:1/db", ["cannot use the PostgreSQL", "127.0.0.1:1"]),
+        ("postgresql://uu@127.0.0.1:1/db", ["cannot use the PostgreSQL", "127.0.0.1:1"]),
         ("postgresql://uu@host:notaport/db", ["malformed store URL", "port must be a number"]),
         ("postgresql://uu:secret@host:notaport/db", ["malformed store URL", "uu:***@host"]),
-        ("postgresql://vv:secret@127.0.0.1:1/db", ["logs in as role 'vv'", "tenant 'uu'"]),
+        ("postgresql://vv:secret@127.0.0.1:1/db", ["--store", "vv:***@", "process list"]),
         ("sqlite://relative/file.sqlite", ["names a host", "sqlite:///relative/file.sqlite"]),
         ("mysql://uu@127.0.0.1/db", ["unsupported store URL"]),
         ("sqlite:///:memory:", ["needs a file path"]),
@@ -511,7 +515,7 @@ def test_sqlite_urls_relative_and_absolute(
     tiny_result: RunResult,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws").mkdir(mode=0o700)
     with Workspace("alpha", store="sqlite:///ws/alpha.sqlite") as ws:  # three slashes: relative
         ws.write_run("e", tiny, tiny_result)
         assert Path(ws.location) == tmp_path / "ws" / "alpha.sqlite"

@@ -47,11 +47,11 @@ def compare(
     ] = "en",
 ) -> None:
     """Run an experiment (only what the store lacks) and print paired comparisons."""
-    from gridsim.experiments.executors import make_executor
+    from gridsim.experiments.executors import is_gateway_address, make_executor
 
     check_lang_option(lang)
-    if workers is not None and dask is not None:
-        raise UserError("--workers and --dask: choose one")
+    if workers is not None and dask is not None and not is_gateway_address(dask):
+        raise UserError("--workers and --dask: choose one (--workers sizes a gateway cluster)")
     exp = load_experiment(experiment, scenario_root, local_processes(workers, dask))
     executor = make_executor(workers, dask)  # an unreachable scheduler fails before a store is made
     try:

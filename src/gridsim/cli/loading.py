@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gridsim.cli.errors import UserError
 from gridsim.fileio import InputError, display_path
 from gridsim.scenario import Scenario, load_scenario
 
@@ -21,7 +22,11 @@ WorkersOption = Annotated[
     typer.Option(help="Local worker processes (1 = serial; default: all cores).", min=1),
 ]
 DaskOption = Annotated[
-    str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+    str | None,
+    typer.Option(
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786, or a Dask Gateway, "
+        "http(s)://HOST:PORT, that starts a cluster of your own (--workers: its size)."
+    ),
 ]
 
 
@@ -92,4 +97,31 @@ def open_workspace(tenant: str, store: str | None, *, create: bool = True) -> An
     """
     from gridsim.workspace import Workspace
 
+    refuse_password_argument(store)
     return Workspace(tenant, store=store, create=create)
+
+
+def refuse_password_argument(store: str | None, option: str = "--store") -> None:
+    """Refuse a store URL given on the command line with a password in it.
+
+    A command line is visible to every user of the machine (``ps``,
+    ``/proc/PID/cmdline``), so gridsim never takes a password there.
+
+    Args:
+        store: The option's value.
+        option: The option, for the message.
+
+    Raises:
+        UserError: If ``store`` is a URL that carries a password.
+    """
+    if store is None or "://" not in store:
+        return
+    from gridsim.store.urls import is_url, parse_url, redact
+
+    if is_url(store) and parse_url(store).password is not None:
+        raise UserError(
+            f"{option} {redact(store)}: a password on the command line can be read by every "
+            "user of this machine in the process list; leave it out of the URL and put it in "
+            "~/.pgpass (mode 0600) or a service file (postgresql:///?service=NAME; see "
+            "'gridsim tenant create --service-file'), or set PGPASSWORD"
+        )

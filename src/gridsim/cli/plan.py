@@ -45,11 +45,11 @@ def plan(
     A killed plan resumes where it stopped: its runs are in the store and its
     trials in optuna's journal next to it.
     """
-    from gridsim.experiments.executors import make_executor
+    from gridsim.experiments.executors import is_gateway_address, make_executor
     from gridsim.planning.plan import Plan
 
-    if workers is not None and dask is not None:
-        raise UserError("--workers and --dask: choose one")
+    if workers is not None and dask is not None and not is_gateway_address(dask):
+        raise UserError("--workers and --dask: choose one (--workers sizes a gateway cluster)")
     from gridsim.reports.i18n import FontNotFoundError, font_family
 
     check_lang_option(lang)

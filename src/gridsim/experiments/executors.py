@@ -17,6 +17,17 @@ results are bit-identical whichever runs them.
   process that started them (see :func:`_follow_parent`).
 - :class:`DaskExecutor` — a ``distributed.Client`` or a scheduler address
   (``tcp://HOST:8786``); needs the ``dask`` extra.
+- :func:`gateway_executor` — a Dask cluster of the tenant's own, started
+  through a Dask Gateway (``http(s)://GATEWAY``: authenticated, one cluster
+  per user, reached only with that cluster's TLS credentials) and shut down
+  when the sweep ends.
+
+**Whose compute.** Whoever can reach a Dask scheduler can run code in its
+workers (``client.run``) and so read or change the results of every run
+they compute before they are stored; insert-if-absent stores never correct
+such a row. A tenant of a PostgreSQL deployment therefore runs only on
+compute it controls (:func:`shared_compute`): its own processes, a gateway
+cluster of its own, or a scheduler that requires TLS client certificates.
 """
 
 from __future__ import annotations
@@ -406,6 +417,10 @@ class DaskExecutor:
 
     client: Any
     workers: int = 0
+    cluster: Any = None
+    """A Dask Gateway cluster this executor started, shut down by :meth:`close`."""
+    gateway: Any = None
+    """The ``dask_gateway.Gateway`` that started :attr:`cluster`, closed by :meth:`close`."""
 
     def __post_init__(self) -> None:
         try:
@@ -438,14 +453,182 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures = self.client.map(_simulate_pair, tasks, pure=False)
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=self.client.loop):
             yield future.result()
             future.release()
 
     def close(self) -> None:
-        """Close the client if this executor opened it."""
-        if self._owns_client:
+        """Close the client if this executor opened it, and shut its gateway cluster down."""
+        if self._owns_client or self.cluster is not None:
             self.client.close()
+        if self.cluster is not None:
+            self.cluster.shutdown()
+            self.cluster.close()  # closes the cluster's own Gateway client too
+            _forget_loop(getattr(self.cluster, "gateway", None))
+            self.cluster = None
+        if self.gateway is not None:
+            close_gateway(self.gateway)
+            self.gateway = None
+
+
+GATEWAY_WORKERS = 2
+"""Workers of a gateway cluster when ``--workers`` does not say."""
+
+
+def is_gateway_address(address: Any) -> bool:
+    """Whether ``--dask`` names a Dask Gateway (``http(s)://``) rather than a scheduler."""
+    return isinstance(address, str) and address.startswith(("http://", "https://"))
+
+
+def close_gateway(gateway: Any) -> None:
+    """Close a ``dask_gateway.Gateway`` once and for all.
+
+    dask-gateway's ``Gateway.__del__`` closes it again, which fails once its
+    event loop has stopped ("Accessing the loop property while the loop is
+    not running"); it skips a gateway without a loop runner, so the closed
+    gateway's is dropped.
+
+    Args:
+        gateway: The gateway client.
+    """
+    try:
+        gateway.close()
+    finally:
+        _forget_loop(gateway)
+
+
+def _forget_loop(gateway: Any) -> None:
+    """Drop a closed gateway client's loop runner, so that its ``__del__`` does nothing."""
+    with contextlib.suppress(AttributeError):
+        del gateway._loop_runner
+
+
+def gateway_executor(
+    address: str, workers: int | None = None, *, auth: Any = None, timeout: float = 120.0
+) -> DaskExecutor:
+    """Start a Dask cluster of one's own through a Dask Gateway, and run on it.
+
+    The gateway authenticates the user (``auth``, else the ``gateway.auth``
+    section of the Dask configuration, e.g. ``~/.config/dask/gateway.yaml``:
+    never a command line), starts a scheduler and workers for that user
+    alone and gives only this client the cluster's TLS credentials. The
+    cluster is shut down by :meth:`DaskExecutor.close`.
+
+    Args:
+        address: The gateway, e.g. ``http://127.0.0.1:8000``.
+        workers: Workers to start (default :data:`GATEWAY_WORKERS`).
+        auth: A ``dask_gateway`` auth object (``BasicAuth``, ``JupyterHubAuth``,
+            ...) or its name; None for the Dask configuration's.
+        timeout: Seconds to wait for the first worker.
+
+    Returns:
+        The executor.
+
+    Raises:
+        InputError: If dask-gateway is missing, the gateway cannot be reached,
+            refuses the credentials, or starts no worker in time.
+    """
+    try:
+        from dask_gateway import Gateway
+        from dask_gateway.client import GatewayClusterError, GatewayServerError
+    except ImportError:  # pragma: no cover - depends on the install
+        raise InputError(
+            f"--dask {address}: a Dask Gateway needs dask-gateway: pip install 'gridsim[dask]'"
+        ) from None
+    size = workers or GATEWAY_WORKERS
+    from aiohttp import ClientError
+
+    gateway = None
+    try:
+        gateway = Gateway(address, auth=auth)
+        cluster = gateway.new_cluster()
+    except (OSError, ValueError, ClientError, GatewayServerError, GatewayClusterError) as exc:
+        if gateway is not None:
+            close_gateway(gateway)
+        text = str(exc).strip() or type(exc).__name__
+        why = (
+            "the gateway refused the credentials (configure gateway.auth in the Dask "
+            "configuration, e.g. ~/.config/dask/gateway.yaml)"
+            if any(k in text for k in ("401", "403", "Unauthorized", "Forbidden"))
+            else text.splitlines()[0]
+        )
+        raise InputError(f"--dask {address}: cannot start a Dask Gateway cluster: {why}") from None
+    try:
+        cluster.scale(size)
+        client = cluster.get_client(set_as_default=False)
+        client.wait_for_workers(1, timeout=timeout)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            cluster.shutdown()
+        close_gateway(gateway)
+        if isinstance(exc, (OSError, TimeoutError, GatewayClusterError)):
+            raise InputError(
+                f"--dask {address}: the gateway cluster started no worker in {timeout:.0f} s "
+                f"({exc}); check the gateway's logs and limits"
+            ) from None
+        raise
+    return DaskExecutor(client, cluster=cluster, gateway=gateway)
+
+
+def shared_compute(executor: Executor) -> str | None:
+    """Why others might reach the workers of ``executor``, or None if only its user can.
+
+    This process, its local worker processes, an in-process Dask cluster
+    (``inproc://``) and a client holding TLS client credentials for a
+    ``tls://`` or gateway scheduler are private; any other Dask scheduler
+    (``tcp://``, ``ws://``, or TLS without a client certificate) is one that
+    anyone who can reach its address may also use.
+
+    Args:
+        executor: The executor.
+
+    Returns:
+        The scheduler address and what is missing, or None.
+    """
+    if not isinstance(executor, DaskExecutor):
+        return None
+    address = str(getattr(executor.client.scheduler, "address", "") or "")
+    scheme = address.split("://", 1)[0] if "://" in address else "tcp"
+    if scheme == "inproc":
+        return None
+    security = getattr(executor.client, "security", None)
+    client_cert = getattr(security, "tls_client_cert", None) or getattr(security, "tls_cert", None)
+    if scheme in ("tls", "gateway") and client_cert:
+        return None
+    if scheme in ("tls", "gateway"):
+        return f"{address} is reached over TLS without a client certificate"
+    return f"{address} is a plain ({scheme}) scheduler: no TLS, no client certificate"
+
+
+def refuse_shared_compute(workspace: Any, executor: Executor) -> None:
+    """Refuse to run a PostgreSQL tenant's sweep on compute others may reach.
+
+    An SQLite workspace is its OS user's own, so it may use any compute its
+    user chooses; a PostgreSQL tenant's runs must be computed where only the
+    tenant can reach (:func:`shared_compute`).
+
+    Args:
+        workspace: The tenant's workspace (a :class:`gridsim.store.Workspace`).
+        executor: Where the runs would be computed.
+
+    Raises:
+        InputError: If the workspace is PostgreSQL's and :func:`shared_compute`
+            finds a reason.
+    """
+    if getattr(getattr(workspace, "store", None), "dialect", None) != "postgresql":
+        return
+    reason = shared_compute(executor)
+    if reason is None:
+        return
+    tenant = workspace.tenant
+    raise InputError(
+        f"--dask: {reason}; anyone who can reach such a scheduler can run code in its workers "
+        f"and change or read tenant {tenant!r}'s results before they are stored, so a "
+        "PostgreSQL tenant runs only on compute it controls: use a Dask Gateway "
+        "(--dask http(s)://GATEWAY: a cluster of the tenant's own), a scheduler that requires "
+        "TLS client certificates (distributed.security.Security with tls_client_cert and "
+        "tls_client_key, a tls:// address), or local workers (--workers N)"
+    )
 
 
 def make_executor(workers: int | None = None, dask: Any = None) -> Executor:
@@ -453,13 +636,16 @@ def make_executor(workers: int | None = None, dask: Any = None) -> Executor:
 
     Args:
         workers: ``1`` for serial, ``N > 1`` for N local processes,
-            ``None`` for one process per core.
-        dask: A ``distributed.Client`` or a scheduler address; wins over
-            ``workers``.
+            ``None`` for one process per core; with a Dask Gateway, the
+            cluster's workers.
+        dask: A ``distributed.Client``, a scheduler address, or a Dask Gateway
+            (``http(s)://``, see :func:`gateway_executor`); wins over ``workers``.
 
     Returns:
         An executor.
     """
+    if is_gateway_address(dask):
+        return gateway_executor(dask, workers)
     if dask is not None:
         return DaskExecutor(dask)
     if workers == 1:

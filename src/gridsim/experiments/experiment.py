@@ -49,7 +49,13 @@ import pandas as pd
 from pydantic import ValidationError
 
 from gridsim.experiments.designs import CROSS, Variant, resolve_variants
-from gridsim.experiments.executors import Executor, Task, encode_payload, make_executor
+from gridsim.experiments.executors import (
+    Executor,
+    Task,
+    encode_payload,
+    make_executor,
+    refuse_shared_compute,
+)
 from gridsim.experiments.results import Comparison
 from gridsim.experiments.spec import ExperimentError, ExperimentSpec, read_experiment_data
 from gridsim.experiments.statistics import compare, precision_met
@@ -293,6 +299,7 @@ class Experiment:
 
         ws = workspace if workspace is not None else Workspace("default")
         ex = executor if executor is not None else make_executor()
+        refuse_shared_compute(ws, ex)  # before anything is written
         ws.save_experiment(self.name, self.describe())
         n = self.spec.replications
         while True:
@@ -537,6 +544,7 @@ def run_into_store(
     """
     from gridsim.store import EncodedRun
 
+    refuse_shared_compute(workspace, executor)  # before any run starts
     for task, payload in executor.run(tasks):
         name, scenario = scenarios[task.variant]
         encoded = encode_payload(payload)  # encoded by the worker: as is

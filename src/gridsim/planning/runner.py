@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from gridsim.experiments.executors import Executor, Task
+from gridsim.experiments.executors import Executor, Task, refuse_shared_compute
 from gridsim.planning.search import Design, SearchResult, shortfall, statistic
 from gridsim.planning.spec import PlanSpec
 from gridsim.scenario import Scenario
@@ -59,6 +59,7 @@ class Runner:
         self.ws = workspace
         self.ex = executor
         self.model = current_model_version()
+        refuse_shared_compute(workspace, executor)  # a PostgreSQL tenant's compute is its own
         workspace.save_experiment(plan.experiment, {"plan": plan.spec.model_dump()})
         self.cache: dict[tuple[str, int], dict[str, float]] = {}
         for rec in workspace.load_runs(plan.experiment):

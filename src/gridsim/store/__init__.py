@@ -29,6 +29,7 @@ from gridsim.store.errors import (
     StoreError,
     StoreFullError,
     StoreNotFoundError,
+    StoreNotPrivateError,
     StoreUnavailableError,
     TenantMismatchError,
 )
@@ -40,16 +41,17 @@ from gridsim.store.keys import (
     run_key,
     validate_tenant,
 )
-from gridsim.store.postgres import create_postgres_tenant
+from gridsim.store.postgres import TenantLimits, create_postgres_tenant
 from gridsim.store.records import RunRecord, TenantInfo
 from gridsim.store.registry import register_backend
-from gridsim.store.schema import PG_GROUP_ROLE, PG_SCHEMA, SCHEMA_VERSION
+from gridsim.store.schema import PG_ADMIN_SCHEMA, PG_GROUP_ROLE, PG_SCHEMA, SCHEMA_VERSION
 from gridsim.store.sqlite import create_sqlite_tenant
 from gridsim.store.store import Store
 from gridsim.store.urls import is_url, parse_url
 from gridsim.store.workspace import Workspace, create_tenant
 
 __all__ = [
+    "PG_ADMIN_SCHEMA",
     "PG_GROUP_ROLE",
     "PG_SCHEMA",
     "RESERVED_TENANTS",
@@ -72,8 +74,10 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "StoreNotFoundError",
+    "StoreNotPrivateError",
     "StoreUnavailableError",
     "TenantInfo",
+    "TenantLimits",
     "TenantMismatchError",
     "Workspace",
     "create_postgres_tenant",

@@ -19,6 +19,11 @@ A factory *opens* a backend for one tenant; by the time it returns it has
 
 Every error a user can fix is raised as a :class:`~gridsim.store.errors.StoreError`,
 then and later (:meth:`Backend.translate`).
+
+A backend may also define ``delete_experiment(conn, tenant, name) -> int``
+(runs deleted) where its tenants may not ``DELETE`` themselves (PostgreSQL
+calls a ``SECURITY DEFINER`` function); without it the store deletes with
+plain ``DELETE`` statements.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "StoreNotFoundError",
+    "StoreNotPrivateError",
     "StoreUnavailableError",
     "TenantMismatchError",
     "one_line",
@@ -63,6 +64,14 @@ class StoreNotFoundError(StoreError):
 
 class NotAStoreError(StoreError):
     """A file that is not a gridsim store (empty, another format, another SQLite database)."""
+
+
+class StoreNotPrivateError(StoreError):
+    """An SQLite store file or folder that other OS users may read, or that another user owns.
+
+    The embedded workspace is one OS user's own, as ssh treats a private key:
+    such a file or folder is refused and left as it is.
+    """
 
 
 class StoreDamagedError(StoreError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gridsim import fingerprint
 from gridsim.store.errors import InvalidTenantError
-from gridsim.store.schema import PG_GROUP_ROLE, PG_SCHEMA
+from gridsim.store.schema import PG_ADMIN_SCHEMA, PG_GROUP_ROLE, PG_SCHEMA
 
 if TYPE_CHECKING:
     from gridsim.scenario import Scenario
@@ -32,7 +32,9 @@ __all__ = [
 TENANT_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 """Tenant names: a lower-case letter, then 1–39 lower-case letters, digits or ``_``."""
 
-RESERVED_TENANTS = frozenset({"public", "postgres", PG_SCHEMA, PG_GROUP_ROLE, "none"})
+RESERVED_TENANTS = frozenset(
+    {"public", "postgres", PG_SCHEMA, PG_ADMIN_SCHEMA, PG_GROUP_ROLE, "none"}
+)
 """Names that would collide with PostgreSQL or gridsim roles (``pg_*`` is reserved too)."""
 
 

@@ -81,12 +81,16 @@ class TenantInfo:
             given to a new role); None for SQLite or when an existing role's
             password was left unchanged.
         created: False if everything already existed (an idempotent rerun).
+        notes: What else setting the tenant up changed, one sentence each (e.g.
+            PostgreSQL databases closed to ``PUBLIC``, rows copied from an older
+            layout); empty if nothing.
     """
 
     tenant: str
     store: str
     password: str | None = field(default=None, repr=False)
     created: bool = True
+    notes: tuple[str, ...] = ()
 
     def url_with_password(self) -> str:
         """The store URL with the password filled in (PostgreSQL only).

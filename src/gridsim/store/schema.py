@@ -2,11 +2,12 @@
 
 Two tables hold a tenant's data: ``experiments`` (name → spec) and ``runs``
 (one row per finished run, keyed by tenant, experiment, scenario hash,
-replication and model version). Both carry ``tenant_id``; in PostgreSQL it
-defaults to ``current_user``, which row-level security checks. An SQLite
-file also has ``gridsim_meta`` (the tenant it belongs to and
-:data:`SCHEMA_VERSION`); PostgreSQL keeps the tables in schema
-:data:`PG_SCHEMA`.
+replication and model version). Both carry ``tenant_id``. A third,
+``gridsim_meta``, records the tenant the store belongs to and
+:data:`SCHEMA_VERSION` (and, in PostgreSQL, the tenant's login role). An
+SQLite store is one file; a PostgreSQL store is one database per tenant,
+with the tables in schema :data:`PG_SCHEMA` and ``tenant_id`` checked to be
+the database's tenant (see :mod:`gridsim.store.postgres`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
-    text,
 )
 
 from gridsim.store.codec import JsonColumn
 
 __all__ = [
+    "PG_ADMIN_SCHEMA",
     "PG_GROUP_ROLE",
     "PG_SCHEMA",
     "PG_TABLES",
@@ -46,7 +47,10 @@ PG_SCHEMA = "gridsim"
 """PostgreSQL schema that holds the store's tables."""
 
 PG_GROUP_ROLE = "gridsim_tenants"
-"""NOLOGIN role every tenant role is a member of; the RLS policies apply ``TO`` it."""
+"""NOLOGIN role every tenant's login role is a member of; it holds no privileges."""
+
+PG_ADMIN_SCHEMA = "gridsim_admin"
+"""Schema, in the administrator's database, of the registry: tenant → role and database."""
 
 RUN_COLUMNS = (
     "experiment",
@@ -70,32 +74,32 @@ class Tables:
         metadata: Metadata holding them all (``create_all`` makes them).
         experiments: Experiment name → spec.
         runs: One row per finished run.
-        meta: SQLite only: the tenant's name and the layout version (None in PostgreSQL).
+        meta: ``gridsim_meta``: the tenant's name, the layout version and, in
+            PostgreSQL, the tenant's role.
     """
 
     metadata: MetaData
     experiments: Table
     runs: Table
-    meta: Table | None
+    meta: Table
 
 
 def tables(postgres: bool) -> Tables:
     """Build the store's tables.
 
     Args:
-        postgres: True for PostgreSQL (``tenant_id`` defaults to ``current_user``,
-            no ``gridsim_meta``), False for SQLite.
+        postgres: True for PostgreSQL, False for SQLite (the same columns; the
+            PostgreSQL tenant's database adds the default and check of
+            ``tenant_id`` when it is set up).
 
     Returns:
         The tables, in fresh metadata.
     """
     metadata = MetaData()
-    # In PostgreSQL the owner is the connected role: the default fills it, RLS checks it.
-    tenant_default = text("current_user") if postgres else None
     experiments = Table(
         "experiments",
         metadata,
-        Column("tenant_id", Text, nullable=False, server_default=tenant_default),
+        Column("tenant_id", Text, nullable=False),
         Column("name", Text, nullable=False),
         Column("spec", JsonColumn, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
@@ -105,7 +109,7 @@ def tables(postgres: bool) -> Tables:
     runs = Table(
         "runs",
         metadata,
-        Column("tenant_id", Text, nullable=False, server_default=tenant_default),
+        Column("tenant_id", Text, nullable=False),
         Column("experiment", Text, nullable=False),
         Column("scenario_hash", Text, nullable=False),
         Column("replication", Integer, nullable=False),
@@ -128,15 +132,11 @@ def tables(postgres: bool) -> Tables:
             name="runs_pkey",
         ),
     )
-    meta = (
-        None
-        if postgres
-        else Table(
-            "gridsim_meta",
-            metadata,
-            Column("key", Text, primary_key=True),
-            Column("value", Text, nullable=False),
-        )
+    meta = Table(
+        "gridsim_meta",
+        metadata,
+        Column("key", Text, primary_key=True),
+        Column("value", Text, nullable=False),
     )
     return Tables(metadata, experiments, runs, meta)
 

@@ -1,6 +1,14 @@
 """The SQLite backend: one database file per tenant, created whole, never someone else's.
 
-The embedded default. Each tenant's store is one file, created whole (built
+The embedded default, and one OS user's own: every tenant's file in a
+workspace belongs to the user who runs gridsim, so tenants there are names
+for that user's own districts, not a boundary between people (a shared
+deployment uses PostgreSQL). Like ssh with a private key, gridsim refuses a
+store file, its ``-wal``/``-shm`` files or the folder holding them if group
+or others have any access to it or another OS user owns it
+(:class:`~gridsim.store.errors.StoreNotPrivateError`), and changes nothing.
+
+Each tenant's store is one file, created whole (built
 under a temporary name beside it, then linked into place) with mode 0600, in
 WAL mode (``synchronous = NORMAL``: a commit survives the process being
 killed, though not necessarily a power cut) with a busy timeout; every write
@@ -15,8 +23,10 @@ created where no file is (``create=True``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import pwd
 import sqlite3
 import stat
 import tempfile
@@ -38,6 +48,7 @@ from gridsim.store.errors import (
     StoreError,
     StoreFullError,
     StoreNotFoundError,
+    StoreNotPrivateError,
     StoreUnavailableError,
     TenantMismatchError,
     one_line,
@@ -52,7 +63,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["SQLiteBackend", "create_sqlite_tenant", "sqlite_error"]
+__all__ = ["SQLiteBackend", "check_private", "create_sqlite_tenant", "sqlite_error"]
 
 _SQLITE_BEGIN = "gridsim_sqlite_begin"  # execution option read by the "begin" listener
 _SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
@@ -189,8 +200,11 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _identity(path: Path) -> dict[str, str]:
+def _identity(path: Path, *, immutable: bool = False) -> dict[str, str]:
     """Read the ``gridsim_meta`` table of an SQLite file without writing to it.
+
+    ``immutable`` reads the main file alone, creating no ``-wal``/``-shm``
+    file (rows still in the WAL are not seen: only for telling what the file is).
 
     Returns:
         ``{"tenant": ..., "schema_version": ...}``.
@@ -201,7 +215,8 @@ def _identity(path: Path) -> dict[str, str]:
     """
     names = {t.name for t in SQLITE_TABLES.metadata.sorted_tables}
     with translated(lambda exc: sqlite_error(exc, str(path))):
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+        con = sqlite3.connect(f"{path.as_uri()}?{flags}", uri=True)
         try:
             tables = {
                 name
@@ -279,13 +294,87 @@ def _create_file(path: Path, tenant: str) -> bool:
             leftover.unlink(missing_ok=True)
 
 
-def _tighten_mode(path: Path) -> None:
-    """Make a verified gridsim store private to its owner again (mode 0600), if loosened."""
+def _user_name(uid: int) -> str:
     try:
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
-            os.chmod(path, 0o600)
-    except OSError:  # someone else's store shared with us, or a read-only disk: leave it
-        pass
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def check_private(
+    path: Path, *, folder: bool = False, modes: bool = True, what: str = "store"
+) -> None:
+    """Refuse a store file or folder that is not private to the OS user running gridsim.
+
+    As ssh refuses a private key that others can read: the file (or folder)
+    must be owned by this process's effective user and give group and others
+    no access at all (a file 0600 or tighter, a folder 0700 or tighter).
+    Nothing is changed: the user decides whether to ``chmod`` it. A path that
+    does not exist passes (it is created private).
+
+    Args:
+        path: The store file, one of its ``-wal``/``-shm`` files, or the folder
+            holding them.
+        folder: Whether ``path`` is the folder (its symbolic links are followed;
+            a file's are not, and :func:`_check_file` refuses them).
+        modes: Also check the mode (False: only the owner).
+        what: What the file is, for the message ("store", "password", ...).
+
+    Raises:
+        StoreNotPrivateError: If another user owns it or group or others have access.
+        StoreUnavailableError: If it cannot be examined.
+    """
+    if not hasattr(os, "geteuid"):  # no POSIX owners and modes (Windows): nothing to check
+        return
+    try:
+        info = path.stat() if folder else path.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise os_error(exc, str(path)) from None
+    kind = f"{what} folder" if folder else f"{what} file"
+    me = os.geteuid()
+    if what == "store":
+        why = "a gridsim workspace is one OS user's own"
+        instead = "name a store of your own (a deployment that districts share uses PostgreSQL)"
+    else:
+        why = f"a {what} file must be yours alone"
+        instead = "keep it in a file of your own"
+    if info.st_uid != me:
+        raise StoreNotPrivateError(
+            f"{path}: this {kind} belongs to another OS user, {_user_name(info.st_uid)}, "
+            f"not to you, {_user_name(me)}; {why} and gridsim leaves it alone: use it as its "
+            f"owner, or {instead}"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if modes and mode & 0o077:
+        who = " and ".join(
+            name for name, bits in (("group", 0o070), ("others", 0o007)) if mode & bits
+        )
+        private = "700" if folder else "600"
+        raise StoreNotPrivateError(
+            f"{path}: this {kind} has mode {mode:04o}, which lets {who} in; {why} (as ssh "
+            f"requires of a private key) and gridsim changes nothing: if only you should "
+            f"use it, run 'chmod {private} {path}', else {instead}"
+        )
+
+
+def _check_private_store(path: Path) -> None:
+    """Refuse the store unless it, its WAL files and its folder are private to this user."""
+    check_private(path.parent, folder=True)
+    check_private(path)
+    for sidecar in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if stat.S_ISLNK(sidecar.lstat().st_mode):
+                raise NotAStoreError(
+                    f"{sidecar}: a symbolic link beside the store; gridsim leaves it alone: "
+                    "remove it, or name another --store"
+                )
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise os_error(exc, str(sidecar)) from None
+        check_private(sidecar)
 
 
 def _file_path(location: str | os.PathLike[str] | URL) -> Path:
@@ -345,17 +434,29 @@ class SQLiteBackend:
             StoreDamagedError: If the store file is corrupt or truncated.
             StoreUnavailableError: If the file cannot be opened, or its layout is
                 another gridsim's.
+            StoreNotPrivateError: If the file, its WAL files or its folder belong to
+                another OS user or let group or others in (all are left as they are).
             TenantMismatchError: If the file belongs to another tenant.
         """
         path = _file_path(location)
         created = False
+        check_private(path.parent, folder=True)  # before anything is read or made in it
         if not os.path.lexists(path):
             if not create:
                 raise StoreNotFoundError(
                     f"{path}: no gridsim store there (a command that only reads creates none)"
                 )
             created = _create_file(path, tenant)
+        check_private(path, modes=False)  # another user's file is not even read
         _check_file(path)  # before SQLite opens it: nothing else is ever written to
+        try:
+            _check_private_store(path)
+        except StoreNotPrivateError:
+            # Say "not a gridsim store" first where that is so, reading the file without
+            # locks or WAL files (an open would create them, changing the folder).
+            with contextlib.suppress(StoreDamagedError, StoreUnavailableError):
+                _identity(path, immutable=True)
+            raise
         meta = _identity(path)
         owner = meta["tenant"]
         if owner != tenant:
@@ -369,7 +470,6 @@ class SQLiteBackend:
                 f"{path}: store layout version {version!r}, but this gridsim reads version "
                 f"{SCHEMA_VERSION!r}; use the gridsim that wrote it"
             )
-        _tighten_mode(path)
         backend = cls(path, _engine(path, busy_timeout), created=created)
         try:
             with translated(backend.translate), backend.engine(write=False).connect() as conn:

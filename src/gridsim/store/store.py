@@ -72,15 +72,17 @@ def _check_name(name: str) -> None:
 class Store:
     """One tenant's view of a results database (SQLite file or PostgreSQL).
 
-    Every query is filtered by the tenant; below that, SQLite isolation is one
-    file per tenant (which records its tenant) and PostgreSQL isolation is
-    row-level security on the connected role, which must be the tenant's.
+    Every query is filtered by the tenant. Below that, an SQLite store is one
+    file per tenant (which records its tenant), all of one OS user's; a
+    PostgreSQL store is a database per tenant that only the tenant's own role
+    may connect to (see :mod:`gridsim.store.postgres`).
 
     Args:
         location: SQLite database file (a path, or a URL: ``sqlite:///relative``
             or ``sqlite:////absolute``) or PostgreSQL URL
-            (``postgresql://tenant:password@host/db``; the user defaults to the
-            tenant, the password may come from ``PGPASSWORD`` or ``~/.pgpass``),
+            (``postgresql://ROLE:PASSWORD@host/DATABASE`` as ``create_tenant`` gave
+            it, or ``postgresql:///?service=NAME``; the password may come from
+            ``PGPASSWORD``, ``~/.pgpass`` or a service file),
             or the URL of another registered backend
             (:func:`~gridsim.store.registry.register_backend`).
         tenant: Tenant name (see :func:`validate_tenant`).
@@ -284,8 +286,11 @@ class Store:
         Returns:
             The number of runs deleted.
         """
+        backend_delete = getattr(self._backend, "delete_experiment", None)
         e, r = self._tables.experiments, self._tables.runs
         with self._write() as conn:
+            if backend_delete is not None:  # e.g. PostgreSQL: tenants hold no DELETE
+                return int(backend_delete(conn, self._tenant, name))
             deleted = conn.execute(
                 r.delete().where(r.c.tenant_id == self._tenant, r.c.experiment == name),
                 execution_options={"preserve_rowcount": True},

@@ -7,15 +7,19 @@ data::
 
     ws = Workspace("yuelu")                        # SQLite: ./.gridsim/yuelu.sqlite
     ws = Workspace("yuelu", store="/srv/gridsim")  # SQLite: /srv/gridsim/yuelu.sqlite
-    ws = Workspace("yuelu", store="postgresql://yuelu:PASSWORD@db.example/gridsim")
+    ws = Workspace("yuelu", store="postgresql://gridsim_t_3f…@db.example/gridsim_t_3f…")
 
     Experiment.from_file("scenarios/compare-grid-size.toml").run(ws)
     ws.list_runs("compare-grid-size")              # one row per run, KPIs as columns
 
 With SQLite every tenant has its own file (``<root>/<tenant>.sqlite``, mode
-0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. With
-PostgreSQL every tenant logs in as its own role and row-level security keeps
-rows apart; an administrator sets tenants up with :func:`create_tenant`.
+0600); the root defaults to ``$GRIDSIM_HOME`` or ``./.gridsim``. An SQLite
+workspace is one OS user's own: its tenants are names for that user's own
+districts, and anyone who can run code as that user can open all of them;
+files or folders that other users can read or that another user owns are
+refused. Districts that must not see each other's work share a PostgreSQL
+deployment: every tenant logs in as its own role to a database of its own;
+an administrator sets tenants up with :func:`create_tenant`.
 
 A workspace opened with ``create=False`` (what the commands that only read
 use) creates nothing: a tenant without a store is an error that lists the
@@ -34,9 +38,9 @@ import pandas as pd
 from gridsim.store.codec import EncodedRun
 from gridsim.store.errors import InvalidStoreURLError, StoreNotFoundError
 from gridsim.store.keys import TENANT_PATTERN, RunKey, validate_tenant
-from gridsim.store.postgres import create_postgres_tenant
+from gridsim.store.postgres import TenantLimits, create_postgres_tenant
 from gridsim.store.records import RunRecord, TenantInfo
-from gridsim.store.sqlite import create_sqlite_tenant
+from gridsim.store.sqlite import check_private, create_sqlite_tenant
 from gridsim.store.store import Store
 from gridsim.store.urls import is_url, parse_url
 
@@ -161,10 +165,11 @@ class Workspace:
             (``$GRIDSIM_HOME`` or ``./.gridsim``), a directory (the tenant's
             file is ``<dir>/<tenant>.sqlite``), a database file (``*.sqlite``,
             ``*.sqlite3``, ``*.db``, or an existing file) or ``sqlite:///file``
-            URL, which must belong to the tenant, or a
-            PostgreSQL URL that logs in as the tenant's own role
-            (``postgresql://TENANT:PASSWORD@host/db``; the password may also
-            come from ``PGPASSWORD`` or ``~/.pgpass``).
+            URL, which must belong to the tenant, or the PostgreSQL URL of the
+            tenant's own database and role as :func:`create_tenant` gave it
+            (``postgresql://ROLE:PASSWORD@host/DATABASE``, or
+            ``postgresql:///?service=NAME`` with a libpq service file; the
+            password may also come from ``PGPASSWORD`` or ``~/.pgpass``).
         busy_timeout: SQLite only: seconds a writer waits for another writer.
         create: SQLite only: create the tenant's store file if there is none
             (only where no file is: an existing file that is not a gridsim
@@ -197,6 +202,7 @@ class Workspace:
             return
         file, root = _sqlite_location(store, tenant)
         if not create and root is not None and not os.path.lexists(file):
+            check_private(root, folder=True)  # a folder others may read is refused first
             raise _no_store(root, tenant)
         self._store = Store(file, tenant, busy_timeout=busy_timeout, create=create)
 
@@ -397,45 +403,52 @@ def create_tenant(
     store_url_or_root: str | os.PathLike[str] | None,
     tenant: str,
     password: str | None = None,
+    *,
+    limits: TenantLimits | None = None,
 ) -> TenantInfo:
     """Set a tenant up; safe to run again (for ``gridsim tenant create NAME``).
 
     * **SQLite** (a root directory, or None for ``$GRIDSIM_HOME`` / ``./.gridsim``):
-      creates ``<root>/<tenant>.sqlite`` with mode 0600 and its tables.
-    * **PostgreSQL** (an administrator's URL): creates the ``gridsim`` schema,
-      tables, row-level security and policies if absent, the tenant's LOGIN
-      role with a SCRAM password and its grants (see
-      :func:`gridsim.store.postgres.create_postgres_tenant`).
+      creates ``<root>/<tenant>.sqlite`` with mode 0600 and its tables, in the
+      workspace of the OS user running it.
+    * **PostgreSQL** (a superuser's URL): gives the tenant a login role and a
+      database of its own, each with an opaque name, both closed to every other
+      role (see :func:`gridsim.store.postgres.create_postgres_tenant`).
 
     Args:
         store_url_or_root: Workspace root directory, None for the default
             root, or an administrator's PostgreSQL URL.
         tenant: Tenant name, ``^[a-z][a-z0-9_]{1,39}$``.
         password: PostgreSQL only: the tenant role's password. None generates
-            one for a new role (returned in :attr:`TenantInfo.password`) and
-            keeps an existing role's password. Must be None for SQLite, whose
-            isolation is the file's owner and mode.
+            one for a new tenant (returned in :attr:`TenantInfo.password`) and
+            keeps an existing tenant's. Must be None for SQLite, whose files
+            are their OS user's.
+        limits: PostgreSQL only: the tenant's connection limit and timeouts.
 
     Returns:
         The tenant, where its store lives (file, or URL without password),
-        the password if one was set, and whether anything was created.
+        the password if one was set, whether anything was created, and notes
+        on what else was changed.
 
     Raises:
         InvalidTenantError: If the name is invalid or reserved (a ``ValueError``).
-        ValueError: If a password is given for SQLite.
-        StoreError: If a PostgreSQL role of that name exists and is not a
-            gridsim tenant role.
+        ValueError: If a password or limits are given for SQLite.
+        StoreError: If the administrator may not set tenants up, or the SQLite
+            folder or file is not the user's own.
     """
     validate_tenant(tenant)
     if store_url_or_root is not None and is_url(store_url_or_root):
         url = str(store_url_or_root)
         if parse_url(url).get_backend_name() == "postgresql":
-            return create_postgres_tenant(url, tenant, password)
+            return create_postgres_tenant(url, tenant, password, limits=limits)
         if not url.startswith("sqlite"):
             raise InvalidStoreURLError(
                 f"unsupported store URL {parse_url(url).render_as_string(hide_password=True)!r}: "
                 "SQLite (a folder, a file or sqlite:///file) or PostgreSQL only"
             )
-    if password is not None:
-        raise ValueError("SQLite workspaces have no passwords: access is the file's (mode 0600)")
+    if password is not None or limits is not None:
+        raise ValueError(
+            "SQLite workspaces have no passwords nor limits: a workspace is its OS user's own "
+            "(files 0600 in a 0700 folder); use PostgreSQL for tenants that must be kept apart"
+        )
     return create_sqlite_tenant(_sqlite_file(store_url_or_root, tenant), tenant)
