@@ -277,6 +277,7 @@ ATTACKS = textwrap.dedent(
     import json, os, pathlib, traceback
     other, other_home, other_pid = {other!r}, {other_home!r}, {other_pid}
     other_cluster = {other_cluster!r}
+    other_role, other_db = {other_role!r}, {other_db!r}
     tcp = {tcp!r}
     url = pathlib.Path(os.path.expanduser(os.environ["GRIDSIM_STORE_FILE"])).read_text().strip()
     results = {{}}
@@ -300,7 +301,7 @@ ATTACKS = textwrap.dedent(
     attempt("gridsim API as the other tenant", gridsim_other_tenant)
 
     import psycopg
-    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    conninfo = "service=gridsim_" + {me!r}  # this district's own role, from its service file
 
     def sql(statement, want_rows=True):
         def run():
@@ -316,8 +317,11 @@ ATTACKS = textwrap.dedent(
 
     attempt("SQL: read the other tenant's runs",
             sql(f"SELECT count(*) FROM gridsim.runs WHERE tenant_id = '{{other}}'"))
-    attempt("SQL: delete the other tenant's runs",
-            sql(f"DELETE FROM gridsim.runs WHERE tenant_id = '{{other}}'", want_rows=False))
+    attempt("SQL: delete runs", sql("DELETE FROM gridsim.runs", want_rows=False))
+    def other_database():
+        with psycopg.connect(f"{{conninfo}} dbname={{other_db}}", connect_timeout=10) as conn:
+            return conn.execute("SELECT 1").fetchall()
+    attempt("SQL: connect to the other tenant's database with its own role", other_database)
     def lock_table():
         with psycopg.connect(conninfo, connect_timeout=10) as conn:  # in a transaction
             conn.execute("SET lock_timeout = '5s'")
@@ -331,12 +335,14 @@ ATTACKS = textwrap.dedent(
         if not got:
             raise PermissionError("not granted")
         return got
-    attempt("SQL: take gridsim's advisory lock (blocks tenant create)", advisory_lock)
-    attempt("SQL: list other login roles",
-            sql(f"SELECT rolname FROM pg_roles WHERE rolname = '{{other}}'"))
+    attempt("SQL: take an advisory lock (could block other sessions)", advisory_lock)
+    attempt("SQL: list the other tenants' login roles",
+            sql(f"SELECT rolname FROM pg_roles WHERE rolname = '{{other_role}}'"))
+    attempt("SQL: the other tenant's database in the catalogue",
+            sql(f"SELECT datname FROM pg_database WHERE datname = '{{other_db}}'"))
     attempt("files: list the other district's home", lambda: os.listdir(other_home))
-    attempt("files: read the other district's .pgpass",
-            lambda: pathlib.Path(other_home, ".pgpass").read_text())
+    attempt("files: read the other district's service file (its password)",
+            lambda: pathlib.Path(other_home, ".pg_service.conf").read_text())
     attempt("files: read the other district's store file",
             lambda: pathlib.Path(other_home, ".config/gridsim/store").read_text())
     attempt("/proc: read the other notebook server's environment",
@@ -371,7 +377,7 @@ ATTACKS = textwrap.dedent(
             scheduler_direct)
 
     def other_role_guess():
-        guess = conninfo.replace(conninfo.split("//")[1].split("@")[0], other + ":" + other)
+        guess = f"{{conninfo}} user={{other_role}} password={{other}} dbname={{other_db}}"
         with psycopg.connect(guess, connect_timeout=10) as conn:
             return conn.execute("SELECT 1").fetchall()
     attempt("SQL: log in as the other district's role", other_role_guess)
@@ -401,22 +407,24 @@ def main() -> int:
     failures: list[str] = []
     try:
         # 2-3. tenants, OS users, credentials
+        from gridsim.store.credentials import service_url, write_service_file
         from gridsim.store.workspace import create_tenant
 
         users = {}
         for d in DISTRICTS:
             info = os_user(d)
             users[d] = info
-            password = secrets.token_urlsafe(18)
-            where = create_tenant(pg.admin_url, d, password=password)
-            url = str(where.store)
-            private_file(info, Path(info.pw_dir) / ".config" / "gridsim" / "store", url + "\n")
+            where = create_tenant(pg.admin_url, d)  # a database and an opaque role of its own
+            # the role's password only in the district's own libpq service file (0600)
+            staged = state / f"{d}.pg_service.conf"
+            write_service_file(staged, d, where.store, where.password)
+            service = Path(info.pw_dir) / ".pg_service.conf"
+            private_file(info, service, staged.read_text(encoding="utf-8"))
+            staged.unlink()
             private_file(
-                info,
-                Path(info.pw_dir) / ".pgpass",
-                f"127.0.0.1:{pg.port}:*:{d}:{password}\n",
+                info, Path(info.pw_dir) / ".config" / "gridsim" / "store", service_url(d) + "\n"
             )
-            log(f"district {d}: OS user {info.pw_uid}, tenant role, ~/.pgpass 0600")
+            log(f"district {d}: OS user {info.pw_uid}, own database and role, service file 0600")
         # 4. the hub and the gateway
         hub_port = free_port()
         gateway_port, gateway_tcp = free_port(), free_port()
@@ -442,6 +450,10 @@ def main() -> int:
             hub.start_server(d)
             tokens[d] = hub.api("POST", f"/users/{d}/tokens", {"note": "deploy-test"})["token"]
             log(f"{d}'s notebook server ready")
+        exposed = listening_elsewhere(hub.proc.pid, DISTRICTS)
+        if exposed:
+            failures.append(f"listening beyond loopback: {exposed}")
+        log("every socket of the hub, proxy, gateway and servers listens on 127.0.0.1 only")
         # 5a. own work in each district, through its own Gateway cluster
         own: dict[str, dict[str, Any]] = {}
         for d in DISTRICTS:
@@ -451,7 +463,8 @@ def main() -> int:
             log(f"{d}: own experiment on its own cluster {own[d]['cluster']}: {own[d]}")
             if own[d]["variants"] != 2:
                 failures.append(f"{d}: own experiment did not finish")
-        counts_before = count_runs(pg)
+        registry = tenants(pg)
+        counts_before = count_runs(pg, registry)
         # 5b. from the first district, every way to the second
         a, b = DISTRICTS
         pid = server_pid(b)
@@ -459,16 +472,19 @@ def main() -> int:
             other=b,
             other_home=users[b].pw_dir,
             other_pid=pid,
+            me=a,
+            other_role=registry[b][0],
+            other_db=registry[b][1],
             other_cluster=own[b]["cluster"],
             tcp=f"127.0.0.1:{gateway_tcp}",
-            lock_key=advisory_lock_key(),
+            lock_key=0x67726964,  # any key: tenants may take no advisory lock
         )
         results = json.loads(run_in_kernel(hub, a, tokens[a], code).strip().splitlines()[-1])
         for name, (verdict, detail) in results.items():
             log(f"{a} -> {b}: {name}: {verdict} ({detail})")
             if verdict != "refused":
                 failures.append(f"{a} -> {b}: {name} was allowed: {detail}")
-        counts_after = count_runs(pg)
+        counts_after = count_runs(pg, registry)
         if counts_after != counts_before:
             failures.append(f"runs changed by the attacks: {counts_before} -> {counts_after}")
         log(f"runs per tenant before and after the attacks: {counts_before} / {counts_after}")
@@ -477,6 +493,9 @@ def main() -> int:
         out = run_in_kernel(hub, b, tokens[b], code)
         again = json.loads(out.strip().splitlines()[-1])
         log(f"{b}: own experiment again after the attacks: {again}")
+        exposed = listening_elsewhere(hub.proc.pid, DISTRICTS)  # the clusters are up now too
+        if exposed:
+            failures.append(f"listening beyond loopback: {exposed}")
         for d in DISTRICTS:
             hub.api("DELETE", f"/users/{d}/server")
     except Exception as exc:
@@ -491,6 +510,9 @@ def main() -> int:
             subprocess.run(["pkill", "-KILL", "-u", d], check=False)
         pg.stop()
         shutil.rmtree(state, ignore_errors=True)
+        left = [p.pid for p in _processes(hub.proc.pid if hub else -1, DISTRICTS) if p.is_running()]
+        if left:
+            failures.append(f"processes still running after the stop: {left}")
     took = time.monotonic() - t0
     if failures:
         for line in failures:
@@ -500,11 +522,32 @@ def main() -> int:
     return 0
 
 
-def advisory_lock_key() -> int:
-    """The advisory lock ``gridsim tenant create`` serialises on."""
-    from gridsim.store import postgres
+def _processes(root_pid: int, users: tuple[str, ...]) -> list[Any]:
+    """The hub's process tree and every process of the districts' OS users."""
+    import psutil
 
-    return int(postgres._PG_LOCK_KEY)
+    found: dict[int, Any] = {}
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(root_pid)
+        found[root.pid] = root
+        for child in root.children(recursive=True):
+            found[child.pid] = child
+    for proc in psutil.process_iter(["username"]):
+        if proc.info["username"] in users:
+            found[proc.pid] = proc
+    return list(found.values())
+
+
+def listening_elsewhere(root_pid: int, users: tuple[str, ...]) -> list[str]:
+    """Listening sockets of the deployment's processes not bound to 127.0.0.1."""
+    import psutil
+
+    pids = {p.pid for p in _processes(root_pid, users)}
+    return [
+        f"{c.laddr.ip}:{c.laddr.port} (pid {c.pid})"
+        for c in psutil.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.pid in pids and c.laddr.ip != "127.0.0.1"
+    ]
 
 
 def server_pid(user: str) -> int:
@@ -518,14 +561,24 @@ def server_pid(user: str) -> int:
     return pids[0]
 
 
-def count_runs(pg: Any) -> dict[str, int]:
-    """Runs per tenant, read as the database superuser."""
+def tenants(pg: Any) -> dict[str, tuple[str, str]]:
+    """Tenant -> (role, database), from gridsim's registry (as the superuser)."""
     import psycopg
 
     with psycopg.connect(**pg.conninfo("postgres", pg.password)) as conn:
-        query = "SELECT tenant_id, count(*) FROM gridsim.runs GROUP BY tenant_id"
-        rows = conn.execute(query).fetchall()
-    return {str(t): int(n) for t, n in rows}
+        rows = conn.execute("SELECT tenant, role, database FROM gridsim_admin.tenants").fetchall()
+    return {str(t): (str(r), str(d)) for t, r, d in rows}
+
+
+def count_runs(pg: Any, registry: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Runs per tenant, read as the superuser in each tenant's database."""
+    import psycopg
+
+    out = {}
+    for tenant, (_, database) in sorted(registry.items()):
+        with psycopg.connect(**pg.conninfo("postgres", pg.password, database)) as conn:
+            out[tenant] = int(conn.execute("SELECT count(*) FROM gridsim.runs").fetchone()[0])
+    return out
 
 
 if __name__ == "__main__":
