@@ -184,7 +184,9 @@ def headline(comparison: Comparison, lang: str = "en") -> Headline:
     base_cost = float(base_cost_rows["mean"].iloc[0]) if len(base_cost_rows) else math.nan
     runs = comparison.runs
     reps = int(runs.groupby("variant")["replication"].nunique().min()) if len(runs) else 0
-    compared = [s for s in board.values() if s.cost is not None or s.better or s.worse]
+    table = comparison.table
+    paired = set(table.loc[table["n_pairs"] > 0, "variant"]) if len(table) else set()
+    compared = [s for s in board.values() if s.variant in paired]  # designs with runs
     if not compared or not service:
         lead = t("hl_no_runs", lang) if comparison.runs.empty else t("hl_no_service", lang)
         return Headline(None, lead, [], "", board, service)
