@@ -503,6 +503,21 @@ def _forget_loop(gateway: Any) -> None:
         del gateway._loop_runner
 
 
+def _collect_failed_clusters() -> None:
+    """Finalise a failed ``GatewayCluster`` now, while no Dask event loop is starting.
+
+    A cluster that failed to start keeps its own ``Gateway`` in a reference
+    cycle with the exception's frames; left to the garbage collector, that
+    gateway's ``__del__`` (which stops an event loop) can run inside a later
+    ``distributed.Client`` start in the same thread and deadlock on the loop
+    runner's lock (seen in tests/test_dask_gateway.py). Collected here, after
+    the exception is gone, it closes harmlessly.
+    """
+    import gc
+
+    gc.collect()
+
+
 def gateway_executor(
     address: str, workers: int | None = None, *, auth: Any = None, timeout: float = 120.0
 ) -> DaskExecutor:
@@ -539,6 +554,7 @@ def gateway_executor(
     from aiohttp import ClientError
 
     gateway = None
+    failure: str | None = None
     try:
         gateway = Gateway(address, auth=auth)
         cluster = gateway.new_cluster()
@@ -552,7 +568,10 @@ def gateway_executor(
             if any(k in text for k in ("401", "403", "Unauthorized", "Forbidden"))
             else text.splitlines()[0]
         )
-        raise InputError(f"--dask {address}: cannot start a Dask Gateway cluster: {why}") from None
+        failure = f"--dask {address}: cannot start a Dask Gateway cluster: {why}"
+    if failure is not None:
+        _collect_failed_clusters()
+        raise InputError(failure)
     try:
         cluster.scale(size)
         client = cluster.get_client(set_as_default=False)
@@ -561,12 +580,15 @@ def gateway_executor(
         with contextlib.suppress(Exception):
             cluster.shutdown()
         close_gateway(gateway)
-        if isinstance(exc, (OSError, TimeoutError, GatewayClusterError)):
-            raise InputError(
-                f"--dask {address}: the gateway cluster started no worker in {timeout:.0f} s "
-                f"({exc}); check the gateway's logs and limits"
-            ) from None
-        raise
+        if not isinstance(exc, (OSError, TimeoutError, GatewayClusterError)):
+            raise
+        failure = (
+            f"--dask {address}: the gateway cluster started no worker in {timeout:.0f} s "
+            f"({exc}); check the gateway's logs and limits"
+        )
+    if failure is not None:
+        _collect_failed_clusters()
+        raise InputError(failure)
     return DaskExecutor(client, cluster=cluster, gateway=gateway)
 
 
