@@ -239,7 +239,7 @@ class Grids(Section):
         "share",
         "A (CJ/T 349-2010 leaves grid size to the district)",
         zh="按地图划分时：每个网格的户数须在其社区理想户数（户数 ÷ 网格数）的 ± 此比例以内。",
-        source_zh="A（`CJ/T 349-2010` 未规定网格规模，由各区自定）",
+        source_zh="A（CJ/T 349-2010 未规定网格规模，由各区自定）",
         gt=0,
         lt=1,
     )
