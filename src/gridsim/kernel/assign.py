@@ -38,14 +38,17 @@ def assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
     delay.
     """
     dispatch = day + p.iparams[DISPATCH_DELAY]
+    tiers, state = p.i8[TIER], p.i8[STATE]
+    units, assign_day, first_deadline = p.ints[UNIT], p.ints[ASSIGN_DAY], p.ints[FIRST_DEADLINE]
+    limits = p.limits
     for c in ids:
         level = case_level(p, c)
         tier, unit = assign_unit(p, c, level)
-        p.i8[TIER, c] = tier
-        p.ints[UNIT, c] = unit
-        p.ints[ASSIGN_DAY, c] = day
-        deadline = busday(p, day, p.limits[level])
-        p.ints[FIRST_DEADLINE, c] = deadline
+        tiers[c] = tier
+        units[c] = unit
+        assign_day[c] = day
+        deadline = busday(p, day, limits[level])
+        first_deadline[c] = deadline
         set_deadline(p, c, deadline)
-        p.i8[STATE, c] = DISPATCHED
+        state[c] = DISPATCHED
         schedule(p, c, dispatch, day)

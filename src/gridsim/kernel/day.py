@@ -66,8 +66,9 @@ def _select(ids: np.ndarray, states: np.ndarray, state: int) -> np.ndarray:
 def _advance(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Each due case takes its next step, state group by state group."""
     states = np.empty(len(ids), dtype=np.int8)
+    state = p.i8[STATE]
     for j in range(len(ids)):
-        states[j] = p.i8[STATE, ids[j]]
+        states[j] = state[ids[j]]
     group = _select(ids, states, LATENT)
     if len(group):
         latent_due(p, group, day)

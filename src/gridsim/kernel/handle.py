@@ -33,6 +33,7 @@ from gridsim.kernel.codes import (
     BOUNCE_RESOLVABLE_FACTOR,
     BOUNCED,
     BOUNCES,
+    CASE_KEY,
     CATEGORY,
     COMPLIANCE,
     COMPLIANCE_LOAD_DROP,
@@ -74,7 +75,7 @@ from gridsim.kernel.dispatch import consultation_release, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close, enqueue
 from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule
-from gridsim.kernel.rng import case_normal, case_uniform
+from gridsim.kernel.rng import case_draw, case_normal, case_uniform
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -88,14 +89,12 @@ _jit = kernel_jit(nogil=True)
 def arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """The case reaches its unit; multi-department cases wait for consultation."""
     share = p.fparams[MULTI_SHARE]
+    key = p.iparams[CASE_KEY]
+    tier, escalated = p.i8[TIER], p.flags[ESCALATED]
     multi = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        multi[j] = (
-            case_uniform(p, c, U_MULTI) < share
-            and p.i8[TIER, c] >= STREET
-            and not p.flags[ESCALATED, c]
-        )
+        multi[j] = case_draw(key, c, U_MULTI) < share and tier[c] >= STREET and not escalated[c]
         if not multi[j]:
             enqueue(p, c, day)
     for j in range(len(ids)):
@@ -138,20 +137,21 @@ def _to_limit(p: Pipeline, c: int, day: int, days: float, load: float) -> float:
 def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None:
     """办: handling starts; duration from the case's own draws, the unit's load and effort."""
     u = p.ints[UNIT, c]
-    sigma = p.fparams[SERVICE_SIGMA]
+    f = p.fparams
+    sigma = f[SERVICE_SIGMA]
     if p.flags[ESCALATED, c]:
-        days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(
+        days = f[ESCALATED_MEDIAN_DAYS] * np.exp(
             0.5 * sigma * case_normal(p, c, U_ESCALATED, U_ESCALATED_ANGLE)
         )
-    elif case_uniform(p, c, U_SAME_DAY) < p.fparams[SAME_DAY_SHARE]:
+    elif case_uniform(p, c, U_SAME_DAY) < f[SAME_DAY_SHARE]:
         days = 0.0
     else:
         load = queue_len[u] / p.unit_capacity[u]
         normal = p.service_medians[p.i8[TIER, c]] * np.exp(
             sigma * case_normal(p, c, U_SERVICE, U_SERVICE_ANGLE)
         )
-        days = normal * (1.0 + p.fparams[CONGESTION_SLOWDOWN] * load)
-        days *= 1.0 - p.fparams[EFFORT_SPEEDUP] * p.unit_effort[u]
+        days = normal * (1.0 + f[CONGESTION_SLOWDOWN] * load)
+        days *= 1.0 - f[EFFORT_SPEEDUP] * p.unit_effort[u]
         if watches_deadlines(p):
             days = _to_limit(p, c, day, days, load)
     finish = day + np.int64(np.ceil(min(days, 10.0 * p.iparams[DAYS])))
@@ -177,14 +177,16 @@ def admit(p: Pipeline, day: int) -> bool:
     p.counters[N_DIRTY] = 0
     admitted = np.empty(0, dtype=np.int64)
     n_admitted = 0
+    dirty_units, unit_dirty, unit_root = p.dirty_units, p.unit_dirty, p.unit_root
+    capacity, busy, queued = p.unit_capacity, p.unit_busy, p.unit_queued
     for k in range(n_dirty):
-        u = p.dirty_units[k]
-        p.unit_dirty[u] = 0
-        free = p.unit_capacity[u] - p.unit_busy[u]
-        if free <= 0 or p.unit_queued[u] == 0:
+        u = dirty_units[k]
+        unit_dirty[u] = 0
+        free = capacity[u] - busy[u]
+        if free <= 0 or queued[u] == 0:
             continue
-        p.unit_queue_len[u] = p.unit_queued[u]
-        while free > 0 and p.unit_root[u] >= 0:
+        p.unit_queue_len[u] = queued[u]
+        while free > 0 and unit_root[u] >= 0:
             c = pop(p, u)
             if c < 0:
                 continue  # stale: the case left this queue
@@ -207,34 +209,37 @@ def finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
     fix_gain = p.fparams[EFFORT_FIX_GAIN]
+    key = p.iparams[CASE_KEY]
+    unit, busy, handled = p.ints[UNIT], p.unit_busy, p.unit_handled
     for c in ids:
-        u = p.ints[UNIT, c]
-        p.unit_busy[u] -= 1
-        p.unit_handled[u] += 1
+        u = unit[c]
+        busy[u] -= 1
+        handled[u] += 1
         mark_dirty(p, u)
+    resolvable, category, reworks = p.resolvable, p.i8[CATEGORY], p.i8[REWORKS]
+    bounced, resolved_flag, effort = p.flags[BOUNCED], p.flags[RESOLVED], p.unit_effort
     done = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        share = p.resolvable[p.i8[CATEGORY, c]]
-        if p.flags[BOUNCED, c]:
+        share = resolvable[category[c]]
+        if bounced[c]:
             share = share * factor
         # Effort fixes some of what would only have been explained.
-        share += (1.0 - share) * fix_gain * p.unit_effort[p.ints[UNIT, c]]
-        resolved = case_uniform(p, c, U_RESOLVE) < share
-        done[j] = not (
-            resolved and p.i8[REWORKS, c] == 0 and case_uniform(p, c, U_REWORK) < rework_share
-        )
+        share += (1.0 - share) * fix_gain * effort[unit[c]]
+        resolved = case_draw(key, c, U_RESOLVE) < share
+        done[j] = not (resolved and reworks[c] == 0 and case_draw(key, c, U_REWORK) < rework_share)
         if done[j]:
-            p.flags[RESOLVED, c] = resolved
+            resolved_flag[c] = resolved
         else:
-            p.i8[REWORKS, c] += 1
+            reworks[c] += 1
             enqueue(p, c, day)
     delay = p.iparams[REPLY_DELAY]
+    state = p.i8[STATE]
     for j in range(len(ids)):
         if not done[j]:
             continue
         if delay == 0:
             close(p, ids[j], day)
         else:
-            p.i8[STATE, ids[j]] = REPLYING
+            state[ids[j]] = REPLYING
             schedule(p, ids[j], day + delay, day)

@@ -35,8 +35,9 @@ _jit = kernel_jit(nogil=True)
 def enqueue(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` joins its unit's queue today, in the supervision's order."""
     p.i8[STATE, c] = QUEUED
-    p.ints[QUEUED_DAY, c] = day
-    p.ints[NEXT_DAY, c] = -1
+    ints = p.ints
+    ints[QUEUED_DAY, c] = day
+    ints[NEXT_DAY, c] = -1
     k1, k2 = queue_keys(p, c, day)
     push(p, c, k1, k2)
 
@@ -53,8 +54,9 @@ def set_deadline(p: Pipeline, c: int, deadline: int) -> None:
 def close(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` is closed today: late if past its first deadline."""
     p.i8[STATE, c] = CLOSED
-    p.ints[CLOSE_DAY, c] = day
-    p.ints[NEXT_DAY, c] = -1
-    fd = p.ints[FIRST_DEADLINE, c]
+    ints = p.ints
+    ints[CLOSE_DAY, c] = day
+    ints[NEXT_DAY, c] = -1
+    fd = ints[FIRST_DEADLINE, c]
     p.flags[LATE, c] = fd >= 0 and day > fd
     record_closed(p, c)

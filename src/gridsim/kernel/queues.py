@@ -94,8 +94,9 @@ def pool_take(counters: np.ndarray, free: int, used: int, links: np.ndarray) -> 
 @_jit
 def new_stamp(p: Pipeline) -> int:
     """A stamp no case carries yet (cases seen in a pass get it in ``ints[STAMP]``)."""
-    p.counters[STAMP_CLOCK] += 1
-    return p.counters[STAMP_CLOCK]
+    counters = p.counters
+    counters[STAMP_CLOCK] += 1
+    return counters[STAMP_CLOCK]
 
 
 # -- the calendar ---------------------------------------------------------------
@@ -121,38 +122,43 @@ def schedule(p: Pipeline, c: int, day: int, today: int) -> None:
     on is skipped when its day comes. Days past the horizon are not filed.
     """
     p.ints[NEXT_DAY, c] = day
-    if day < today or day >= len(p.cal_head):
+    head = p.cal_head
+    if day < today or day >= len(head):
         return
-    e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    counters = p.counters
+    e = pool_take(counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
     if e < 0:
         _grow_calendar(p)
-        e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+        e = pool_take(counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
     p.cal_case[e] = c
-    p.cal_next[e] = p.cal_head[day]
-    p.cal_head[day] = e
+    p.cal_next[e] = head[day]
+    head[day] = e
 
 
 @_jit
 def due(p: Pipeline, day: int) -> np.ndarray:
     """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
+    # The calendar's arrays are read once (each ``p.<field>`` read costs a
+    # reference-count pair); nothing here grows them.
+    head, case, link, counters = p.cal_head, p.cal_case, p.cal_next, p.counters
     filed = 0
-    e = p.cal_head[day]
+    e = head[day]
     while e >= 0:
         filed += 1
-        e = p.cal_next[e]
+        e = link[e]
     out = np.empty(filed, dtype=np.int64)
     nd = p.ints[NEXT_DAY]
     k = 0
-    e = p.cal_head[day]
-    p.cal_head[day] = -1
+    e = head[day]
+    head[day] = -1
     while e >= 0:
-        c, following = p.cal_case[e], p.cal_next[e]
+        c, following = case[e], link[e]
         if nd[c] == day:
             nd[c] = -1
             out[k] = c
             k += 1
-        p.cal_next[e] = p.counters[FREE_ENTRY]
-        p.counters[FREE_ENTRY] = e
+        link[e] = counters[FREE_ENTRY]
+        counters[FREE_ENTRY] = e
         e = following
     out = out[:k]
     out.sort()
@@ -174,13 +180,13 @@ def _grow_queues(p: Pipeline) -> None:
 
 
 @_jit
-def _entry_less(p: Pipeline, a: int, b: int) -> bool:
+def _entry_less(k1: np.ndarray, k2: np.ndarray, case: np.ndarray, a: int, b: int) -> bool:
     """Queue order of two entries: the supervision's keys, then the case id."""
-    if p.hq_k1[a] != p.hq_k1[b]:
-        return p.hq_k1[a] < p.hq_k1[b]
-    if p.hq_k2[a] != p.hq_k2[b]:
-        return p.hq_k2[a] < p.hq_k2[b]
-    return p.hq_case[a] < p.hq_case[b]
+    if k1[a] != k1[b]:
+        return k1[a] < k1[b]
+    if k2[a] != k2[b]:
+        return k2[a] < k2[b]
+    return case[a] < case[b]
 
 
 @_jit
@@ -190,32 +196,35 @@ def _meld(p: Pipeline, a: int, b: int) -> int:
         return b
     if b < 0:
         return a
-    if _entry_less(p, b, a):
+    # Read once: melding never grows the queue arrays.
+    k1, k2, case, left, right = p.hq_k1, p.hq_k2, p.hq_case, p.hq_left, p.hq_right
+    if _entry_less(k1, k2, case, b, a):
         a, b = b, a
     root = a
     while True:
         # a's new right is its old left; its new left is its old right melded with b.
-        old_right = p.hq_right[a]
-        p.hq_right[a] = p.hq_left[a]
+        old_right = right[a]
+        right[a] = left[a]
         if old_right < 0:
-            p.hq_left[a] = b
+            left[a] = b
             return root
-        if _entry_less(p, b, old_right):
-            p.hq_left[a] = b
+        if _entry_less(k1, k2, case, b, old_right):
+            left[a] = b
             a, b = b, old_right
         else:
-            p.hq_left[a] = old_right
+            left[a] = old_right
             a = old_right
 
 
 @_jit
 def mark_dirty(p: Pipeline, u: int) -> None:
     """Unit ``u`` is due an admission round (its queue grew or a slot freed)."""
-    p.counters[ADMISSION_DUE] = 1
-    if not p.unit_dirty[u]:
-        p.unit_dirty[u] = 1
-        p.dirty_units[p.counters[N_DIRTY]] = u
-        p.counters[N_DIRTY] += 1
+    counters, dirty = p.counters, p.unit_dirty
+    counters[ADMISSION_DUE] = 1
+    if not dirty[u]:
+        dirty[u] = 1
+        p.dirty_units[counters[N_DIRTY]] = u
+        counters[N_DIRTY] += 1
 
 
 @_jit
@@ -230,9 +239,11 @@ def push(p: Pipeline, c: int, k1: int, k2: int) -> None:
     p.hq_k2[e] = k2
     p.hq_left[e] = -1
     p.hq_right[e] = -1
-    p.ints[QUEUE_ENTRY, c] = e
-    u = p.ints[UNIT, c]
-    p.unit_root[u] = _meld(p, p.unit_root[u], e)
+    ints = p.ints
+    ints[QUEUE_ENTRY, c] = e
+    u = ints[UNIT, c]
+    root = p.unit_root
+    root[u] = _meld(p, root[u], e)
     p.unit_queued[u] += 1
     mark_dirty(p, u)
 
@@ -244,11 +255,13 @@ def pop(p: Pipeline, u: int) -> int:
     Returns:
         Its case, or -1 if the entry was stale (the case had left the queue).
     """
-    e = p.unit_root[u]
-    p.unit_root[u] = _meld(p, p.hq_left[e], p.hq_right[e])
+    root, left = p.unit_root, p.hq_left
+    e = root[u]
+    root[u] = _meld(p, left[e], p.hq_right[e])
     c = p.hq_case[e]
-    p.hq_left[e] = p.counters[HQ_FREE]
-    p.counters[HQ_FREE] = e
+    counters = p.counters
+    left[e] = counters[HQ_FREE]
+    counters[HQ_FREE] = e
     if p.ints[QUEUE_ENTRY, c] != e:
         return -1
     return c
@@ -267,11 +280,12 @@ def leave_queue(p: Pipeline, c: int) -> None:
 @_jit
 def track_open(p: Pipeline, c: int) -> None:
     """Add case ``c`` to the open cases the deadline check looks at."""
-    if p.counters[N_OPEN] == len(p.open_cases):
+    counters = p.counters
+    if counters[N_OPEN] == len(p.open_cases):
         # The deadline check compacts the list once a day; grow meanwhile.
         p.open_cases = grown(p.open_cases)
-    p.open_cases[p.counters[N_OPEN]] = c
-    p.counters[N_OPEN] += 1
+    p.open_cases[counters[N_OPEN]] = c
+    counters[N_OPEN] += 1
 
 
 @_jit
@@ -279,21 +293,23 @@ def compact_open(p: Pipeline) -> None:
     """Keep the distinct cases still open (dispatched to in service)."""
     stamp = new_stamp(p)
     state, st = p.i8[STATE], p.ints[STAMP]
+    open_cases, counters = p.open_cases, p.counters
     k = 0
-    for j in range(p.counters[N_OPEN]):
-        c = p.open_cases[j]
+    for j in range(counters[N_OPEN]):
+        c = open_cases[j]
         s = state[c]
         if s >= DISPATCHED and s <= IN_SERVICE and st[c] != stamp:
             st[c] = stamp
-            p.open_cases[k] = c
+            open_cases[k] = c
             k += 1
-    p.counters[N_OPEN] = k
+    counters[N_OPEN] = k
 
 
 @_jit
 def record_closed(p: Pipeline, c: int) -> None:
     """Add case ``c`` to the cases closed today (their trust signal is applied at day's end)."""
-    if p.counters[N_CLOSED] == len(p.closed):
+    counters = p.counters
+    if counters[N_CLOSED] == len(p.closed):
         p.closed = grown(p.closed)
-    p.closed[p.counters[N_CLOSED]] = c
-    p.counters[N_CLOSED] += 1
+    p.closed[counters[N_CLOSED]] = c
+    counters[N_CLOSED] += 1
