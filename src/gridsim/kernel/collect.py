@@ -73,12 +73,13 @@ _jit = kernel_jit(nogil=True)
 
 
 @_jit
-def _effective_trust(
-    trust: np.ndarray, offset: np.ndarray, household_grid: np.ndarray, household: int
-) -> float:
-    """A household's trust with its grid's offset, kept in (0.01, 0.99)."""
-    t = trust[household] + offset[household_grid[household]]
-    return min(max(t, 0.01), 0.99)
+def _effective_trust(trust: float, grid_offset: float) -> float:
+    """A household's trust with its grid's offset, kept in (0.01, 0.99).
+
+    Takes the two numbers, not the arrays: every array passed to a compiled
+    call costs a reference-count pair, several times the work here.
+    """
+    return min(max(trust + grid_offset, 0.01), 0.99)
 
 
 # -- entry and verification ---------------------------------------------------------
@@ -246,7 +247,7 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
         if state[c] != LATENT:
             continue
         h = household[c]
-        z = logit0 + effect * (_effective_trust(trust, offset, household_grid, h) - 0.5)
+        z = logit0 + effect * (_effective_trust(trust[h], offset[household_grid[h]]) - 0.5)
         who = pair_visitor[j]
         if who == CADRE_VISIT:
             if not have_fam:
@@ -287,7 +288,7 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
         if state[c] != LATENT:
             continue
         h = household[c]
-        t = _effective_trust(trust, offset, household_grid, h)
+        t = _effective_trust(trust[h], offset[household_grid[h]])
         prob = min(max(propensity[h] * t / 0.5, 0.0), 1.0)
         if not case_draw(key, c, U_SELF) < prob:
             continue

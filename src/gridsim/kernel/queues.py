@@ -1,8 +1,9 @@
 """The kernel's data structures: entry pools, the day calendar, unit queues, work lists.
 
 * **Pools.** Calendar entries and queue entries are taken from pools of
-  preallocated slots with a free list (:func:`pool_take`); a full pool doubles
-  (:func:`grown`), so memory follows the busiest day, not the run's size.
+  preallocated slots with a free list (in :func:`schedule` and :func:`push`);
+  a full pool doubles (:func:`grown`), so memory follows the busiest day, not
+  the run's size.
 * **The calendar** (the agenda): ``cal_head[day]`` heads a linked list of
   entries, one per case filed under that day. A case's ``NEXT_DAY`` is
   authoritative; an entry whose case has since moved on is skipped
@@ -52,7 +53,6 @@ __all__ = [
     "leave_queue",
     "mark_dirty",
     "new_stamp",
-    "pool_take",
     "pop",
     "push",
     "record_closed",
@@ -73,22 +73,11 @@ def grown(a: np.ndarray) -> np.ndarray:
     return out
 
 
-@_jit
-def pool_take(counters: np.ndarray, free: int, used: int, links: np.ndarray) -> int:
-    """An entry of a pool (calendar or queues): its free list's head, else the next unused.
-
-    ``counters[free]`` heads the free list (linked through ``links``),
-    ``counters[used]`` counts entries ever handed out; -1 when the pool is full.
-    """
-    e = counters[free]
-    if e >= 0:
-        counters[free] = links[e]
-        return e
-    e = counters[used]
-    if e == len(links):
-        return -1
-    counters[used] += 1
-    return e
+# A pool entry is taken inline where it is needed (:func:`schedule`, :func:`push`):
+# the free list's head (``counters[free]``, linked through the pool's link
+# array), else the next never-used entry (``counters[used]`` counts them),
+# growing the pool first when it is full. A compiled helper taking the arrays
+# would cost a reference-count pair per array per call, more than the work.
 
 
 @_jit
@@ -125,13 +114,18 @@ def schedule(p: Pipeline, c: int, day: int, today: int) -> None:
     head = p.cal_head
     if day < today or day >= len(head):
         return
-    counters = p.counters
-    e = pool_take(counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
-    if e < 0:
-        _grow_calendar(p)
-        e = pool_take(counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    counters, link = p.counters, p.cal_next
+    e = counters[FREE_ENTRY]
+    if e >= 0:
+        counters[FREE_ENTRY] = link[e]
+    else:
+        e = counters[N_ENTRIES]
+        if e == len(link):
+            _grow_calendar(p)
+            link = p.cal_next
+        counters[N_ENTRIES] = e + 1
     p.cal_case[e] = c
-    p.cal_next[e] = head[day]
+    link[e] = head[day]
     head[day] = e
 
 
@@ -180,13 +174,17 @@ def _grow_queues(p: Pipeline) -> None:
 
 
 @_jit
-def _entry_less(k1: np.ndarray, k2: np.ndarray, case: np.ndarray, a: int, b: int) -> bool:
-    """Queue order of two entries: the supervision's keys, then the case id."""
-    if k1[a] != k1[b]:
-        return k1[a] < k1[b]
-    if k2[a] != k2[b]:
-        return k2[a] < k2[b]
-    return case[a] < case[b]
+def _entry_less(k1a: int, k2a: int, case_a: int, k1b: int, k2b: int, case_b: int) -> bool:
+    """Queue order of two entries: the supervision's keys, then the case id.
+
+    Takes the entries' numbers, not the arrays (an array argument costs a
+    reference-count pair per call).
+    """
+    if k1a != k1b:
+        return k1a < k1b
+    if k2a != k2b:
+        return k2a < k2b
+    return case_a < case_b
 
 
 @_jit
@@ -198,7 +196,7 @@ def _meld(p: Pipeline, a: int, b: int) -> int:
         return a
     # Read once: melding never grows the queue arrays.
     k1, k2, case, left, right = p.hq_k1, p.hq_k2, p.hq_case, p.hq_left, p.hq_right
-    if _entry_less(k1, k2, case, b, a):
+    if _entry_less(k1[b], k2[b], case[b], k1[a], k2[a], case[a]):
         a, b = b, a
     root = a
     while True:
@@ -208,7 +206,7 @@ def _meld(p: Pipeline, a: int, b: int) -> int:
         if old_right < 0:
             left[a] = b
             return root
-        if _entry_less(k1, k2, case, b, old_right):
+        if _entry_less(k1[b], k2[b], case[b], k1[old_right], k2[old_right], case[old_right]):
             left[a] = b
             a, b = b, old_right
         else:
@@ -230,10 +228,15 @@ def mark_dirty(p: Pipeline, u: int) -> None:
 @_jit
 def push(p: Pipeline, c: int, k1: int, k2: int) -> None:
     """Case ``c`` joins its unit's queue under the keys ``(k1, k2)`` (``k1`` fits int8)."""
-    e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
-    if e < 0:
-        _grow_queues(p)
-        e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
+    counters, left = p.counters, p.hq_left
+    e = counters[HQ_FREE]
+    if e >= 0:
+        counters[HQ_FREE] = left[e]
+    else:
+        e = counters[HQ_ENTRIES]
+        if e == len(left):
+            _grow_queues(p)
+        counters[HQ_ENTRIES] = e + 1
     p.hq_case[e] = c
     p.hq_k1[e] = k1
     p.hq_k2[e] = k2

@@ -33,22 +33,31 @@ def per_grid_counts(grid: np.ndarray, masks: np.ndarray, n_grids: int) -> np.nda
     Returns:
         ``(len(masks), n_grids)`` counts (int64).
     """
-    k_masks = masks.shape[0]
-    out = np.zeros((k_masks, n_grids), dtype=np.int64)
-    for c in range(len(grid)):
-        g = grid[c]
-        for k in range(k_masks):
-            if masks[k, c]:
-                out[k, g] += 1
+    out = np.zeros((masks.shape[0], n_grids), dtype=np.int64)
+    for k in range(masks.shape[0]):
+        mask, row = masks[k], out[k]
+        for c in range(len(grid)):
+            row[grid[c]] += mask[c]
     return out
 
 
 @_jit
 def per_grid_sums(grid: np.ndarray, weights: np.ndarray, n_grids: int) -> np.ndarray:
-    """``np.bincount(grid, weights=weights, minlength=n_grids)``: the same sums, same order."""
+    """``np.bincount(grid, weights=weights, minlength=n_grids)``: the same sums, same order.
+
+    A run of equal grids (households come grid by grid) is summed in a
+    register and stored once: the same additions in the same order.
+    """
     out = np.zeros(n_grids)
-    for i in range(len(grid)):
-        out[grid[i]] += weights[i]
+    n = len(grid)
+    i = 0
+    while i < n:
+        g = grid[i]
+        total = out[g]
+        while i < n and grid[i] == g:
+            total += weights[i]
+            i += 1
+        out[g] = total
     return out
 
 
@@ -77,12 +86,20 @@ def per_grid_medians(grid: np.ndarray, values: np.ndarray, n_grids: int) -> np.n
         fill[g] += 1
     out = np.full(n_grids, np.nan)
     for g in range(n_grids):
-        n = start[g + 1] - start[g]
-        if n == 0:
+        lo, hi = start[g], start[g + 1]
+        if hi == lo:
             continue
-        part = np.sort(grouped[start[g] : start[g + 1]])
-        half = n // 2
-        out[g] = part[half] if n % 2 else (part[half - 1] + part[half]) / 2.0
+        # Insertion sort in place: a grid's few dozen values, no allocation.
+        for j in range(lo + 1, hi):
+            v = grouped[j]
+            k = j - 1
+            while k >= lo and grouped[k] > v:
+                grouped[k + 1] = grouped[k]
+                k -= 1
+            grouped[k + 1] = v
+        n = hi - lo
+        half = lo + n // 2
+        out[g] = grouped[half] if n % 2 else (grouped[half - 1] + grouped[half]) / 2.0
     return out
 
 
