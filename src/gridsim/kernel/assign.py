@@ -18,7 +18,7 @@ from gridsim.kernel.codes import (
 from gridsim.kernel.dispatch import assign_unit
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import set_deadline
-from gridsim.kernel.queues import busday, schedule
+from gridsim.kernel.queues import busday, schedule_all
 from gridsim.kernel.units import case_level
 
 if TYPE_CHECKING:
@@ -51,4 +51,4 @@ def assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
         first_deadline[c] = deadline
         set_deadline(p, c, deadline)
         state[c] = DISPATCHED
-        schedule(p, c, dispatch, day)
+    schedule_all(p, ids, dispatch, day)

@@ -60,8 +60,8 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import entry_day
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close
-from gridsim.kernel.queues import busday, new_stamp, schedule
+from gridsim.kernel.moves import close_each
+from gridsim.kernel.queues import busday, new_stamp, schedule_all, schedule_each
 from gridsim.kernel.rng import case_draw, uniform
 
 if TYPE_CHECKING:
@@ -96,8 +96,7 @@ def found(p: Pipeline, ids: np.ndarray, day: int) -> None:
     if entry == day:
         enter(p, ids, day)
     elif entry < p.iparams[DAYS]:
-        for c in ids:
-            schedule(p, c, entry, day)
+        schedule_all(p, ids, entry, day)
     else:
         next_day = p.ints[NEXT_DAY]
         for c in ids:
@@ -116,19 +115,18 @@ def enter(p: Pipeline, ids: np.ndarray, day: int) -> None:
         report_day[c] = day
         spot[j] = channel[c] != SELF_REPORT and case_draw(key, c, U_SPOT) < spot_share
     spot_fixed, resolved, tier = p.flags[SPOT_FIXED], p.flags[RESOLVED], p.i8[TIER]
-    for j in range(len(ids)):
-        if spot[j]:
-            c = ids[j]
-            spot_fixed[c] = True
-            resolved[c] = True
-            tier[c] = GRID
-            close(p, c, day)
+    fixed = ids[spot]
+    for c in fixed:
+        spot_fixed[c] = True
+        resolved[c] = True
+        tier[c] = GRID
+    close_each(p, fixed, day)
     verified = busday(p, day, p.iparams[VERIFICATION_DELAY])
     state = p.i8[STATE]
-    for j in range(len(ids)):
-        if not spot[j]:
-            state[ids[j]] = VERIFY
-            schedule(p, ids[j], verified, day)
+    to_verify = ids[~spot]
+    for c in to_verify:
+        state[c] = VERIFY
+    schedule_all(p, to_verify, verified, day)
 
 
 @_jit
@@ -283,6 +281,9 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
     household, arrival, expiry = p.ints[HOUSEHOLD], p.ints[ARRIVAL], p.ints[EXPIRY]
     trust, offset, household_grid = p.trust, p.grid_trust_offset, p.household_grid
     propensity = p.propensity
+    reporting = np.empty(hi - lo, dtype=np.int64)
+    report_days = np.empty(hi - lo, dtype=np.int64)
+    n = 0
     for j in range(lo, hi):
         c = order[j]
         if state[c] != LATENT:
@@ -297,4 +298,7 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
         if report < expiry[c] and report < days:
             # A visit may still find it first; the earlier event wins.
             channel[c] = SELF_REPORT
-            schedule(p, c, report, day)
+            reporting[n] = c
+            report_days[n] = report
+            n += 1
+    schedule_each(p, reporting[:n], report_days[:n], day)

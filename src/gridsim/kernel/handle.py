@@ -73,8 +73,8 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import consultation_release, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close, enqueue
-from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule
+from gridsim.kernel.moves import close_each, enqueue
+from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule, schedule_all
 from gridsim.kernel.rng import case_draw, case_normal, case_uniform
 
 if TYPE_CHECKING:
@@ -234,12 +234,11 @@ def finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
             reworks[c] += 1
             enqueue(p, c, day)
     delay = p.iparams[REPLY_DELAY]
-    state = p.i8[STATE]
-    for j in range(len(ids)):
-        if not done[j]:
-            continue
-        if delay == 0:
-            close(p, ids[j], day)
-        else:
-            state[ids[j]] = REPLYING
-            schedule(p, ids[j], day + delay, day)
+    finished = ids[done]
+    if delay == 0:
+        close_each(p, finished, day)
+    else:
+        state = p.i8[STATE]
+        for c in finished:
+            state[c] = REPLYING
+        schedule_all(p, finished, day + delay, day)

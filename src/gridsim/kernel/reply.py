@@ -29,7 +29,7 @@ from gridsim.kernel.codes import (
     TRUST_LOSS_UNRESOLVED,
 )
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close
+from gridsim.kernel.moves import close_each
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -42,8 +42,7 @@ _jit = kernel_jit(nogil=True)
 @_jit
 def reply(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """复: the resident hears back; the case is closed."""
-    for c in ids:
-        close(p, c, day)
+    close_each(p, ids, day)
 
 
 @_jit
