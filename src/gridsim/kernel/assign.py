@@ -8,6 +8,7 @@ import numpy as np
 
 from gridsim.kernel.codes import (
     ASSIGN_DAY,
+    DEADLINE,
     DISPATCH_DELAY,
     DISPATCHED,
     FIRST_DEADLINE,
@@ -15,11 +16,10 @@ from gridsim.kernel.codes import (
     TIER,
     UNIT,
 )
-from gridsim.kernel.dispatch import assign_unit
+from gridsim.kernel.dispatch import assign_units, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import set_deadline
-from gridsim.kernel.queues import busday, schedule_all
-from gridsim.kernel.units import case_level
+from gridsim.kernel.queues import schedule_all, track_open_each
+from gridsim.kernel.units import case_levels
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -38,17 +38,21 @@ def assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
     delay.
     """
     dispatch = day + p.iparams[DISPATCH_DELAY]
+    levels = case_levels(p, ids)
+    tiers_of, units_of = assign_units(p, ids, levels)
     tiers, state = p.i8[TIER], p.i8[STATE]
-    units, assign_day, first_deadline = p.ints[UNIT], p.ints[ASSIGN_DAY], p.ints[FIRST_DEADLINE]
-    limits = p.limits
-    for c in ids:
-        level = case_level(p, c)
-        tier, unit = assign_unit(p, c, level)
-        tiers[c] = tier
-        units[c] = unit
+    units, assign_day = p.ints[UNIT], p.ints[ASSIGN_DAY]
+    first_deadline, deadlines = p.ints[FIRST_DEADLINE], p.ints[DEADLINE]
+    busday, limits = p.busday, p.limits
+    for j in range(len(ids)):
+        c = ids[j]
+        tiers[c] = tiers_of[j]
+        units[c] = units_of[j]
         assign_day[c] = day
-        deadline = busday(p, day, limits[level])
+        deadline = busday[day, limits[levels[j]]]
         first_deadline[c] = deadline
-        set_deadline(p, c, deadline)
+        deadlines[c] = deadline  # set_deadline, and watched below
         state[c] = DISPATCHED
+    if watches_deadlines(p):
+        track_open_each(p, ids)
     schedule_all(p, ids, dispatch, day)

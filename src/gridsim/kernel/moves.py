@@ -22,27 +22,37 @@ from gridsim.kernel.codes import (
     QUEUED_DAY,
     STATE,
 )
-from gridsim.kernel.dispatch import queue_keys, watches_deadlines
+from gridsim.kernel.dispatch import queue_keys_each, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.queues import grown, push, record_closed, track_open
+from gridsim.kernel.queues import grown, push_each, record_closed, track_open
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
-__all__ = ["close", "close_each", "enqueue", "set_deadline"]
+__all__ = ["close", "close_each", "enqueue", "enqueue_each", "set_deadline"]
 
 _jit = kernel_jit(nogil=True)
 
 
 @_jit
+def enqueue_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Every case of ``ids`` joins its unit's queue today, in the supervision's order.
+
+    In the order given; one call per batch (see :func:`gridsim.kernel.queues.push_each`).
+    """
+    state, queued_day, next_day = p.i8[STATE], p.ints[QUEUED_DAY], p.ints[NEXT_DAY]
+    for c in ids:
+        state[c] = QUEUED
+        queued_day[c] = day
+        next_day[c] = -1
+    k1, k2 = queue_keys_each(p, ids, day)
+    push_each(p, ids, k1, k2)
+
+
+@_jit
 def enqueue(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` joins its unit's queue today, in the supervision's order."""
-    p.i8[STATE, c] = QUEUED
-    ints = p.ints
-    ints[QUEUED_DAY, c] = day
-    ints[NEXT_DAY, c] = -1
-    k1, k2 = queue_keys(p, c, day)
-    push(p, c, k1, k2)
+    enqueue_each(p, np.full(1, c, dtype=np.int64), day)
 
 
 @_jit

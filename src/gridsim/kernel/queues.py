@@ -1,7 +1,7 @@
 """The kernel's data structures: entry pools, the day calendar, unit queues, work lists.
 
 * **Pools.** Calendar entries and queue entries are taken from pools of
-  preallocated slots with a free list (in :func:`schedule` and :func:`push`);
+  preallocated slots with a free list (in :func:`schedule` and :func:`push_each`);
   a full pool doubles (:func:`grown`), so memory follows the busiest day, not
   the run's size.
 * **The calendar** (the agenda): ``cal_head[day]`` heads a linked list of
@@ -10,7 +10,7 @@
   (:func:`schedule`, :func:`due`).
 * **Unit queues**: one skew heap per handling unit, ordered by two keys the
   supervision mechanism sets (see :func:`gridsim.kernel.dispatch.queue_keys`)
-  then the case id (:func:`push`, :func:`pop`). An entry no longer named by its
+  then the case id (:func:`push_each`, :func:`pop_live`). An entry no longer named by its
   case's ``QUEUE_ENTRY`` is stale and skipped.
 * **Work lists**: units due an admission round, open cases under deadline
   watch, cases closed today, and a stamp clock that marks cases seen in a pass.
@@ -26,8 +26,13 @@ from gridsim.kernel.codes import (
     ADMISSION_DUE,
     DISPATCHED,
     FREE_ENTRY,
+    HQ_CASE,
     HQ_ENTRIES,
     HQ_FREE,
+    HQ_K1,
+    HQ_K2,
+    HQ_LEFT,
+    HQ_RIGHT,
     IN_SERVICE,
     N_CLOSED,
     N_DIRTY,
@@ -53,13 +58,14 @@ __all__ = [
     "leave_queue",
     "mark_dirty",
     "new_stamp",
-    "pop",
-    "push",
+    "pop_live",
+    "push_each",
     "record_closed",
     "schedule",
     "schedule_all",
     "schedule_each",
     "track_open",
+    "track_open_each",
 ]
 
 _jit = kernel_jit(nogil=True)
@@ -75,7 +81,7 @@ def grown(a: np.ndarray) -> np.ndarray:
     return out
 
 
-# A pool entry is taken inline where it is needed (:func:`schedule`, :func:`push`):
+# A pool entry is taken inline where it is needed (:func:`schedule`, :func:`push_each`):
 # the free list's head (``counters[free]``, linked through the pool's link
 # array), else the next never-used entry (``counters[used]`` counts them),
 # growing the pool first when it is full. A compiled helper taking the arrays
@@ -202,13 +208,10 @@ def due(p: Pipeline, day: int) -> np.ndarray:
 
 @_jit
 def _grow_queues(p: Pipeline) -> None:
-    p.hq_case = grown(p.hq_case)
-    k1 = np.empty(2 * len(p.hq_k1), dtype=np.int8)
-    k1[: len(p.hq_k1)] = p.hq_k1
-    p.hq_k1 = k1
-    p.hq_k2 = grown(p.hq_k2)
-    p.hq_left = grown(p.hq_left)
-    p.hq_right = grown(p.hq_right)
+    old = p.hq
+    hq = np.empty((2 * old.shape[0], old.shape[1]), dtype=np.int64)
+    hq[: old.shape[0]] = old
+    p.hq = hq
 
 
 @_jit
@@ -226,29 +229,32 @@ def _entry_less(k1a: int, k2a: int, case_a: int, k1b: int, k2b: int, case_b: int
 
 
 @_jit
-def _meld(p: Pipeline, a: int, b: int) -> int:
+def _meld(hq: np.ndarray, a: int, b: int) -> int:
     """Skew-heap union of the heaps rooted at entries ``a`` and ``b`` (top-down)."""
     if a < 0:
         return b
     if b < 0:
         return a
-    # Read once: melding never grows the queue arrays.
-    k1, k2, case, left, right = p.hq_k1, p.hq_k2, p.hq_case, p.hq_left, p.hq_right
-    if _entry_less(k1[b], k2[b], case[b], k1[a], k2[a], case[a]):
+    if _entry_less(
+        hq[b, HQ_K1], hq[b, HQ_K2], hq[b, HQ_CASE], hq[a, HQ_K1], hq[a, HQ_K2], hq[a, HQ_CASE]
+    ):
         a, b = b, a
     root = a
     while True:
         # a's new right is its old left; its new left is its old right melded with b.
-        old_right = right[a]
-        right[a] = left[a]
+        old_right = hq[a, HQ_RIGHT]
+        hq[a, HQ_RIGHT] = hq[a, HQ_LEFT]
         if old_right < 0:
-            left[a] = b
+            hq[a, HQ_LEFT] = b
             return root
-        if _entry_less(k1[b], k2[b], case[b], k1[old_right], k2[old_right], case[old_right]):
-            left[a] = b
+        r = old_right
+        if _entry_less(
+            hq[b, HQ_K1], hq[b, HQ_K2], hq[b, HQ_CASE], hq[r, HQ_K1], hq[r, HQ_K2], hq[r, HQ_CASE]
+        ):
+            hq[a, HQ_LEFT] = b
             a, b = b, old_right
         else:
-            left[a] = old_right
+            hq[a, HQ_LEFT] = old_right
             a = old_right
 
 
@@ -264,48 +270,68 @@ def mark_dirty(p: Pipeline, u: int) -> None:
 
 
 @_jit
-def push(p: Pipeline, c: int, k1: int, k2: int) -> None:
-    """Case ``c`` joins its unit's queue under the keys ``(k1, k2)`` (``k1`` fits int8)."""
-    counters, left = p.counters, p.hq_left
-    e = counters[HQ_FREE]
-    if e >= 0:
-        counters[HQ_FREE] = left[e]
-    else:
-        e = counters[HQ_ENTRIES]
-        if e == len(left):
-            _grow_queues(p)
-        counters[HQ_ENTRIES] = e + 1
-    p.hq_case[e] = c
-    p.hq_k1[e] = k1
-    p.hq_k2[e] = k2
-    p.hq_left[e] = -1
-    p.hq_right[e] = -1
-    ints = p.ints
-    ints[QUEUE_ENTRY, c] = e
-    u = ints[UNIT, c]
-    root = p.unit_root
-    root[u] = _meld(p, root[u], e)
-    p.unit_queued[u] += 1
-    mark_dirty(p, u)
+def push_each(p: Pipeline, ids: np.ndarray, k1: np.ndarray, k2: np.ndarray) -> None:
+    """Case ``ids[j]`` joins its unit's queue under the keys ``(k1[j], k2[j])``, for every ``j``.
+
+    In order, with the queues' arrays read once per batch (not per case).
+    """
+    counters, hq = p.counters, p.hq
+    queue_entry, unit = p.ints[QUEUE_ENTRY], p.ints[UNIT]
+    root, queued, dirty, dirty_units = p.unit_root, p.unit_queued, p.unit_dirty, p.dirty_units
+    for j in range(len(ids)):
+        c = ids[j]
+        e = counters[HQ_FREE]  # a pool entry: the free list's head, else a new one
+        if e >= 0:
+            counters[HQ_FREE] = hq[e, HQ_LEFT]
+        else:
+            e = counters[HQ_ENTRIES]
+            if e == hq.shape[0]:
+                _grow_queues(p)
+                hq = p.hq
+            counters[HQ_ENTRIES] = e + 1
+        hq[e, HQ_CASE] = c
+        hq[e, HQ_K1] = k1[j]
+        hq[e, HQ_K2] = k2[j]
+        hq[e, HQ_LEFT] = -1
+        hq[e, HQ_RIGHT] = -1
+        queue_entry[c] = e
+        u = unit[c]
+        root[u] = _meld(hq, root[u], e)
+        queued[u] += 1
+        counters[ADMISSION_DUE] = 1  # mark_dirty
+        if not dirty[u]:
+            dirty[u] = 1
+            dirty_units[counters[N_DIRTY]] = u
+            counters[N_DIRTY] += 1
 
 
 @_jit
-def pop(p: Pipeline, u: int) -> int:
-    """Take the first entry off unit ``u``'s (non-empty) queue and free it.
+def pop_live(p: Pipeline, u: int, limit: int, out: np.ndarray, n: int) -> int:
+    """Take up to ``limit`` live cases off unit ``u``'s queue, first first, into ``out[n:]``.
+
+    Each entry taken is freed; a stale one (its case had left the queue) is
+    skipped; a live one's case leaves the queue (:func:`leave_queue`).
+    ``out`` must have room for ``limit`` more.
 
     Returns:
-        Its case, or -1 if the entry was stale (the case had left the queue).
+        ``n`` plus the cases taken.
     """
-    root, left = p.unit_root, p.hq_left
-    e = root[u]
-    root[u] = _meld(p, left[e], p.hq_right[e])
-    c = p.hq_case[e]
-    counters = p.counters
-    left[e] = counters[HQ_FREE]
-    counters[HQ_FREE] = e
-    if p.ints[QUEUE_ENTRY, c] != e:
-        return -1
-    return c
+    root, hq, counters = p.unit_root, p.hq, p.counters
+    queue_entry, unit, queued = p.ints[QUEUE_ENTRY], p.ints[UNIT], p.unit_queued
+    taken = 0
+    while taken < limit and root[u] >= 0:
+        e = root[u]
+        root[u] = _meld(hq, hq[e, HQ_LEFT], hq[e, HQ_RIGHT])
+        c = hq[e, HQ_CASE]
+        hq[e, HQ_LEFT] = counters[HQ_FREE]
+        counters[HQ_FREE] = e
+        if queue_entry[c] != e:
+            continue  # stale: the case left this queue
+        queued[unit[c]] -= 1  # leave_queue
+        queue_entry[c] = -1
+        out[n + taken] = c
+        taken += 1
+    return n + taken
 
 
 @_jit
@@ -327,6 +353,19 @@ def track_open(p: Pipeline, c: int) -> None:
         p.open_cases = grown(p.open_cases)
     p.open_cases[counters[N_OPEN]] = c
     counters[N_OPEN] += 1
+
+
+@_jit
+def track_open_each(p: Pipeline, ids: np.ndarray) -> None:
+    """:func:`track_open` every case of ``ids``, in order."""
+    counters, open_cases = p.counters, p.open_cases
+    for c in ids:
+        n = counters[N_OPEN]
+        if n == len(open_cases):
+            p.open_cases = grown(open_cases)
+            open_cases = p.open_cases
+        open_cases[n] = c
+        counters[N_OPEN] = n + 1
 
 
 @_jit

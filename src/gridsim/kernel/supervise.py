@@ -28,7 +28,7 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import escalates, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import enqueue, set_deadline
+from gridsim.kernel.moves import enqueue_each, set_deadline
 from gridsim.kernel.queues import busday, compact_open, leave_queue, mark_dirty
 from gridsim.kernel.units import unit_for
 
@@ -59,8 +59,7 @@ def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
     p.counters[ESCALATIONS] += len(ids)
     for c in ids:
         set_deadline(p, c, busday(p, day, p.limits[p.i8[TIER, c]]))
-    for c in ids:
-        enqueue(p, c, day)
+    enqueue_each(p, ids, day)
 
 
 @_jit
