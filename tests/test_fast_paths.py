@@ -117,3 +117,21 @@ def test_visit_issue_pairs_in_one_pass_grow_their_buffers() -> None:
     assert who.tolist() == expected_who
     assert pair_offsets.tolist() == expected_offsets
     assert issue.dtype == np.int32 and who.dtype == np.int8
+
+
+def test_a_survey_wave_picks_the_cases_the_masks_pick() -> None:
+    """Closed since the last wave and still closed: not yet surveyed, and handled by a unit."""
+    from gridsim.kernel import tally
+    from gridsim.kernel.codes import CLOSED
+
+    rng = np.random.default_rng(11)
+    n = 4_000
+    state = rng.integers(0, 10, n).astype(np.int8)
+    close_day = rng.integers(-1, 90, n).astype(np.int32)
+    surveyed = rng.random(n) < 0.3
+    unit = rng.integers(-1, 20, n).astype(np.int32)
+    new, handled = tally.wave_cases(state, close_day, surveyed, unit, 40)
+    wave = (state == CLOSED) & (close_day > 40)
+    assert new.tolist() == np.flatnonzero(wave & ~surveyed).tolist()
+    assert handled.tolist() == np.flatnonzero(wave & (unit >= 0)).tolist()
+    assert len(new) and len(handled)

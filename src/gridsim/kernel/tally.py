@@ -1,4 +1,4 @@
-"""Compiled tallies of a finished run: its cases counted per grid and per day.
+"""Compiled tallies of a run's cases: per grid and per day at the end, per survey wave.
 
 :func:`gridsim.model.kpis.compute_kpis` counted each per-grid column of the
 grid table with a boolean mask and a ``bincount`` (six of them), took the
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridsim.kernel.codes import CLOSED
 from gridsim.kernel.jit import kernel_jit
 
-__all__ = ["per_day_counts", "per_grid_counts", "per_grid_medians", "per_grid_sums"]
+__all__ = ["per_day_counts", "per_grid_counts", "per_grid_medians", "per_grid_sums", "wave_cases"]
 
 _jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.kernel.jit)
 
@@ -113,3 +114,43 @@ def per_day_counts(day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray
             if d < n_days:
                 out[d] += 1
     return out
+
+
+@_jit
+def wave_cases(
+    state: np.ndarray, close_day: np.ndarray, surveyed: np.ndarray, unit: np.ndarray, since: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A survey wave's cases: closed after day ``since`` and still closed.
+
+    Args:
+        state: Each case's state.
+        close_day: Each case's close day.
+        surveyed: Whether each case has been surveyed already.
+        unit: Each case's handling unit (-1: none).
+        since: The day of the last wave.
+
+    Returns:
+        (not yet surveyed, handled by a unit): ascending case ids, as
+        ``np.flatnonzero`` of the two masks gives them.
+    """
+    n_new = 0
+    n_handled = 0
+    for c in range(len(state)):
+        if state[c] == CLOSED and close_day[c] > since:
+            if not surveyed[c]:
+                n_new += 1
+            if unit[c] >= 0:
+                n_handled += 1
+    new = np.empty(n_new, dtype=np.int64)
+    handled = np.empty(n_handled, dtype=np.int64)
+    i = 0
+    k = 0
+    for c in range(len(state)):
+        if state[c] == CLOSED and close_day[c] > since:
+            if not surveyed[c]:
+                new[i] = c
+                i += 1
+            if unit[c] >= 0:
+                handled[k] = c
+                k += 1
+    return new, handled

@@ -27,7 +27,6 @@ from gridsim.kernel import codes as cases
 from gridsim.kernel.codes import (
     CADRE_VISIT,
     CHANNEL_NAMES,
-    CLOSED,
     OFFICER_VISIT,
     PATROL,
     STATE_NAMES,
@@ -431,10 +430,13 @@ class GridModel(mesa.Model):
         before the third party reopens the dissatisfied resolved ones
         (:mod:`gridsim.model.assessment`).
         """
+        from gridsim.kernel import tally
+
         day = round(self.time)
-        wave = (self.state == CLOSED) & (self.close_day > self._last_survey)
-        closed = np.flatnonzero(wave & ~self.surveyed_flag)
-        handled = np.flatnonzero(wave & (self.unit >= 0))
+        # Closed since the last wave and still closed: not yet surveyed, and handled by a unit.
+        closed, handled = tally.wave_cases(
+            self.state, self.close_day, self.surveyed_flag, self.unit, self._last_survey
+        )
         on_time = self.close_day[handled] <= self.deadline[handled]
         self._last_survey = day
         survey = self.mechanisms.survey
