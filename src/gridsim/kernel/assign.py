@@ -8,6 +8,7 @@ import numpy as np
 
 from gridsim.kernel.codes import (
     ASSIGN_DAY,
+    DEADLINE,
     DISPATCH_DELAY,
     DISPATCHED,
     FIRST_DEADLINE,
@@ -15,11 +16,10 @@ from gridsim.kernel.codes import (
     TIER,
     UNIT,
 )
-from gridsim.kernel.dispatch import assign_unit
+from gridsim.kernel.dispatch import assign_units, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import set_deadline
-from gridsim.kernel.queues import busday, schedule
-from gridsim.kernel.units import case_level
+from gridsim.kernel.queues import schedule_all, track_open_each
+from gridsim.kernel.units import case_levels
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -38,14 +38,21 @@ def assign(p: Pipeline, ids: np.ndarray, day: int) -> None:
     delay.
     """
     dispatch = day + p.iparams[DISPATCH_DELAY]
-    for c in ids:
-        level = case_level(p, c)
-        tier, unit = assign_unit(p, c, level)
-        p.i8[TIER, c] = tier
-        p.ints[UNIT, c] = unit
-        p.ints[ASSIGN_DAY, c] = day
-        deadline = busday(p, day, p.limits[level])
-        p.ints[FIRST_DEADLINE, c] = deadline
-        set_deadline(p, c, deadline)
-        p.i8[STATE, c] = DISPATCHED
-        schedule(p, c, dispatch, day)
+    levels = case_levels(p, ids)
+    tiers_of, units_of = assign_units(p, ids, levels)
+    tiers, state = p.i8[TIER], p.i8[STATE]
+    units, assign_day = p.ints[UNIT], p.ints[ASSIGN_DAY]
+    first_deadline, deadlines = p.ints[FIRST_DEADLINE], p.ints[DEADLINE]
+    busday, limits = p.busday, p.limits
+    for j in range(len(ids)):
+        c = ids[j]
+        tiers[c] = tiers_of[j]
+        units[c] = units_of[j]
+        assign_day[c] = day
+        deadline = busday[day, limits[levels[j]]]
+        first_deadline[c] = deadline
+        deadlines[c] = deadline  # set_deadline, and watched below
+        state[c] = DISPATCHED
+    if watches_deadlines(p):
+        track_open_each(p, ids)
+    schedule_all(p, ids, dispatch, day)

@@ -94,6 +94,10 @@ CASE_DRAWS = (
 ) = range(17)
 CASE_DRAW_SLOTS = 17
 
+# Columns of ``Pipeline.hq``, the unit queues' entries (one row per entry).
+HQ_CASE, HQ_K1, HQ_K2, HQ_LEFT, HQ_RIGHT = range(5)
+HQ_COLUMNS = 5
+
 # ``Pipeline.counters``.
 (
     N_ENTRIES,

@@ -17,6 +17,7 @@ from gridsim.kernel.assign import assign
 from gridsim.kernel.codes import (
     ARRIVAL,
     CADRE_VISIT,
+    CASE_KEY,
     CHANNEL,
     CLOSE_DAY,
     CONTACT_GAIN,
@@ -59,9 +60,9 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import entry_day
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close
-from gridsim.kernel.queues import busday, new_stamp, schedule
-from gridsim.kernel.rng import case_exponential, case_uniform, uniform
+from gridsim.kernel.moves import close_each
+from gridsim.kernel.queues import busday, new_stamp, schedule_all, schedule_each
+from gridsim.kernel.rng import case_draw, uniform
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -72,9 +73,13 @@ _jit = kernel_jit(nogil=True)
 
 
 @_jit
-def _effective_trust(p: Pipeline, household: int) -> float:
-    t = p.trust[household] + p.grid_trust_offset[p.household_grid[household]]
-    return min(max(t, 0.01), 0.99)
+def _effective_trust(trust: float, grid_offset: float) -> float:
+    """A household's trust with its grid's offset, kept in (0.01, 0.99).
+
+    Takes the two numbers, not the arrays: every array passed to a compiled
+    call costs a reference-count pair, several times the work here.
+    """
+    return min(max(trust + grid_offset, 0.01), 0.99)
 
 
 # -- entry and verification ---------------------------------------------------------
@@ -83,59 +88,65 @@ def _effective_trust(p: Pipeline, household: int) -> float:
 @_jit
 def found(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Issues found today: entered now, or at the next batch."""
+    state, found_day = p.i8[STATE], p.ints[FOUND_DAY]
     for c in ids:
-        p.i8[STATE, c] = FOUND
-        p.ints[FOUND_DAY, c] = day
+        state[c] = FOUND
+        found_day[c] = day
     entry = entry_day(p, day)
     if entry == day:
         enter(p, ids, day)
     elif entry < p.iparams[DAYS]:
-        for c in ids:
-            schedule(p, c, entry, day)
+        schedule_all(p, ids, entry, day)
     else:
+        next_day = p.ints[NEXT_DAY]
         for c in ids:
-            p.ints[NEXT_DAY, c] = -1
+            next_day[c] = -1
 
 
 @_jit
 def enter(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """集: the issue reaches the platform (受理); spot fixes close at once."""
     spot_share = p.fparams[SPOT_SHARE]
+    key = p.iparams[CASE_KEY]
+    report_day, channel = p.ints[REPORT_DAY], p.i8[CHANNEL]
     spot = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        p.ints[REPORT_DAY, c] = day
-        spot[j] = p.i8[CHANNEL, c] != SELF_REPORT and case_uniform(p, c, U_SPOT) < spot_share
-    for j in range(len(ids)):
-        if spot[j]:
-            c = ids[j]
-            p.flags[SPOT_FIXED, c] = True
-            p.flags[RESOLVED, c] = True
-            p.i8[TIER, c] = GRID
-            close(p, c, day)
+        report_day[c] = day
+        spot[j] = channel[c] != SELF_REPORT and case_draw(key, c, U_SPOT) < spot_share
+    spot_fixed, resolved, tier = p.flags[SPOT_FIXED], p.flags[RESOLVED], p.i8[TIER]
+    fixed = ids[spot]
+    for c in fixed:
+        spot_fixed[c] = True
+        resolved[c] = True
+        tier[c] = GRID
+    close_each(p, fixed, day)
     verified = busday(p, day, p.iparams[VERIFICATION_DELAY])
-    for j in range(len(ids)):
-        if not spot[j]:
-            p.i8[STATE, ids[j]] = VERIFY
-            schedule(p, ids[j], verified, day)
+    state = p.i8[STATE]
+    to_verify = ids[~spot]
+    for c in to_verify:
+        state[c] = VERIFY
+    schedule_all(p, to_verify, verified, day)
 
 
 @_jit
 def verify(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Administrators verify (核实): invalid reports get a reply and stop here."""
     share = p.fparams[VALID_SHARE]
+    key = p.iparams[CASE_KEY]
+    state, close_day, next_day = p.i8[STATE], p.ints[CLOSE_DAY], p.ints[NEXT_DAY]
     n = 0
     for c in ids:
-        if case_uniform(p, c, U_VALID) < share:
+        if case_draw(key, c, U_VALID) < share:
             n += 1
         else:
-            p.i8[STATE, c] = INVALID
-            p.ints[CLOSE_DAY, c] = day
-            p.ints[NEXT_DAY, c] = -1
+            state[c] = INVALID
+            close_day[c] = day
+            next_day[c] = -1
     valid = np.empty(n, dtype=np.int64)
     k = 0
     for c in ids:
-        if case_uniform(p, c, U_VALID) < share:
+        if case_draw(key, c, U_VALID) < share:
             valid[k] = c
             k += 1
     assign(p, valid, day)
@@ -166,11 +177,12 @@ def _familiarity(p: Pipeline, day: int) -> np.ndarray:
     n_grids = len(p.grid_start)
     total = np.zeros(n_grids)
     scale = p.fparams[FAMILIARITY_DAYS]
-    for i in range(len(p.cadre_grid)):
-        fam = 1.0 - np.exp(-max(0.0, day - p.cadre_posted_on[i]) / scale)
-        total[p.cadre_grid[i]] += fam
+    cadre_grid, posted_on, per_grid = p.cadre_grid, p.cadre_posted_on, p.cadres_per_grid
+    for i in range(len(cadre_grid)):
+        fam = 1.0 - np.exp(-max(0.0, day - posted_on[i]) / scale)
+        total[cadre_grid[i]] += fam
     for g in range(n_grids):
-        total[g] = total[g] / max(1, p.cadres_per_grid[g])
+        total[g] = total[g] / max(1, per_grid[g])
     return total
 
 
@@ -183,21 +195,27 @@ def visits(p: Pipeline, day: int) -> None:
     lo, hi = p.visit_offsets[i], p.visit_offsets[i + 1]
     if hi == lo:
         return
-    p.counters[VISITS_DONE] = hi
+    counters = p.counters
+    counters[VISITS_DONE] = hi
+    # Arrays read once into locals: every ``p.<field>`` costs a reference-count
+    # pair, which in a loop over the day's visits cost more than the loop.
+    visitor = p.visit_visitor
+    by_officer = 0
     for j in range(lo, hi):
-        if p.visit_visitor[j] == OFFICER_VISIT:
-            p.counters[VISITS_OFFICER] += 1
-        else:
-            p.counters[VISITS_CADRE] += 1
+        if visitor[j] == OFFICER_VISIT:
+            by_officer += 1
+    counters[VISITS_OFFICER] += by_officer
+    counters[VISITS_CADRE] += hi - lo - by_officer
     gain = p.fparams[CONTACT_GAIN]
     if gain != 0.0:
         # Every visit sees the trust of the morning: a household visited
         # twice gains once.
+        trust, household = p.trust, p.visit_household
         raised = np.empty(hi - lo)
         for j in range(lo, hi):
-            raised[j - lo] = min(1.0, p.trust[p.visit_household[j]] + gain)
+            raised[j - lo] = min(1.0, trust[household[j]] + gain)
         for j in range(lo, hi):
-            p.trust[p.visit_household[j]] = raised[j - lo]
+            trust[household[j]] = raised[j - lo]
     _detect(p, i, day)
 
 
@@ -208,8 +226,13 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     if hi == lo:
         return
     state = p.i8[STATE]
+    channel = p.i8[CHANNEL]
+    household, issue_grid = p.ints[HOUSEHOLD], p.ints[ISSUE_GRID]
+    trust, offset, household_grid = p.trust, p.grid_trust_offset, p.household_grid
+    pair_issue, pair_visitor = p.pair_issue, p.pair_visitor
     logit0, effect = p.fparams[DETECT_LOGIT], p.fparams[TRUST_EFFECT]
     fam_effect = p.fparams[FAMILIARITY_EFFECT]
+    key = p.iparams[DETECTION_KEY]
     fam = np.empty(0)
     have_fam = False
     told = np.empty(hi - lo, dtype=np.int64)
@@ -218,22 +241,23 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     st = p.ints[STAMP]
     cursor = p.counters[DETECTION_CURSOR]
     for j in range(lo, hi):
-        c = p.pair_issue[j]
+        c = pair_issue[j]
         if state[c] != LATENT:
             continue
-        z = logit0 + effect * (_effective_trust(p, p.ints[HOUSEHOLD, c]) - 0.5)
-        who = p.pair_visitor[j]
+        h = household[c]
+        z = logit0 + effect * (_effective_trust(trust[h], offset[household_grid[h]]) - 0.5)
+        who = pair_visitor[j]
         if who == CADRE_VISIT:
             if not have_fam:
                 fam = _familiarity(p, day)
                 have_fam = True
-            z += fam_effect * fam[p.ints[ISSUE_GRID, c]]
-        u = uniform(p.iparams[DETECTION_KEY], cursor)
+            z += fam_effect * fam[issue_grid[c]]
+        u = uniform(key, cursor)
         cursor += 1
         if u < 1.0 / (1.0 + np.exp(-z)) and st[c] != stamp:
             # A household visited twice in a day tells the first visitor.
             st[c] = stamp
-            p.i8[CHANNEL, c] = who
+            channel[c] = who
             told[n_told] = c
             n_told += 1
     p.counters[DETECTION_CURSOR] = cursor
@@ -247,20 +271,34 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
 def decide_self_reports(p: Pipeline, day: int) -> None:
     """Residents whose issue arises today decide whether, and when, to report it."""
     lo, hi = p.arrival_offsets[day], p.arrival_offsets[day + 1]
+    if hi == lo:
+        return
     delay_days = p.fparams[SELF_REPORT_DELAY_DAYS]
     days = p.iparams[DAYS]
+    key = p.iparams[CASE_KEY]
+    order = p.arrival_order
+    state, channel = p.i8[STATE], p.i8[CHANNEL]
+    household, arrival, expiry = p.ints[HOUSEHOLD], p.ints[ARRIVAL], p.ints[EXPIRY]
+    trust, offset, household_grid = p.trust, p.grid_trust_offset, p.household_grid
+    propensity = p.propensity
+    reporting = np.empty(hi - lo, dtype=np.int64)
+    report_days = np.empty(hi - lo, dtype=np.int64)
+    n = 0
     for j in range(lo, hi):
-        c = p.arrival_order[j]
-        if p.i8[STATE, c] != LATENT:
+        c = order[j]
+        if state[c] != LATENT:
             continue
-        h = p.ints[HOUSEHOLD, c]
-        prob = min(max(p.propensity[h] * _effective_trust(p, h) / 0.5, 0.0), 1.0)
-        if not case_uniform(p, c, U_SELF) < prob:
+        h = household[c]
+        t = _effective_trust(trust[h], offset[household_grid[h]])
+        prob = min(max(propensity[h] * t / 0.5, 0.0), 1.0)
+        if not case_draw(key, c, U_SELF) < prob:
             continue
-        report = max(p.ints[ARRIVAL, c], day) + np.int64(
-            np.ceil(case_exponential(p, c, U_SELF_DELAY) * delay_days)
-        )
-        if report < p.ints[EXPIRY, c] and report < days:
+        wait = -np.log(1.0 - case_draw(key, c, U_SELF_DELAY))  # case_exponential
+        report = max(arrival[c], day) + np.int64(np.ceil(wait * delay_days))
+        if report < expiry[c] and report < days:
             # A visit may still find it first; the earlier event wins.
-            p.i8[CHANNEL, c] = SELF_REPORT
-            schedule(p, c, report, day)
+            channel[c] = SELF_REPORT
+            reporting[n] = c
+            report_days[n] = report
+            n += 1
+    schedule_each(p, reporting[:n], report_days[:n], day)

@@ -33,7 +33,7 @@ from gridsim.kernel.codes import (
 from gridsim.kernel.collect import decide_self_reports, enter, latent_due, verify, visits
 from gridsim.kernel.handle import admit, arrive, finish
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import enqueue as _enqueue
+from gridsim.kernel.moves import enqueue_each
 from gridsim.kernel.queues import due
 from gridsim.kernel.queues import schedule as _schedule
 from gridsim.kernel.reply import reply, update_trust
@@ -66,8 +66,9 @@ def _select(ids: np.ndarray, states: np.ndarray, state: int) -> np.ndarray:
 def _advance(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Each due case takes its next step, state group by state group."""
     states = np.empty(len(ids), dtype=np.int8)
+    state = p.i8[STATE]
     for j in range(len(ids)):
-        states[j] = p.i8[STATE, ids[j]]
+        states[j] = state[ids[j]]
     group = _select(ids, states, LATENT)
     if len(group):
         latent_due(p, group, day)
@@ -81,8 +82,8 @@ def _advance(p: Pipeline, ids: np.ndarray, day: int) -> None:
     if len(group):
         arrive(p, group, day)
     group = _select(ids, states, WAITING)
-    for c in group:
-        _enqueue(p, c, day)
+    if len(group):
+        enqueue_each(p, group, day)
     group = _select(ids, states, IN_SERVICE)
     if len(group):
         finish(p, group, day)
@@ -122,8 +123,7 @@ def step_day(p: Pipeline, day: int) -> None:
 @_jit
 def enqueue(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Put cases in their unit's queue (used by the survey to reopen cases)."""
-    for c in ids:
-        _enqueue(p, c, day)
+    enqueue_each(p, ids, day)
 
 
 @_jit

@@ -44,17 +44,19 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.rng import case_exponential
-from gridsim.kernel.units import unit_for
+from gridsim.kernel.units import unit_for, units_for
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
 __all__ = [
     "assign_unit",
+    "assign_units",
     "consultation_release",
     "entry_day",
     "escalates",
     "queue_keys",
+    "queue_keys_each",
     "watches_deadlines",
 ]
 
@@ -92,6 +94,23 @@ def assign_unit(p: Pipeline, c: int, level: int) -> tuple[int, int]:
     if mode == Assign.WORKLOAD and level <= COMMUNITY:
         return level, _least_loaded(p, c, level)
     return level, unit_for(p, c, level)
+
+
+@_jit
+def assign_units(p: Pipeline, ids: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`assign_unit` of case ``ids[j]`` of complexity ``levels[j]``, for every ``j``.
+
+    Returns:
+        (tiers, units).
+    """
+    mode = p.iparams[ASSIGN_MODE]
+    tiers = np.full(len(ids), DISTRICT, dtype=np.int64) if mode == Assign.CENTRAL else levels
+    units = units_for(p, ids, tiers)
+    if mode == Assign.WORKLOAD:
+        for j in range(len(ids)):
+            if levels[j] <= COMMUNITY:
+                units[j] = _least_loaded(p, ids[j], levels[j])
+    return tiers, units
 
 
 @_jit
@@ -162,6 +181,26 @@ def queue_keys(p: Pipeline, c: int, day: int) -> tuple[int, int]:
     if p.iparams[SUPERVISE_MODE] == Supervise.DEADLINES:
         return (0 if p.flags[ESCALATED, c] else 1), np.int64(p.ints[DEADLINE, c])
     return 0, day
+
+
+@_jit
+def queue_keys_each(p: Pipeline, ids: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`queue_keys` of every case of ``ids`` joining its queue on ``day``.
+
+    Returns:
+        The keys ``k1`` and ``k2`` of each case.
+    """
+    k1 = np.empty(len(ids), dtype=np.int64)
+    k2 = np.empty(len(ids), dtype=np.int64)
+    if p.iparams[SUPERVISE_MODE] == Supervise.DEADLINES:
+        escalated, deadline = p.flags[ESCALATED], p.ints[DEADLINE]
+        for j in range(len(ids)):
+            k1[j] = 0 if escalated[ids[j]] else 1
+            k2[j] = deadline[ids[j]]
+    else:
+        k1[:] = 0
+        k2[:] = day
+    return k1, k2
 
 
 @_jit

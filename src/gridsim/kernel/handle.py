@@ -3,7 +3,7 @@
 A case reaching its unit (:func:`arrive`) joins the unit's queue, unless it
 needs several departments and waits for the consultation mechanism first.
 Queues admit cases to free capacity in the supervision's order
-(:func:`admit`). Service (:func:`_start_service`) takes the case's natural
+(:func:`admit`). Service (:func:`_start_services`) takes the case's natural
 time — lognormal, from its own draws, slowed by the unit's queue and
 shortened by the unit's effort — unless the unit works to the case's time
 limit (:func:`_to_limit`). A finished case is resolved or only explained (a
@@ -33,6 +33,7 @@ from gridsim.kernel.codes import (
     BOUNCE_RESOLVABLE_FACTOR,
     BOUNCED,
     BOUNCES,
+    CASE_KEY,
     CATEGORY,
     COMPLIANCE,
     COMPLIANCE_LOAD_DROP,
@@ -72,9 +73,9 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import consultation_release, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close, enqueue
-from gridsim.kernel.queues import leave_queue, mark_dirty, pop, schedule
-from gridsim.kernel.rng import case_normal, case_uniform
+from gridsim.kernel.moves import close_each, enqueue, enqueue_each
+from gridsim.kernel.queues import pop_live, schedule, schedule_all, schedule_each
+from gridsim.kernel.rng import case_draw, case_normal_draw
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -88,16 +89,13 @@ _jit = kernel_jit(nogil=True)
 def arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """The case reaches its unit; multi-department cases wait for consultation."""
     share = p.fparams[MULTI_SHARE]
+    key = p.iparams[CASE_KEY]
+    tier, escalated = p.i8[TIER], p.flags[ESCALATED]
     multi = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        multi[j] = (
-            case_uniform(p, c, U_MULTI) < share
-            and p.i8[TIER, c] >= STREET
-            and not p.flags[ESCALATED, c]
-        )
-        if not multi[j]:
-            enqueue(p, c, day)
+        multi[j] = case_draw(key, c, U_MULTI) < share and tier[c] >= STREET and not escalated[c]
+    enqueue_each(p, ids[~multi], day)
     for j in range(len(ids)):
         if not multi[j]:
             continue
@@ -112,52 +110,90 @@ def arrive(p: Pipeline, ids: np.ndarray, day: int) -> None:
 
 
 @_jit
-def _to_limit(p: Pipeline, c: int, day: int, days: float, load: float) -> float:
+def _to_limit(
+    deadline: int,
+    start: int,
+    reply_delay: int,
+    day: int,
+    days: float,
+    load: float,
+    f: tuple[float, float, float, float],
+    key: int,
+    c: int,
+) -> float:
     """Working to the deadline: the days case ``c`` takes if its unit plans it to its limit.
+
+    Args:
+        deadline: The case's deadline.
+        start: The day it was assigned.
+        reply_delay: Working days from handled to replied.
+        day: Today.
+        days: Its natural handling time.
+        load: Its unit's queue per unit of capacity.
+        f: ``(yellow_fraction, yellow_compliance, compliance, compliance_load_drop)``.
+        key: The run's case key (the case's own ``comply`` draw).
+        c: The case.
 
     Returns:
         ``days`` (the natural time) if it already closes in time, if the limit
         cannot be met any more, or if the unit does not comply (the case's own
         ``comply`` draw); else the days left for it to close exactly by its limit.
     """
-    latest = p.ints[DEADLINE, c] - p.iparams[REPLY_DELAY]  # handling done by then: on time
+    latest = deadline - reply_delay  # handling done by then: on time
     if latest < day or day + np.ceil(days) <= latest:
         return days
-    start = p.ints[ASSIGN_DAY, c]
-    span = p.ints[DEADLINE, c] - start
-    if span > 0 and day - start >= p.fparams[YELLOW_FRACTION] * span:
-        comply = p.fparams[YELLOW_COMPLIANCE]
+    yellow_fraction, yellow_compliance, compliance, load_drop = f
+    span = deadline - start
+    if span > 0 and day - start >= yellow_fraction * span:
+        comply = yellow_compliance
     else:
-        comply = p.fparams[COMPLIANCE] * max(0.0, 1.0 - p.fparams[COMPLIANCE_LOAD_DROP] * load)
-    if case_uniform(p, c, U_COMPLY) < comply:
+        comply = compliance * max(0.0, 1.0 - load_drop * load)
+    if case_draw(key, c, U_COMPLY) < comply:
         return float(latest - day)
     return days
 
 
 @_jit
-def _start_service(p: Pipeline, c: int, day: int, queue_len: np.ndarray) -> None:
-    """办: handling starts; duration from the case's own draws, the unit's load and effort."""
-    u = p.ints[UNIT, c]
-    sigma = p.fparams[SERVICE_SIGMA]
-    if p.flags[ESCALATED, c]:
-        days = p.fparams[ESCALATED_MEDIAN_DAYS] * np.exp(
-            0.5 * sigma * case_normal(p, c, U_ESCALATED, U_ESCALATED_ANGLE)
-        )
-    elif case_uniform(p, c, U_SAME_DAY) < p.fparams[SAME_DAY_SHARE]:
-        days = 0.0
-    else:
-        load = queue_len[u] / p.unit_capacity[u]
-        normal = p.service_medians[p.i8[TIER, c]] * np.exp(
-            sigma * case_normal(p, c, U_SERVICE, U_SERVICE_ANGLE)
-        )
-        days = normal * (1.0 + p.fparams[CONGESTION_SLOWDOWN] * load)
-        days *= 1.0 - p.fparams[EFFORT_SPEEDUP] * p.unit_effort[u]
-        if watches_deadlines(p):
-            days = _to_limit(p, c, day, days, load)
-    finish = day + np.int64(np.ceil(min(days, 10.0 * p.iparams[DAYS])))
-    p.i8[STATE, c] = IN_SERVICE
-    p.unit_busy[u] += 1
-    schedule(p, c, finish, day)
+def _start_services(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """办: handling starts for every case of ``ids`` (admitted today, in order).
+
+    Each case's duration comes from its own draws, its unit's load (the queue
+    at the start of the admission round) and effort.
+    """
+    f, key = p.fparams, p.iparams[CASE_KEY]
+    sigma = f[SERVICE_SIGMA]
+    limit = (f[YELLOW_FRACTION], f[YELLOW_COMPLIANCE], f[COMPLIANCE], f[COMPLIANCE_LOAD_DROP])
+    watch, reply_delay = watches_deadlines(p), p.iparams[REPLY_DELAY]
+    horizon = 10.0 * p.iparams[DAYS]
+    unit, deadline, assign_day = p.ints[UNIT], p.ints[DEADLINE], p.ints[ASSIGN_DAY]
+    escalated, tier, state = p.flags[ESCALATED], p.i8[TIER], p.i8[STATE]
+    queue_len, capacity, effort = p.unit_queue_len, p.unit_capacity, p.unit_effort
+    medians, busy = p.service_medians, p.unit_busy
+    finish = np.empty(len(ids), dtype=np.int64)
+    for j in range(len(ids)):
+        c = ids[j]
+        u = unit[c]
+        if escalated[c]:
+            days = f[ESCALATED_MEDIAN_DAYS] * np.exp(
+                0.5 * sigma * case_normal_draw(key, c, U_ESCALATED, U_ESCALATED_ANGLE)
+            )
+        elif case_draw(key, c, U_SAME_DAY) < f[SAME_DAY_SHARE]:
+            days = 0.0
+        else:
+            load = queue_len[u] / capacity[u]
+            normal = medians[tier[c]] * np.exp(
+                sigma * case_normal_draw(key, c, U_SERVICE, U_SERVICE_ANGLE)
+            )
+            days = normal * (1.0 + f[CONGESTION_SLOWDOWN] * load)
+            days *= 1.0 - f[EFFORT_SPEEDUP] * effort[u]
+            if watch:
+                days = _to_limit(
+                    deadline[c], assign_day[c], reply_delay, day, days, load, limit, key, c
+                )
+        finish[j] = day + np.int64(np.ceil(min(days, horizon)))
+        state[c] = IN_SERVICE
+        busy[u] += 1
+    schedule_each(p, ids, finish, day)
 
 
 @_jit
@@ -177,27 +213,26 @@ def admit(p: Pipeline, day: int) -> bool:
     p.counters[N_DIRTY] = 0
     admitted = np.empty(0, dtype=np.int64)
     n_admitted = 0
+    dirty_units, unit_dirty = p.dirty_units, p.unit_dirty
+    capacity, busy, queued, queue_len = (
+        p.unit_capacity,
+        p.unit_busy,
+        p.unit_queued,
+        p.unit_queue_len,
+    )
     for k in range(n_dirty):
-        u = p.dirty_units[k]
-        p.unit_dirty[u] = 0
-        free = p.unit_capacity[u] - p.unit_busy[u]
-        if free <= 0 or p.unit_queued[u] == 0:
+        u = dirty_units[k]
+        unit_dirty[u] = 0
+        free = capacity[u] - busy[u]
+        if free <= 0 or queued[u] == 0:
             continue
-        p.unit_queue_len[u] = p.unit_queued[u]
-        while free > 0 and p.unit_root[u] >= 0:
-            c = pop(p, u)
-            if c < 0:
-                continue  # stale: the case left this queue
-            leave_queue(p, c)
-            if n_admitted == len(admitted):
-                grown = np.empty(max(16, 2 * n_admitted), dtype=np.int64)
-                grown[:n_admitted] = admitted[:n_admitted]
-                admitted = grown
-            admitted[n_admitted] = c
-            n_admitted += 1
-            free -= 1
-    for j in range(n_admitted):
-        _start_service(p, admitted[j], day, p.unit_queue_len)
+        queue_len[u] = queued[u]
+        if n_admitted + free > len(admitted):
+            more = np.empty(max(16, 2 * (n_admitted + free)), dtype=np.int64)
+            more[:n_admitted] = admitted[:n_admitted]
+            admitted = more
+        n_admitted = pop_live(p, u, free, admitted, n_admitted)
+    _start_services(p, admitted[:n_admitted], day)
     return n_admitted > 0
 
 
@@ -207,34 +242,41 @@ def finish(p: Pipeline, ids: np.ndarray, day: int) -> None:
     factor = p.fparams[BOUNCE_RESOLVABLE_FACTOR]
     rework_share = p.fparams[REWORK_SHARE]
     fix_gain = p.fparams[EFFORT_FIX_GAIN]
+    key = p.iparams[CASE_KEY]
+    unit, busy, handled = p.ints[UNIT], p.unit_busy, p.unit_handled
+    counters, dirty, dirty_units = p.counters, p.unit_dirty, p.dirty_units
     for c in ids:
-        u = p.ints[UNIT, c]
-        p.unit_busy[u] -= 1
-        p.unit_handled[u] += 1
-        mark_dirty(p, u)
+        u = unit[c]
+        busy[u] -= 1
+        handled[u] += 1
+        counters[ADMISSION_DUE] = 1  # mark_dirty
+        if not dirty[u]:
+            dirty[u] = 1
+            dirty_units[counters[N_DIRTY]] = u
+            counters[N_DIRTY] += 1
+    resolvable, category, reworks = p.resolvable, p.i8[CATEGORY], p.i8[REWORKS]
+    bounced, resolved_flag, effort = p.flags[BOUNCED], p.flags[RESOLVED], p.unit_effort
     done = np.empty(len(ids), dtype=np.bool_)
     for j in range(len(ids)):
         c = ids[j]
-        share = p.resolvable[p.i8[CATEGORY, c]]
-        if p.flags[BOUNCED, c]:
+        share = resolvable[category[c]]
+        if bounced[c]:
             share = share * factor
         # Effort fixes some of what would only have been explained.
-        share += (1.0 - share) * fix_gain * p.unit_effort[p.ints[UNIT, c]]
-        resolved = case_uniform(p, c, U_RESOLVE) < share
-        done[j] = not (
-            resolved and p.i8[REWORKS, c] == 0 and case_uniform(p, c, U_REWORK) < rework_share
-        )
+        share += (1.0 - share) * fix_gain * effort[unit[c]]
+        resolved = case_draw(key, c, U_RESOLVE) < share
+        done[j] = not (resolved and reworks[c] == 0 and case_draw(key, c, U_REWORK) < rework_share)
         if done[j]:
-            p.flags[RESOLVED, c] = resolved
+            resolved_flag[c] = resolved
         else:
-            p.i8[REWORKS, c] += 1
-            enqueue(p, c, day)
+            reworks[c] += 1
+    enqueue_each(p, ids[~done], day)
     delay = p.iparams[REPLY_DELAY]
-    for j in range(len(ids)):
-        if not done[j]:
-            continue
-        if delay == 0:
-            close(p, ids[j], day)
-        else:
-            p.i8[STATE, ids[j]] = REPLYING
-            schedule(p, ids[j], day + delay, day)
+    finished = ids[done]
+    if delay == 0:
+        close_each(p, finished, day)
+    else:
+        state = p.i8[STATE]
+        for c in finished:
+            state[c] = REPLYING
+        schedule_all(p, finished, day + delay, day)

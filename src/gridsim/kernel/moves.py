@@ -8,37 +8,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from gridsim.kernel.codes import (
     CLOSE_DAY,
     CLOSED,
     DEADLINE,
     FIRST_DEADLINE,
     LATE,
+    N_CLOSED,
     NEXT_DAY,
     QUEUED,
     QUEUED_DAY,
     STATE,
 )
-from gridsim.kernel.dispatch import queue_keys, watches_deadlines
+from gridsim.kernel.dispatch import queue_keys_each, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.queues import push, record_closed, track_open
+from gridsim.kernel.queues import grown, push_each, record_closed, track_open
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
-__all__ = ["close", "enqueue", "set_deadline"]
+__all__ = ["close", "close_each", "enqueue", "enqueue_each", "set_deadline"]
 
 _jit = kernel_jit(nogil=True)
 
 
 @_jit
+def enqueue_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """Every case of ``ids`` joins its unit's queue today, in the supervision's order.
+
+    In the order given; one call per batch (see :func:`gridsim.kernel.queues.push_each`).
+    """
+    state, queued_day, next_day = p.i8[STATE], p.ints[QUEUED_DAY], p.ints[NEXT_DAY]
+    for c in ids:
+        state[c] = QUEUED
+        queued_day[c] = day
+        next_day[c] = -1
+    k1, k2 = queue_keys_each(p, ids, day)
+    push_each(p, ids, k1, k2)
+
+
+@_jit
 def enqueue(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` joins its unit's queue today, in the supervision's order."""
-    p.i8[STATE, c] = QUEUED
-    p.ints[QUEUED_DAY, c] = day
-    p.ints[NEXT_DAY, c] = -1
-    k1, k2 = queue_keys(p, c, day)
-    push(p, c, k1, k2)
+    enqueue_each(p, np.full(1, c, dtype=np.int64), day)
 
 
 @_jit
@@ -50,11 +64,36 @@ def set_deadline(p: Pipeline, c: int, deadline: int) -> None:
 
 
 @_jit
+def close_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
+    """:func:`close` every case of ``ids`` today, in order (the arrays read once, not per case)."""
+    state, late = p.i8[STATE], p.flags[LATE]
+    close_day, next_day, first_deadline = (
+        p.ints[CLOSE_DAY],
+        p.ints[NEXT_DAY],
+        p.ints[FIRST_DEADLINE],
+    )
+    counters, closed = p.counters, p.closed
+    for c in ids:
+        state[c] = CLOSED
+        close_day[c] = day
+        next_day[c] = -1
+        fd = first_deadline[c]
+        late[c] = fd >= 0 and day > fd
+        n = counters[N_CLOSED]  # record_closed
+        if n == len(closed):
+            p.closed = grown(closed)
+            closed = p.closed
+        closed[n] = c
+        counters[N_CLOSED] = n + 1
+
+
+@_jit
 def close(p: Pipeline, c: int, day: int) -> None:
     """Case ``c`` is closed today: late if past its first deadline."""
     p.i8[STATE, c] = CLOSED
-    p.ints[CLOSE_DAY, c] = day
-    p.ints[NEXT_DAY, c] = -1
-    fd = p.ints[FIRST_DEADLINE, c]
+    ints = p.ints
+    ints[CLOSE_DAY, c] = day
+    ints[NEXT_DAY, c] = -1
+    fd = ints[FIRST_DEADLINE, c]
     p.flags[LATE, c] = fd >= 0 and day > fd
     record_closed(p, c)

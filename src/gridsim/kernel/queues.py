@@ -1,15 +1,16 @@
 """The kernel's data structures: entry pools, the day calendar, unit queues, work lists.
 
 * **Pools.** Calendar entries and queue entries are taken from pools of
-  preallocated slots with a free list (:func:`pool_take`); a full pool doubles
-  (:func:`grown`), so memory follows the busiest day, not the run's size.
+  preallocated slots with a free list (in :func:`schedule` and :func:`push_each`);
+  a full pool doubles (:func:`grown`), so memory follows the busiest day, not
+  the run's size.
 * **The calendar** (the agenda): ``cal_head[day]`` heads a linked list of
   entries, one per case filed under that day. A case's ``NEXT_DAY`` is
   authoritative; an entry whose case has since moved on is skipped
   (:func:`schedule`, :func:`due`).
 * **Unit queues**: one skew heap per handling unit, ordered by two keys the
   supervision mechanism sets (see :func:`gridsim.kernel.dispatch.queue_keys`)
-  then the case id (:func:`push`, :func:`pop`). An entry no longer named by its
+  then the case id (:func:`push_each`, :func:`pop_live`). An entry no longer named by its
   case's ``QUEUE_ENTRY`` is stale and skipped.
 * **Work lists**: units due an admission round, open cases under deadline
   watch, cases closed today, and a stamp clock that marks cases seen in a pass.
@@ -25,8 +26,13 @@ from gridsim.kernel.codes import (
     ADMISSION_DUE,
     DISPATCHED,
     FREE_ENTRY,
+    HQ_CASE,
     HQ_ENTRIES,
     HQ_FREE,
+    HQ_K1,
+    HQ_K2,
+    HQ_LEFT,
+    HQ_RIGHT,
     IN_SERVICE,
     N_CLOSED,
     N_DIRTY,
@@ -52,12 +58,14 @@ __all__ = [
     "leave_queue",
     "mark_dirty",
     "new_stamp",
-    "pool_take",
-    "pop",
-    "push",
+    "pop_live",
+    "push_each",
     "record_closed",
     "schedule",
+    "schedule_all",
+    "schedule_each",
     "track_open",
+    "track_open_each",
 ]
 
 _jit = kernel_jit(nogil=True)
@@ -73,29 +81,19 @@ def grown(a: np.ndarray) -> np.ndarray:
     return out
 
 
-@_jit
-def pool_take(counters: np.ndarray, free: int, used: int, links: np.ndarray) -> int:
-    """An entry of a pool (calendar or queues): its free list's head, else the next unused.
-
-    ``counters[free]`` heads the free list (linked through ``links``),
-    ``counters[used]`` counts entries ever handed out; -1 when the pool is full.
-    """
-    e = counters[free]
-    if e >= 0:
-        counters[free] = links[e]
-        return e
-    e = counters[used]
-    if e == len(links):
-        return -1
-    counters[used] += 1
-    return e
+# A pool entry is taken inline where it is needed (:func:`schedule`, :func:`push_each`):
+# the free list's head (``counters[free]``, linked through the pool's link
+# array), else the next never-used entry (``counters[used]`` counts them),
+# growing the pool first when it is full. A compiled helper taking the arrays
+# would cost a reference-count pair per array per call, more than the work.
 
 
 @_jit
 def new_stamp(p: Pipeline) -> int:
     """A stamp no case carries yet (cases seen in a pass get it in ``ints[STAMP]``)."""
-    p.counters[STAMP_CLOCK] += 1
-    return p.counters[STAMP_CLOCK]
+    counters = p.counters
+    counters[STAMP_CLOCK] += 1
+    return counters[STAMP_CLOCK]
 
 
 # -- the calendar ---------------------------------------------------------------
@@ -121,38 +119,84 @@ def schedule(p: Pipeline, c: int, day: int, today: int) -> None:
     on is skipped when its day comes. Days past the horizon are not filed.
     """
     p.ints[NEXT_DAY, c] = day
-    if day < today or day >= len(p.cal_head):
+    head = p.cal_head
+    if day < today or day >= len(head):
         return
-    e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
-    if e < 0:
-        _grow_calendar(p)
-        e = pool_take(p.counters, FREE_ENTRY, N_ENTRIES, p.cal_next)
+    counters, link = p.counters, p.cal_next
+    e = counters[FREE_ENTRY]
+    if e >= 0:
+        counters[FREE_ENTRY] = link[e]
+    else:
+        e = counters[N_ENTRIES]
+        if e == len(link):
+            _grow_calendar(p)
+            link = p.cal_next
+        counters[N_ENTRIES] = e + 1
     p.cal_case[e] = c
-    p.cal_next[e] = p.cal_head[day]
-    p.cal_head[day] = e
+    link[e] = head[day]
+    head[day] = e
+
+
+@_jit
+def schedule_each(p: Pipeline, ids: np.ndarray, days: np.ndarray, today: int) -> None:
+    """:func:`schedule` for case ``ids[j]`` on ``days[j]``, for every ``j`` in order.
+
+    One call for a batch of cases: the calendar's arrays are read once, not
+    once per case (every ``p.<field>`` read and every array passed to a
+    compiled call costs a reference-count pair, more than filing an entry).
+    """
+    nd, head, counters = p.ints[NEXT_DAY], p.cal_head, p.counters
+    case, link = p.cal_case, p.cal_next
+    horizon = len(head)
+    for j in range(len(ids)):
+        c, day = ids[j], days[j]
+        nd[c] = day
+        if day < today or day >= horizon:
+            continue
+        e = counters[FREE_ENTRY]
+        if e >= 0:
+            counters[FREE_ENTRY] = link[e]
+        else:
+            e = counters[N_ENTRIES]
+            if e == len(link):
+                _grow_calendar(p)
+                case, link = p.cal_case, p.cal_next
+            counters[N_ENTRIES] = e + 1
+        case[e] = c
+        link[e] = head[day]
+        head[day] = e
+
+
+@_jit
+def schedule_all(p: Pipeline, ids: np.ndarray, day: int, today: int) -> None:
+    """:func:`schedule` for every case of ``ids`` on the same ``day``, in order."""
+    schedule_each(p, ids, np.full(len(ids), day, dtype=np.int64), today)
 
 
 @_jit
 def due(p: Pipeline, day: int) -> np.ndarray:
     """Distinct cases whose next step is ``day``, ascending; their step is taken off."""
+    # The calendar's arrays are read once (each ``p.<field>`` read costs a
+    # reference-count pair); nothing here grows them.
+    head, case, link, counters = p.cal_head, p.cal_case, p.cal_next, p.counters
     filed = 0
-    e = p.cal_head[day]
+    e = head[day]
     while e >= 0:
         filed += 1
-        e = p.cal_next[e]
+        e = link[e]
     out = np.empty(filed, dtype=np.int64)
     nd = p.ints[NEXT_DAY]
     k = 0
-    e = p.cal_head[day]
-    p.cal_head[day] = -1
+    e = head[day]
+    head[day] = -1
     while e >= 0:
-        c, following = p.cal_case[e], p.cal_next[e]
+        c, following = case[e], link[e]
         if nd[c] == day:
             nd[c] = -1
             out[k] = c
             k += 1
-        p.cal_next[e] = p.counters[FREE_ENTRY]
-        p.counters[FREE_ENTRY] = e
+        link[e] = counters[FREE_ENTRY]
+        counters[FREE_ENTRY] = e
         e = following
     out = out[:k]
     out.sort()
@@ -164,94 +208,130 @@ def due(p: Pipeline, day: int) -> np.ndarray:
 
 @_jit
 def _grow_queues(p: Pipeline) -> None:
-    p.hq_case = grown(p.hq_case)
-    k1 = np.empty(2 * len(p.hq_k1), dtype=np.int8)
-    k1[: len(p.hq_k1)] = p.hq_k1
-    p.hq_k1 = k1
-    p.hq_k2 = grown(p.hq_k2)
-    p.hq_left = grown(p.hq_left)
-    p.hq_right = grown(p.hq_right)
+    old = p.hq
+    hq = np.empty((2 * old.shape[0], old.shape[1]), dtype=np.int64)
+    hq[: old.shape[0]] = old
+    p.hq = hq
 
 
 @_jit
-def _entry_less(p: Pipeline, a: int, b: int) -> bool:
-    """Queue order of two entries: the supervision's keys, then the case id."""
-    if p.hq_k1[a] != p.hq_k1[b]:
-        return p.hq_k1[a] < p.hq_k1[b]
-    if p.hq_k2[a] != p.hq_k2[b]:
-        return p.hq_k2[a] < p.hq_k2[b]
-    return p.hq_case[a] < p.hq_case[b]
+def _entry_less(k1a: int, k2a: int, case_a: int, k1b: int, k2b: int, case_b: int) -> bool:
+    """Queue order of two entries: the supervision's keys, then the case id.
+
+    Takes the entries' numbers, not the arrays (an array argument costs a
+    reference-count pair per call).
+    """
+    if k1a != k1b:
+        return k1a < k1b
+    if k2a != k2b:
+        return k2a < k2b
+    return case_a < case_b
 
 
 @_jit
-def _meld(p: Pipeline, a: int, b: int) -> int:
+def _meld(hq: np.ndarray, a: int, b: int) -> int:
     """Skew-heap union of the heaps rooted at entries ``a`` and ``b`` (top-down)."""
     if a < 0:
         return b
     if b < 0:
         return a
-    if _entry_less(p, b, a):
+    if _entry_less(
+        hq[b, HQ_K1], hq[b, HQ_K2], hq[b, HQ_CASE], hq[a, HQ_K1], hq[a, HQ_K2], hq[a, HQ_CASE]
+    ):
         a, b = b, a
     root = a
     while True:
         # a's new right is its old left; its new left is its old right melded with b.
-        old_right = p.hq_right[a]
-        p.hq_right[a] = p.hq_left[a]
+        old_right = hq[a, HQ_RIGHT]
+        hq[a, HQ_RIGHT] = hq[a, HQ_LEFT]
         if old_right < 0:
-            p.hq_left[a] = b
+            hq[a, HQ_LEFT] = b
             return root
-        if _entry_less(p, b, old_right):
-            p.hq_left[a] = b
+        r = old_right
+        if _entry_less(
+            hq[b, HQ_K1], hq[b, HQ_K2], hq[b, HQ_CASE], hq[r, HQ_K1], hq[r, HQ_K2], hq[r, HQ_CASE]
+        ):
+            hq[a, HQ_LEFT] = b
             a, b = b, old_right
         else:
-            p.hq_left[a] = old_right
+            hq[a, HQ_LEFT] = old_right
             a = old_right
 
 
 @_jit
 def mark_dirty(p: Pipeline, u: int) -> None:
     """Unit ``u`` is due an admission round (its queue grew or a slot freed)."""
-    p.counters[ADMISSION_DUE] = 1
-    if not p.unit_dirty[u]:
-        p.unit_dirty[u] = 1
-        p.dirty_units[p.counters[N_DIRTY]] = u
-        p.counters[N_DIRTY] += 1
+    counters, dirty = p.counters, p.unit_dirty
+    counters[ADMISSION_DUE] = 1
+    if not dirty[u]:
+        dirty[u] = 1
+        p.dirty_units[counters[N_DIRTY]] = u
+        counters[N_DIRTY] += 1
 
 
 @_jit
-def push(p: Pipeline, c: int, k1: int, k2: int) -> None:
-    """Case ``c`` joins its unit's queue under the keys ``(k1, k2)`` (``k1`` fits int8)."""
-    e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
-    if e < 0:
-        _grow_queues(p)
-        e = pool_take(p.counters, HQ_FREE, HQ_ENTRIES, p.hq_left)
-    p.hq_case[e] = c
-    p.hq_k1[e] = k1
-    p.hq_k2[e] = k2
-    p.hq_left[e] = -1
-    p.hq_right[e] = -1
-    p.ints[QUEUE_ENTRY, c] = e
-    u = p.ints[UNIT, c]
-    p.unit_root[u] = _meld(p, p.unit_root[u], e)
-    p.unit_queued[u] += 1
-    mark_dirty(p, u)
+def push_each(p: Pipeline, ids: np.ndarray, k1: np.ndarray, k2: np.ndarray) -> None:
+    """Case ``ids[j]`` joins its unit's queue under the keys ``(k1[j], k2[j])``, for every ``j``.
+
+    In order, with the queues' arrays read once per batch (not per case).
+    """
+    counters, hq = p.counters, p.hq
+    queue_entry, unit = p.ints[QUEUE_ENTRY], p.ints[UNIT]
+    root, queued, dirty, dirty_units = p.unit_root, p.unit_queued, p.unit_dirty, p.dirty_units
+    for j in range(len(ids)):
+        c = ids[j]
+        e = counters[HQ_FREE]  # a pool entry: the free list's head, else a new one
+        if e >= 0:
+            counters[HQ_FREE] = hq[e, HQ_LEFT]
+        else:
+            e = counters[HQ_ENTRIES]
+            if e == hq.shape[0]:
+                _grow_queues(p)
+                hq = p.hq
+            counters[HQ_ENTRIES] = e + 1
+        hq[e, HQ_CASE] = c
+        hq[e, HQ_K1] = k1[j]
+        hq[e, HQ_K2] = k2[j]
+        hq[e, HQ_LEFT] = -1
+        hq[e, HQ_RIGHT] = -1
+        queue_entry[c] = e
+        u = unit[c]
+        root[u] = _meld(hq, root[u], e)
+        queued[u] += 1
+        counters[ADMISSION_DUE] = 1  # mark_dirty
+        if not dirty[u]:
+            dirty[u] = 1
+            dirty_units[counters[N_DIRTY]] = u
+            counters[N_DIRTY] += 1
 
 
 @_jit
-def pop(p: Pipeline, u: int) -> int:
-    """Take the first entry off unit ``u``'s (non-empty) queue and free it.
+def pop_live(p: Pipeline, u: int, limit: int, out: np.ndarray, n: int) -> int:
+    """Take up to ``limit`` live cases off unit ``u``'s queue, first first, into ``out[n:]``.
+
+    Each entry taken is freed; a stale one (its case had left the queue) is
+    skipped; a live one's case leaves the queue (:func:`leave_queue`).
+    ``out`` must have room for ``limit`` more.
 
     Returns:
-        Its case, or -1 if the entry was stale (the case had left the queue).
+        ``n`` plus the cases taken.
     """
-    e = p.unit_root[u]
-    p.unit_root[u] = _meld(p, p.hq_left[e], p.hq_right[e])
-    c = p.hq_case[e]
-    p.hq_left[e] = p.counters[HQ_FREE]
-    p.counters[HQ_FREE] = e
-    if p.ints[QUEUE_ENTRY, c] != e:
-        return -1
-    return c
+    root, hq, counters = p.unit_root, p.hq, p.counters
+    queue_entry, unit, queued = p.ints[QUEUE_ENTRY], p.ints[UNIT], p.unit_queued
+    taken = 0
+    while taken < limit and root[u] >= 0:
+        e = root[u]
+        root[u] = _meld(hq, hq[e, HQ_LEFT], hq[e, HQ_RIGHT])
+        c = hq[e, HQ_CASE]
+        hq[e, HQ_LEFT] = counters[HQ_FREE]
+        counters[HQ_FREE] = e
+        if queue_entry[c] != e:
+            continue  # stale: the case left this queue
+        queued[unit[c]] -= 1  # leave_queue
+        queue_entry[c] = -1
+        out[n + taken] = c
+        taken += 1
+    return n + taken
 
 
 @_jit
@@ -267,11 +347,25 @@ def leave_queue(p: Pipeline, c: int) -> None:
 @_jit
 def track_open(p: Pipeline, c: int) -> None:
     """Add case ``c`` to the open cases the deadline check looks at."""
-    if p.counters[N_OPEN] == len(p.open_cases):
+    counters = p.counters
+    if counters[N_OPEN] == len(p.open_cases):
         # The deadline check compacts the list once a day; grow meanwhile.
         p.open_cases = grown(p.open_cases)
-    p.open_cases[p.counters[N_OPEN]] = c
-    p.counters[N_OPEN] += 1
+    p.open_cases[counters[N_OPEN]] = c
+    counters[N_OPEN] += 1
+
+
+@_jit
+def track_open_each(p: Pipeline, ids: np.ndarray) -> None:
+    """:func:`track_open` every case of ``ids``, in order."""
+    counters, open_cases = p.counters, p.open_cases
+    for c in ids:
+        n = counters[N_OPEN]
+        if n == len(open_cases):
+            p.open_cases = grown(open_cases)
+            open_cases = p.open_cases
+        open_cases[n] = c
+        counters[N_OPEN] = n + 1
 
 
 @_jit
@@ -279,21 +373,23 @@ def compact_open(p: Pipeline) -> None:
     """Keep the distinct cases still open (dispatched to in service)."""
     stamp = new_stamp(p)
     state, st = p.i8[STATE], p.ints[STAMP]
+    open_cases, counters = p.open_cases, p.counters
     k = 0
-    for j in range(p.counters[N_OPEN]):
-        c = p.open_cases[j]
+    for j in range(counters[N_OPEN]):
+        c = open_cases[j]
         s = state[c]
         if s >= DISPATCHED and s <= IN_SERVICE and st[c] != stamp:
             st[c] = stamp
-            p.open_cases[k] = c
+            open_cases[k] = c
             k += 1
-    p.counters[N_OPEN] = k
+    counters[N_OPEN] = k
 
 
 @_jit
 def record_closed(p: Pipeline, c: int) -> None:
     """Add case ``c`` to the cases closed today (their trust signal is applied at day's end)."""
-    if p.counters[N_CLOSED] == len(p.closed):
+    counters = p.counters
+    if counters[N_CLOSED] == len(p.closed):
         p.closed = grown(p.closed)
-    p.closed[p.counters[N_CLOSED]] = c
-    p.counters[N_CLOSED] += 1
+    p.closed[counters[N_CLOSED]] = c
+    counters[N_CLOSED] += 1

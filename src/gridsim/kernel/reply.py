@@ -29,7 +29,7 @@ from gridsim.kernel.codes import (
     TRUST_LOSS_UNRESOLVED,
 )
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import close
+from gridsim.kernel.moves import close_each
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -42,14 +42,14 @@ _jit = kernel_jit(nogil=True)
 @_jit
 def reply(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """复: the resident hears back; the case is closed."""
-    for c in ids:
-        close(p, c, day)
+    close_each(p, ids, day)
 
 
 @_jit
 def update_trust(p: Pipeline) -> None:
     """Closed cases move their household's, neighbours' and grid's trust."""
-    n = p.counters[N_CLOSED]
+    counters = p.counters
+    n = counters[N_CLOSED]
     if n == 0:
         return
     ids = p.closed[:n]
@@ -59,49 +59,56 @@ def update_trust(p: Pipeline) -> None:
         f[TRUST_LOSS_UNRESOLVED],
         f[TRUST_LOSS_LATE],
     )
+    # Arrays read once into locals (each ``p.<field>`` read costs a reference-count pair).
+    late_flag, resolved, public = p.flags[LATE], p.flags[RESOLVED], p.flags[PUBLIC]
+    household, issue_grid = p.ints[HOUSEHOLD], p.ints[ISSUE_GRID]
+    trust, household_grid = p.trust, p.household_grid
+    grid_start, grid_households = p.grid_start, p.grid_households
     signal = np.empty(n)
     for j in range(n):
         c = ids[j]
-        late = p.flags[LATE, c]
-        s = (0.5 * gain if late else gain) if p.flags[RESOLVED, c] else -loss_u
+        late = late_flag[c]
+        s = (0.5 * gain if late else gain) if resolved[c] else -loss_u
         signal[j] = s - (loss_late if late else 0.0)
     weight = f[NEIGHBOUR_WEIGHT]
     neighbours = p.iparams[NEIGHBOURS]
     # Same order of additions as before: own households, then each ring.
     for j in range(n):
-        if not p.flags[PUBLIC, ids[j]]:
-            p.trust[p.ints[HOUSEHOLD, ids[j]]] += signal[j]
+        if not public[ids[j]]:
+            trust[household[ids[j]]] += signal[j]
     for k in range(1, neighbours + 1):
         for side in (-k, k):
             for j in range(n):
                 c = ids[j]
-                if p.flags[PUBLIC, c]:
+                if public[c]:
                     continue
-                h = p.ints[HOUSEHOLD, c]
-                g = p.household_grid[h]
+                h = household[c]
+                g = household_grid[h]
                 nb = h + side
-                if nb >= p.grid_start[g] and nb < p.grid_start[g] + p.grid_households[g]:
-                    p.trust[nb] += weight * signal[j]
+                if nb >= grid_start[g] and nb < grid_start[g] + grid_households[g]:
+                    trust[nb] += weight * signal[j]
     for j in range(n):
         c = ids[j]
-        if p.flags[PUBLIC, c]:
+        if public[c]:
             continue
-        h = p.ints[HOUSEHOLD, c]
-        g = p.household_grid[h]
+        h = household[c]
+        g = household_grid[h]
         for side in range(-neighbours, neighbours + 1):
             nb = h + side
-            if nb >= p.grid_start[g] and nb < p.grid_start[g] + p.grid_households[g]:
-                p.trust[nb] = min(max(p.trust[nb], 0.0), 1.0)
+            if nb >= grid_start[g] and nb < grid_start[g] + grid_households[g]:
+                trust[nb] = min(max(trust[nb], 0.0), 1.0)
     if p.iparams[PUBLIC_REPLY]:
-        n_grids = len(p.grid_trust_offset)
+        offset = p.grid_trust_offset
+        n_grids = len(offset)
         delta = np.zeros(n_grids)
         pw = f[PUBLIC_WEIGHT]
         for j in range(n):
-            delta[p.ints[ISSUE_GRID, ids[j]]] += pw * signal[j]
+            delta[issue_grid[ids[j]]] += pw * signal[j]
         aw = f[ADJACENT_GRID_WEIGHT]
+        indptr, indices, data = p.adj_indptr, p.adj_indices, p.adj_data
         for g in range(n_grids):
             s = 0.0
-            for jj in range(p.adj_indptr[g], p.adj_indptr[g + 1]):
-                s += p.adj_data[jj] * delta[p.adj_indices[jj]]
-            p.grid_trust_offset[g] += delta[g] + aw * s
-    p.counters[N_CLOSED] = 0
+            for jj in range(indptr[g], indptr[g + 1]):
+                s += data[jj] * delta[indices[jj]]
+            offset[g] += delta[g] + aw * s
+    counters[N_CLOSED] = 0

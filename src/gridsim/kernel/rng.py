@@ -20,7 +20,14 @@ from gridsim.kernel.jit import kernel_jit
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
-__all__ = ["case_exponential", "case_normal", "case_uniform", "uniform"]
+__all__ = [
+    "case_draw",
+    "case_exponential",
+    "case_normal",
+    "case_normal_draw",
+    "case_uniform",
+    "uniform",
+]
 
 _jit = kernel_jit(nogil=True)
 
@@ -49,16 +56,32 @@ def uniform(key: int, counter: int) -> float:
 
 
 @_jit
+def case_draw(key: int, c: int, slot: int) -> float:
+    """Case ``c``'s own uniform number ``slot`` under the run's case key ``key``.
+
+    :func:`case_uniform` with the key read once by the caller (a loop over
+    cases then reads ``p.iparams`` once, not once per case).
+    """
+    return uniform(key, c * CASE_DRAW_SLOTS + slot)
+
+
+@_jit
 def case_uniform(p: Pipeline, c: int, slot: int) -> float:
     """Case ``c``'s own uniform number ``slot`` (see :data:`gridsim.kernel.codes.CASE_DRAWS`)."""
-    return uniform(p.iparams[CASE_KEY], c * CASE_DRAW_SLOTS + slot)
+    return case_draw(p.iparams[CASE_KEY], c, slot)
+
+
+@_jit
+def case_normal_draw(key: int, c: int, slot: int, angle: int) -> float:
+    """A standard normal from two of the case's uniforms (Box–Muller), under case key ``key``."""
+    r = np.sqrt(-2.0 * np.log(1.0 - case_draw(key, c, slot)))
+    return r * np.cos(2.0 * np.pi * case_draw(key, c, angle))
 
 
 @_jit
 def case_normal(p: Pipeline, c: int, slot: int, angle: int) -> float:
     """A standard normal from two of the case's uniforms (Box–Muller)."""
-    r = np.sqrt(-2.0 * np.log(1.0 - case_uniform(p, c, slot)))
-    return r * np.cos(2.0 * np.pi * case_uniform(p, c, angle))
+    return case_normal_draw(p.iparams[CASE_KEY], c, slot, angle)
 
 
 @_jit

@@ -14,6 +14,7 @@ import numpy as np
 from numba import types
 from numba.experimental import structref
 
+from gridsim.kernel.codes import HQ_COLUMNS
 from gridsim.kernel.jit import kernel_jit
 
 __all__ = ["FIELDS", "Pipeline", "PipelineType", "buffers", "make"]
@@ -80,11 +81,7 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("cal_head", _I64),
     ("cal_case", _I64),
     ("cal_next", _I64),
-    ("hq_case", _I64),
-    ("hq_k1", _I8),
-    ("hq_k2", _I64),
-    ("hq_left", _I64),
-    ("hq_right", _I64),
+    ("hq", _I64_2D),
     ("open_cases", _I64),
     ("closed", _I64),
 )
@@ -122,10 +119,11 @@ class Pipeline(structref.StructRefProxy):
         unit_queued: Cases in each unit's queue.
         unit_queue_len: Each unit's queue length at the start of an admission
             round (what congestion slows service by).
-        unit_root, hq_case, hq_k1, hq_k2, hq_left, hq_right: Each unit's queue,
-            a skew heap of entries ordered by the supervision's keys
-            ``(k1, k2)`` then the case id; an entry no longer named by the
-            case's ``QUEUE_ENTRY`` is stale and skipped.
+        unit_root, hq: Each unit's queue, a skew heap of entries (rows of
+            ``hq``: case, keys ``k1`` and ``k2``, left and right child, see
+            the ``HQ_*`` columns of :mod:`gridsim.kernel.codes`) ordered by
+            the supervision's keys ``(k1, k2)`` then the case id; an entry no
+            longer named by the case's ``QUEUE_ENTRY`` is stale and skipped.
         unit_dirty, dirty_units: Units whose queue grew or whose slot freed
             since their last admission round.
         working_index: Position of each day among the working days, or -1.
@@ -196,11 +194,7 @@ def _make(
     cal_head,
     cal_case,
     cal_next,
-    hq_case,
-    hq_k1,
-    hq_k2,
-    hq_left,
-    hq_right,
+    hq,
     open_cases,
     closed,
 ):
@@ -253,11 +247,7 @@ def _make(
     p.cal_head = cal_head
     p.cal_case = cal_case
     p.cal_next = cal_next
-    p.hq_case = hq_case
-    p.hq_k1 = hq_k1
-    p.hq_k2 = hq_k2
-    p.hq_left = hq_left
-    p.hq_right = hq_right
+    p.hq = hq
     p.open_cases = open_cases
     p.closed = closed
     return p
@@ -307,10 +297,7 @@ def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
         "cal_head": np.full(days, -1, dtype=np.int64),
         "cal_case": np.empty(max(start, n_cases // 4), dtype=np.int64),
         "cal_next": np.empty(max(start, n_cases // 4), dtype=np.int64),
-        **{
-            name: np.empty(start, dtype=np.int8 if name == "hq_k1" else np.int64)
-            for name in ("hq_case", "hq_k1", "hq_k2", "hq_left", "hq_right")
-        },
+        "hq": np.empty((start, HQ_COLUMNS), dtype=np.int64),
         "open_cases": np.empty(start, dtype=np.int64),
         "closed": np.empty(start, dtype=np.int64),
     }

@@ -28,7 +28,7 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import escalates, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.moves import enqueue, set_deadline
+from gridsim.kernel.moves import enqueue_each, set_deadline
 from gridsim.kernel.queues import busday, compact_open, leave_queue, mark_dirty
 from gridsim.kernel.units import unit_for
 
@@ -59,8 +59,7 @@ def _escalate(p: Pipeline, ids: np.ndarray, day: int) -> None:
     p.counters[ESCALATIONS] += len(ids)
     for c in ids:
         set_deadline(p, c, busday(p, day, p.limits[p.i8[TIER, c]]))
-    for c in ids:
-        enqueue(p, c, day)
+    enqueue_each(p, ids, day)
 
 
 @_jit
@@ -70,10 +69,12 @@ def check_deadlines(p: Pipeline, day: int) -> None:
         return
     compact_open(p)
     n = 0
-    late = np.empty(p.counters[N_OPEN], dtype=np.int64)
-    for j in range(p.counters[N_OPEN]):
-        c = p.open_cases[j]
-        if p.ints[DEADLINE, c] == day - 1:
+    n_open = p.counters[N_OPEN]
+    open_cases, deadline = p.open_cases, p.ints[DEADLINE]
+    late = np.empty(n_open, dtype=np.int64)
+    for j in range(n_open):
+        c = open_cases[j]
+        if deadline[c] == day - 1:
             late[n] = c
             n += 1
     if n == 0:
@@ -81,8 +82,9 @@ def check_deadlines(p: Pipeline, day: int) -> None:
     ids = late[:n].copy()
     ids.sort()
     p.counters[RED_LIGHTS] += n
+    red, unit, unit_red = p.flags[RED], p.ints[UNIT], p.unit_red
     for c in ids:
-        p.flags[RED, c] = True
-        p.unit_red[p.ints[UNIT, c]] += 1  # counts against the unit that let it run late
+        red[c] = True
+        unit_red[unit[c]] += 1  # counts against the unit that let it run late
     if escalates(p):
         _escalate(p, ids, day)

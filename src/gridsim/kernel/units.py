@@ -9,27 +9,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gridsim.kernel.codes import CATEGORY, COMMUNITY, DISTRICT, GRID, ISSUE_GRID, STREET, U_TIER
+import numpy as np
+
+from gridsim.kernel.codes import (
+    CASE_KEY,
+    CATEGORY,
+    COMMUNITY,
+    DISTRICT,
+    GRID,
+    ISSUE_GRID,
+    STREET,
+    U_TIER,
+)
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.rng import case_uniform
+from gridsim.kernel.rng import case_draw
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
-__all__ = ["case_level", "unit_for"]
+__all__ = ["case_levels", "unit_for", "units_for"]
 
 _jit = kernel_jit(nogil=True)
 
 
 @_jit
-def case_level(p: Pipeline, c: int) -> int:
-    """The tier case ``c``'s complexity calls for: its own uniform against ``tier_edges``."""
-    u = case_uniform(p, c, U_TIER)
-    level = 0
-    for e in p.tier_edges:
-        if u >= e:
-            level += 1
-    return level
+def case_levels(p: Pipeline, ids: np.ndarray) -> np.ndarray:
+    """The tier each case's complexity calls for: its own uniform against ``tier_edges``."""
+    key, edges = p.iparams[CASE_KEY], p.tier_edges
+    out = np.empty(len(ids), dtype=np.int64)
+    for j in range(len(ids)):
+        u = case_draw(key, ids[j], U_TIER)
+        level = 0
+        for e in edges:
+            if u >= e:
+                level += 1
+        out[j] = level
+    return out
 
 
 @_jit
@@ -43,3 +58,23 @@ def unit_for(p: Pipeline, c: int, tier: int) -> int:
     if tier == STREET:
         return p.unit_base[STREET] + p.grid_street[g]
     return p.unit_base[DISTRICT] + p.i8[CATEGORY, c]
+
+
+@_jit
+def units_for(p: Pipeline, ids: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+    """:func:`unit_for` of case ``ids[j]`` at tier ``tiers[j]``, for every ``j``."""
+    issue_grid, category = p.ints[ISSUE_GRID], p.i8[CATEGORY]
+    base, community, street = p.unit_base, p.grid_community, p.grid_street
+    out = np.empty(len(ids), dtype=np.int64)
+    for j in range(len(ids)):
+        c, tier = ids[j], tiers[j]
+        g = issue_grid[c]
+        if tier == GRID:
+            out[j] = base[GRID] + g
+        elif tier == COMMUNITY:
+            out[j] = base[COMMUNITY] + community[g]
+        elif tier == STREET:
+            out[j] = base[STREET] + street[g]
+        else:
+            out[j] = base[DISTRICT] + category[c]
+    return out

@@ -90,16 +90,11 @@ def pairs(
         ``issue[pair_offsets[i]:pair_offsets[i + 1]]``.
     """
     n_days = len(working_days)
-    count = 0
-    for i in range(n_days):
-        d = working_days[i]
-        for j in range(visit_offsets[i], visit_offsets[i + 1]):
-            h = visit_household[j]
-            for c in range(household_offsets[h], household_offsets[h + 1]):
-                if arrival[c] <= d and expiry[c] > d:
-                    count += 1
-    issue = np.empty(count, dtype=np.int32)
-    visitor = np.empty(count, dtype=np.int8)
+    # One pass, into buffers that double when full (counting first was a second
+    # pass over every visit of the year, as long as the first).
+    capacity = max(1024, len(visit_household) // 8)
+    issue = np.empty(capacity, dtype=np.int32)
+    visitor = np.empty(capacity, dtype=np.int8)
     pair_offsets = np.empty(n_days + 1, dtype=np.int64)
     k = 0
     for i in range(n_days):
@@ -109,8 +104,16 @@ def pairs(
             h = visit_household[j]
             for c in range(household_offsets[h], household_offsets[h + 1]):
                 if arrival[c] <= d and expiry[c] > d:
+                    if k == capacity:
+                        capacity *= 2
+                        more_issue = np.empty(capacity, dtype=np.int32)
+                        more_issue[:k] = issue
+                        issue = more_issue
+                        more_visitor = np.empty(capacity, dtype=np.int8)
+                        more_visitor[:k] = visitor
+                        visitor = more_visitor
                     issue[k] = c
                     visitor[k] = visit_visitor[j]
                     k += 1
     pair_offsets[n_days] = k
-    return issue, visitor, pair_offsets
+    return issue[:k], visitor[:k], pair_offsets

@@ -1,8 +1,8 @@
 """GridModel: the district, its staff and units, and the case pipeline on a day clock.
 
 The model is a ``mesa.Model``. Mesa's event scheduling drives it: one
-recurring event per simulated day, one per survey wave, and one per cadre
-rotation. Cadres, grid teams, community offices and handling units are Mesa
+recurring event per simulated day, one per survey wave, and one event per
+night on which cadres rotate. Cadres, grid teams, community offices and handling units are Mesa
 agents (few); households and cases are numpy arrays (many), so the cost of a
 run grows with events — visits, issues, cases — not with households × days.
 
@@ -27,7 +27,6 @@ from gridsim.kernel import codes as cases
 from gridsim.kernel.codes import (
     CADRE_VISIT,
     CHANNEL_NAMES,
-    CLOSED,
     OFFICER_VISIT,
     PATROL,
     STATE_NAMES,
@@ -72,6 +71,11 @@ class GridModel(mesa.Model):
         # Mesa gets a stream of its own: it draws a seed for model.random from the
         # generator it is given, which would otherwise shift the cadres' draws.
         super().__init__(rng=self.streams["mesa"])
+        # Mesa schedules a step() every time unit; this model has none (its days
+        # are events of their own), and those 364 idle events cost ~5 ms a year.
+        default_step = getattr(self, "_default_schedule", None)
+        if default_step is not None:
+            default_step.stop()
         self.days = scenario.simulation.days
         self.start_date = np.datetime64(scenario.simulation.start_date, "D")
         self.mechanisms = mechanisms_for(scenario)
@@ -143,16 +147,11 @@ class GridModel(mesa.Model):
         ]
         self.cadre_grid = cadre_grids.astype(np.int64)
         self.cadre_posted_on = np.array([c.posted_on for c in self.cadres])
+        for i, c in enumerate(self.cadres):
+            c.slot = i
         if rotation:
-            for i, c in enumerate(self.cadres):
-                first = cad.rotation_interval_days - tenure[i]
-                c.slot = i
-                self.schedule_recurring(
-                    c.rotate, Schedule(interval=cad.rotation_interval_days, start=float(first))
-                )
-        else:
-            for i, c in enumerate(self.cadres):
-                c.slot = i
+            interval = cad.rotation_interval_days
+            self._schedule_rotations(interval - tenure, interval)
         n_comm = d.n_communities
         per_comm_admin = per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm))
         per_comm_sup = per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm))
@@ -434,10 +433,13 @@ class GridModel(mesa.Model):
         before the third party reopens the dissatisfied resolved ones
         (:mod:`gridsim.model.assessment`).
         """
+        from gridsim.kernel import tally
+
         day = round(self.time)
-        wave = (self.state == CLOSED) & (self.close_day > self._last_survey)
-        closed = np.flatnonzero(wave & ~self.surveyed_flag)
-        handled = np.flatnonzero(wave & (self.unit >= 0))
+        # Closed since the last wave and still closed: not yet surveyed, and handled by a unit.
+        closed, handled = tally.wave_cases(
+            self.state, self.close_day, self.surveyed_flag, self.unit, self._last_survey
+        )
         on_time = self.close_day[handled] <= self.deadline[handled]
         self._last_survey = day
         survey = self.mechanisms.survey
@@ -461,9 +463,64 @@ class GridModel(mesa.Model):
                 # Admitted from tomorrow's queue.
                 self._kernel.enqueue(self._pipeline, reopen, day)
 
-    def rotate_cadre(self, cadre: Cadre) -> None:
-        """Rotation: ``cadre`` swaps grids with a random cadre elsewhere; both start over."""
-        day = float(self.time)
+    def _schedule_rotations(self, first: np.ndarray, interval: int) -> None:
+        """Schedule every cadre's rotations: the first at ``first[slot]``, then every ``interval``.
+
+        A rotation falls between two days (its time is fractional), and nothing
+        else happens between two days, so the rotations of the year are taken
+        in time order, one Mesa event per night that has any
+        (:meth:`_rotate_due`), rather than one recurring event per cadre: the
+        same rotations at the same times in the same order, without hundreds
+        of events in Mesa's heap (each one a Python comparison per level). If
+        any rotation would fall on a whole day or at the same time as another,
+        Mesa's own order of simultaneous events decides; then every cadre
+        gets its recurring event as before.
+        """
+        horizon = self.days - 1
+        due: list[tuple[float, int]] = []
+        for slot, start in enumerate(first.tolist()):
+            t = float(start)
+            while t <= horizon:  # Mesa's next time: the event's time plus the interval
+                due.append((t, slot))
+                t = t + interval
+        if self._rotations_tie([t for t, _ in due]):
+            for slot, start in enumerate(first.tolist()):
+                self.schedule_recurring(
+                    self.cadres[slot].rotate, Schedule(interval=interval, start=float(start))
+                )
+            return
+        due.sort()
+        nights: list[list[tuple[float, int]]] = []
+        for t, slot in due:
+            if nights and int(nights[-1][0][0]) == int(t):
+                nights[-1].append((t, slot))
+            else:
+                nights.append([(t, slot)])
+        self._rotation_nights = nights[::-1]  # popped from the end, earliest first
+        if nights:
+            self.schedule_event(self._rotate_due, at=nights[0][0][0])
+
+    @staticmethod
+    def _rotations_tie(times: list[float]) -> bool:
+        """Whether two rotations fall at the same time, or one on a whole day (another event's)."""
+        return len(set(times)) < len(times) or any(t == int(t) for t in times)
+
+    def _rotate_due(self) -> None:
+        """The rotations of tonight, in time order (scheduled by :meth:`_schedule_rotations`)."""
+        night = self._rotation_nights.pop()
+        for t, slot in night:
+            self.rotate_cadre(self.cadres[slot], t)
+        if self._rotation_nights:
+            self.schedule_event(self._rotate_due, at=self._rotation_nights[-1][0][0])
+
+    def rotate_cadre(self, cadre: Cadre, day: float | None = None) -> None:
+        """Rotation: ``cadre`` swaps grids with a random cadre elsewhere; both start over.
+
+        Args:
+            cadre: The cadre whose posting ends.
+            day: When (the model's time if not given).
+        """
+        day = float(self.time) if day is None else day
         n = len(self.cadres)
         if n < 2:
             cadre.posted_on = day

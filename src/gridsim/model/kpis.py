@@ -230,10 +230,11 @@ def compute_kpis(model: FinishedRun) -> RunResult:
     effort = float(np.average(model.unit_effort, weights=handled)) if handled.sum() else 0.0
     satisfaction = _safe_div(model.satisfied_count, model.surveyed)
     visits = model.visits_officer + model.visits_cadre
+    visits_per_household = model.visits_per_household
     from_public = collected & (model.channel == SELF_REPORT)
     kpis: dict[str, float] = {
         "households_visited": float(visits),
-        "households_reached": float((model.visits_per_household > 0).sum()),
+        "households_reached": float((visits_per_household > 0).sum()),
         "visits_per_household": visits / d.n_households,
         "issues_latent": float(arrived.sum()),
         "issues_collected": float(n_collected),
@@ -262,7 +263,17 @@ def compute_kpis(model: FinishedRun) -> RunResult:
         "handlers": handlers,
         "unit_effort": effort,
     }
-    grids = _grid_table(model, collected, valid, resolved, closed_valid, open_end, due, on_time)
+    grids = _grid_table(
+        model,
+        visits_per_household,
+        collected,
+        valid,
+        resolved,
+        closed_valid,
+        open_end,
+        due,
+        on_time,
+    )
     daily = _daily(model, collected, closed_valid)
     return RunResult(
         scenario=s.name,
@@ -277,6 +288,7 @@ def compute_kpis(model: FinishedRun) -> RunResult:
 
 def _grid_table(
     model: FinishedRun,
+    visits_per_household: np.ndarray,
     collected: np.ndarray,
     valid: np.ndarray,
     resolved: np.ndarray,
@@ -285,18 +297,19 @@ def _grid_table(
     due: np.ndarray,
     on_time: np.ndarray,
 ) -> pd.DataFrame:
+    from gridsim.kernel import tally  # compiled counts (numba): loaded with the model
+
     d = model.district
     n = d.n_grids
     g = model.issue_grid
-
-    def per_grid(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(g[mask], minlength=n)
-
-    visits = np.bincount(model.household_grid, weights=model.visits_per_household, minlength=n)
+    counts = tally.per_grid_counts(
+        g, np.stack([collected, valid, resolved, open_end, due, on_time]), n
+    )
+    n_collected, n_valid, n_resolved, backlog, due_n, on_time_n = counts
+    visits = tally.per_grid_sums(model.household_grid, visits_per_household, n)
     dtc = (model.close_day - model.found_day).astype(float)
-    frame = pd.DataFrame({"grid": g[closed_valid], "days": dtc[closed_valid]})
-    med = frame.groupby("grid")["days"].median().reindex(range(n))
-    due_n, on_time_n = per_grid(due), per_grid(on_time)
+    median = tally.per_grid_medians(g[closed_valid], dtc[closed_valid], n)
+    trust = tally.per_grid_sums(model.household_grid, model.trust, n)
     return pd.DataFrame(
         {
             "grid": np.arange(n),
@@ -305,38 +318,35 @@ def _grid_table(
             "households": d.grid_households,
             "visits": visits,
             "visits_per_household": visits / d.grid_households,
-            "issues_collected": per_grid(collected),
-            "issues_valid": per_grid(valid),
-            "issues_resolved": per_grid(resolved),
-            "backlog_end": per_grid(open_end),
-            "median_days_to_close": med.to_numpy(),
+            "issues_collected": n_collected,
+            "issues_valid": n_valid,
+            "issues_resolved": n_resolved,
+            "backlog_end": backlog,
+            "median_days_to_close": median,
             "on_time_rate": np.divide(on_time_n, due_n, out=np.full(n, np.nan), where=due_n > 0),
-            "trust": np.bincount(model.household_grid, weights=model.trust, minlength=n)
-            / d.grid_households
-            + model.grid_trust_offset,
+            "trust": trust / d.grid_households + model.grid_trust_offset,
         }
     )
 
 
 def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) -> pd.DataFrame:
+    from gridsim.kernel import tally
     from gridsim.kernel.codes import INVALID
 
     days = model.days
-    new = np.bincount(model.report_day[collected], minlength=days)[:days]
-    closed = np.bincount(model.close_day[closed_valid], minlength=days)[:days]
-    rejected = np.bincount(model.close_day[collected & (model.state == INVALID)], minlength=days)[
-        :days
-    ]
+    new = tally.per_day_counts(model.report_day, collected, days)
+    closed = tally.per_day_counts(model.close_day, closed_valid, days)
+    rejected = tally.per_day_counts(model.close_day, collected & (model.state == INVALID), days)
     # Distribution of days to close, as a histogram on the same rows: row d
     # counts the valid cases closed d days after they were found (the last row
     # holds everything longer). Enough to draw an ECDF without case records.
-    dtc = np.clip(model.close_day[closed_valid] - model.found_day[closed_valid], 0, days - 1)
+    dtc = np.clip(model.close_day - model.found_day, 0, days - 1)
     return pd.DataFrame(
         {
             "day": np.arange(days),
             "new": new,
             "closed": closed,
             "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
-            "closed_after": np.bincount(dtc, minlength=days)[:days],
+            "closed_after": tally.per_day_counts(dtc, closed_valid, days),
         }
     )
