@@ -72,7 +72,10 @@ def close_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
         p.ints[NEXT_DAY],
         p.ints[FIRST_DEADLINE],
     )
-    counters, closed = p.counters, p.closed
+    counters = p.counters
+    while counters[N_CLOSED] + len(ids) > len(p.closed):  # room first (see schedule_each)
+        p.closed = grown(p.closed)
+    closed = p.closed
     for c in ids:
         state[c] = CLOSED
         close_day[c] = day
@@ -80,9 +83,6 @@ def close_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
         fd = first_deadline[c]
         late[c] = fd >= 0 and day > fd
         n = counters[N_CLOSED]  # record_closed
-        if n == len(closed):
-            p.closed = grown(closed)
-            closed = p.closed
         closed[n] = c
         counters[N_CLOSED] = n + 1
 
