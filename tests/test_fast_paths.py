@@ -120,7 +120,7 @@ def test_visit_issue_pairs_in_one_pass_grow_their_buffers() -> None:
 
 
 def test_a_survey_wave_picks_the_cases_the_masks_pick() -> None:
-    """Closed since the last wave and still closed: not yet surveyed, and handled by a unit."""
+    """From the closed log: closed since the last wave and still closed, as the masks say."""
     from gridsim.kernel import tally
     from gridsim.kernel.codes import CLOSED
 
@@ -130,8 +130,30 @@ def test_a_survey_wave_picks_the_cases_the_masks_pick() -> None:
     close_day = rng.integers(-1, 90, n).astype(np.int32)
     surveyed = rng.random(n) < 0.3
     unit = rng.integers(-1, 20, n).astype(np.int32)
-    new, handled = tally.wave_cases(state, close_day, surveyed, unit, 40)
-    wave = (state == CLOSED) & (close_day > 40)
+    # The log since the last wave: every case closed since (some twice, reopened in
+    # between), and some closed then that are open again or were closed before.
+    since = 40
+    wave = (state == CLOSED) & (close_day > since)
+    logged = np.concatenate(
+        [np.flatnonzero(wave), np.flatnonzero(wave)[::7], rng.integers(0, n, 500)]
+    )
+    rng.shuffle(logged)
+    new, handled = tally.wave_cases(logged, state, close_day, surveyed, unit, since)
     assert new.tolist() == np.flatnonzero(wave & ~surveyed).tolist()
     assert handled.tolist() == np.flatnonzero(wave & (unit >= 0)).tolist()
     assert len(new) and len(handled)
+
+
+def test_the_closed_log_holds_every_close_of_the_run(tiny) -> None:
+    """Every case closed in a run is in the kernel's closed log, as often as it was closed."""
+    from gridsim.kernel.codes import CLOSED
+
+    model = GridModel(tiny.with_changes({"evaluate.third_party": True}))
+    model.run()
+    logged = model._kernel.closed_since(model._pipeline, 0)
+    closed_now = np.flatnonzero(model.state == CLOSED)
+    assert set(closed_now.tolist()) <= set(logged.tolist())
+    # Every close is still in force, or was undone by the survey reopening the case.
+    assert model.reopened > 0
+    assert len(logged) == len(closed_now) + model.reopened
+    assert len(model._kernel.closed_since(model._pipeline, len(logged))) == 0

@@ -36,7 +36,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gridsim.kernel.day import enqueue, schedule, step_day
+    from gridsim.kernel.day import closed_since, enqueue, schedule, step_day
     from gridsim.kernel.struct import FIELDS, Pipeline, PipelineType, buffers, make
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Pipeline",
     "PipelineType",
     "buffers",
+    "closed_since",
     "enqueue",
     "make",
     "schedule",
@@ -56,6 +57,7 @@ _LAZY = {
     "PipelineType": "struct",
     "buffers": "struct",
     "make": "struct",
+    "closed_since": "day",
     "enqueue": "day",
     "schedule": "day",
     "step_day": "day",

@@ -34,7 +34,6 @@ from gridsim.kernel.codes import (
     HQ_LEFT,
     HQ_RIGHT,
     IN_SERVICE,
-    N_CLOSED,
     N_DIRTY,
     N_ENTRIES,
     N_OPEN,
@@ -60,7 +59,6 @@ __all__ = [
     "new_stamp",
     "pop_live",
     "push_each",
-    "record_closed",
     "schedule",
     "schedule_all",
     "schedule_each",
@@ -404,13 +402,3 @@ def compact_open(p: Pipeline) -> None:
             open_cases[k] = c
             k += 1
     counters[N_OPEN] = k
-
-
-@_jit
-def record_closed(p: Pipeline, c: int) -> None:
-    """Add case ``c`` to the cases closed today (their trust signal is applied at day's end)."""
-    counters = p.counters
-    if counters[N_CLOSED] == len(p.closed):
-        p.closed = grown(p.closed)
-    p.closed[counters[N_CLOSED]] = c
-    counters[N_CLOSED] += 1

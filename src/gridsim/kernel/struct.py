@@ -84,6 +84,7 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("hq", _I64_2D),
     ("open_cases", _I64),
     ("closed", _I64),
+    ("closed_log", _I64),
 )
 
 
@@ -137,6 +138,9 @@ class Pipeline(structref.StructRefProxy):
         cal_head, cal_case, cal_next: The agenda, a calendar of linked lists:
             ``cal_head[day]`` is the first entry filed under ``day``.
         open_cases, closed: Work buffers (grown when full).
+        closed_log: Every case closed so far, in order of closing (a case
+            reopened and closed again appears again): the survey takes a
+            wave's cases from it (grown when full).
     """
 
 
@@ -197,6 +201,7 @@ def _make(
     hq,
     open_cases,
     closed,
+    closed_log,
 ):
     p = structref.new(_PIPELINE)
     p.ints = ints
@@ -250,6 +255,7 @@ def _make(
     p.hq = hq
     p.open_cases = open_cases
     p.closed = closed
+    p.closed_log = closed_log
     return p
 
 
@@ -300,4 +306,5 @@ def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
         "hq": np.empty((start, HQ_COLUMNS), dtype=np.int64),
         "open_cases": np.empty(start, dtype=np.int64),
         "closed": np.empty(start, dtype=np.int64),
+        "closed_log": np.empty(max(start, n_cases // 4), dtype=np.int64),
     }

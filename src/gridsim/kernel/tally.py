@@ -118,11 +118,19 @@ def per_day_counts(day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray
 
 @_jit
 def wave_cases(
-    state: np.ndarray, close_day: np.ndarray, surveyed: np.ndarray, unit: np.ndarray, since: int
+    closed: np.ndarray,
+    state: np.ndarray,
+    close_day: np.ndarray,
+    surveyed: np.ndarray,
+    unit: np.ndarray,
+    since: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A survey wave's cases: closed after day ``since`` and still closed.
 
     Args:
+        closed: The cases closed since the last wave, in order of closing
+            (:func:`gridsim.kernel.day.closed_since`; a case closed twice is
+            there twice): every case of the wave is among them.
         state: Each case's state.
         close_day: Each case's close day.
         surveyed: Whether each case has been surveyed already.
@@ -130,27 +138,24 @@ def wave_cases(
         since: The day of the last wave.
 
     Returns:
-        (not yet surveyed, handled by a unit): ascending case ids, as
-        ``np.flatnonzero`` of the two masks gives them.
+        (not yet surveyed, handled by a unit): distinct ascending case ids,
+        as ``np.flatnonzero`` of the two masks over all cases gives them.
     """
+    ids = closed.copy()
+    ids.sort()
+    new = np.empty(len(ids), dtype=np.int64)
+    handled = np.empty(len(ids), dtype=np.int64)
     n_new = 0
     n_handled = 0
-    for c in range(len(state)):
+    for j in range(len(ids)):
+        c = ids[j]
+        if j > 0 and ids[j - 1] == c:
+            continue
         if state[c] == CLOSED and close_day[c] > since:
             if not surveyed[c]:
+                new[n_new] = c
                 n_new += 1
             if unit[c] >= 0:
+                handled[n_handled] = c
                 n_handled += 1
-    new = np.empty(n_new, dtype=np.int64)
-    handled = np.empty(n_handled, dtype=np.int64)
-    i = 0
-    k = 0
-    for c in range(len(state)):
-        if state[c] == CLOSED and close_day[c] > since:
-            if not surveyed[c]:
-                new[i] = c
-                i += 1
-            if unit[c] >= 0:
-                handled[k] = c
-                k += 1
-    return new, handled
+    return new[:n_new], handled[:n_handled]
