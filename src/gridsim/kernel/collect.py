@@ -279,11 +279,11 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
     delay_days = p.fparams[SELF_REPORT_DELAY_DAYS]
     days = p.iparams[DAYS]
     key = p.iparams[CASE_KEY]
-    order = p.arrival_order
+    order, household, grid = p.arrival_order, p.arrival_household, p.arrival_grid
+    propensity = p.arrival_propensity
     state, channel = p.i8[STATE], p.i8[CHANNEL]
-    household, arrival, expiry = p.ints[HOUSEHOLD], p.ints[ARRIVAL], p.ints[EXPIRY]
-    trust, offset, household_grid = p.trust, p.grid_trust_offset, p.household_grid
-    propensity = p.propensity
+    arrival, expiry = p.ints[ARRIVAL], p.ints[EXPIRY]
+    trust, offset = p.trust, p.grid_trust_offset
     reporting = np.empty(hi - lo, dtype=np.int64)
     report_days = np.empty(hi - lo, dtype=np.int64)
     n = 0
@@ -291,9 +291,8 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
         c = order[j]
         if state[c] != LATENT:
             continue
-        h = household[c]
-        t = _effective_trust(trust[h], offset[household_grid[h]])
-        prob = min(max(propensity[h] * t / 0.5, 0.0), 1.0)
+        t = _effective_trust(trust[household[j]], offset[grid[j]])
+        prob = min(max(propensity[j] * t / 0.5, 0.0), 1.0)
         if not case_draw(key, c, U_SELF) < prob:
             continue
         wait = -np.log(1.0 - case_draw(key, c, U_SELF_DELAY))  # case_exponential

@@ -186,19 +186,22 @@ def due(p: Pipeline, day: int) -> np.ndarray:
         e = link[e]
     out = np.empty(filed, dtype=np.int64)
     nd = p.ints[NEXT_DAY]
-    k = 0
+    # The list runs from the latest entry to the first: filled from the back, the
+    # cases come out in the order they were filed, batches of ascending ids,
+    # which the sort then has little to do with.
+    k = filed
     e = head[day]
     head[day] = -1
     while e >= 0:
         c, following = case[e], link[e]
         if nd[c] == day:
             nd[c] = -1
+            k -= 1
             out[k] = c
-            k += 1
         link[e] = counters[FREE_ENTRY]
         counters[FREE_ENTRY] = e
         e = following
-    out = out[:k]
+    out = out[k:]
     sort_ids(out)
     return out
 
@@ -210,7 +213,7 @@ def sort_ids(ids: np.ndarray) -> None:
     Distinct integers, so every correct sort gives the same order.
     """
     n = len(ids)
-    if n > 32:
+    if n > 64:
         ids.sort()
         return
     for j in range(1, n):

@@ -17,7 +17,7 @@ from numba.experimental import structref
 from gridsim.kernel.codes import HQ_COLUMNS
 from gridsim.kernel.jit import kernel_jit
 
-__all__ = ["FIELDS", "Pipeline", "PipelineType", "buffers", "make"]
+__all__ = ["FIELDS", "Pipeline", "PipelineType", "arrival_tables", "buffers", "make"]
 
 _I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
 _F64 = types.float64[::1]
@@ -70,6 +70,9 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("pair_visitor", _I8),
     ("arrival_offsets", _I64),
     ("arrival_order", _I32),
+    ("arrival_household", _I32),
+    ("arrival_propensity", _F64),
+    ("arrival_grid", _I32),
     ("busday", _I64_2D),
     ("limits", _I64),
     ("service_medians", _F64),
@@ -131,6 +134,9 @@ class Pipeline(structref.StructRefProxy):
         visit_offsets, visit_household, visit_visitor: The visit plan.
         pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
         arrival_offsets, arrival_order: Household issues by arrival day.
+        arrival_household, arrival_propensity, arrival_grid: Each of them's
+            household, its propensity and its grid, in that order (read in
+            sequence where the arrival order would jump about memory).
         busday: ``[day, k]`` → the day ``k`` working days after ``day``.
         limits, service_medians, resolvable, tier_edges: Per tier / category.
         fparams, iparams: Scalar parameters (see the constants).
@@ -187,6 +193,9 @@ def _make(
     pair_visitor,
     arrival_offsets,
     arrival_order,
+    arrival_household,
+    arrival_propensity,
+    arrival_grid,
     busday,
     limits,
     service_medians,
@@ -241,6 +250,9 @@ def _make(
     p.pair_visitor = pair_visitor
     p.arrival_offsets = arrival_offsets
     p.arrival_order = arrival_order
+    p.arrival_household = arrival_household
+    p.arrival_propensity = arrival_propensity
+    p.arrival_grid = arrival_grid
     p.busday = busday
     p.limits = limits
     p.service_medians = service_medians
@@ -282,6 +294,31 @@ def make(**arrays: np.ndarray) -> Pipeline:
             )
         args.append(a)
     return _make(*args)
+
+
+def arrival_tables(
+    arrival_order: np.ndarray,
+    household: np.ndarray,
+    propensity: np.ndarray,
+    household_grid: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The household issues' households, propensities and grids in order of arrival.
+
+    Args:
+        arrival_order: Household issues in order of arrival.
+        household: Each issue's household.
+        propensity: Each household's propensity to report.
+        household_grid: Each household's grid.
+
+    Returns:
+        ``arrival_household``, ``arrival_propensity`` and ``arrival_grid``, by field name.
+    """
+    h = household[arrival_order]
+    return {
+        "arrival_household": h,
+        "arrival_propensity": propensity[h],
+        "arrival_grid": household_grid[h],
+    }
 
 
 def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:

@@ -362,6 +362,9 @@ class GridModel(mesa.Model):
                 self._arrival_days, np.arange(self.days + 1), side="left"
             ).astype(np.int64),
             arrival_order=self._arrival_order,
+            **kernel.arrival_tables(
+                self._arrival_order, self.household, self.propensity, self.household_grid
+            ),
             busday=self._busday_table,
             limits=np.array(s.deadlines.limit_working_days.as_list(), dtype=np.int64),
             service_medians=np.array(h.service_median_days.as_list(), dtype=float),
