@@ -296,6 +296,25 @@ def make(**arrays: np.ndarray) -> Pipeline:
     return _make(*args)
 
 
+@kernel_jit()
+def _gather_arrivals(
+    arrival_order: np.ndarray,
+    household: np.ndarray,
+    propensity: np.ndarray,
+    household_grid: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(arrival_order)
+    h = np.empty(n, dtype=np.int32)
+    prop = np.empty(n)
+    grid = np.empty(n, dtype=np.int32)
+    for j in range(n):
+        hh = household[arrival_order[j]]
+        h[j] = hh
+        prop[j] = propensity[hh]
+        grid[j] = household_grid[hh]
+    return h, prop, grid
+
+
 def arrival_tables(
     arrival_order: np.ndarray,
     household: np.ndarray,
@@ -313,12 +332,8 @@ def arrival_tables(
     Returns:
         ``arrival_household``, ``arrival_propensity`` and ``arrival_grid``, by field name.
     """
-    h = household[arrival_order]
-    return {
-        "arrival_household": h,
-        "arrival_propensity": propensity[h],
-        "arrival_grid": household_grid[h],
-    }
+    h, prop, grid = _gather_arrivals(arrival_order, household, propensity, household_grid)
+    return {"arrival_household": h, "arrival_propensity": prop, "arrival_grid": grid}
 
 
 def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
