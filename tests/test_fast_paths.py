@@ -74,8 +74,10 @@ def test_compiled_tallies_are_the_numpy_and_pandas_ones() -> None:
     weights = rng.random(n_cases) * 1e3  # sums that round: the order of additions shows
     expected = np.bincount(grid, weights=weights, minlength=n_grids)
     assert tally.per_grid_sums(grid, weights, n_grids).tobytes() == expected.tobytes()
-    days = rng.integers(0, 200, n_cases).astype(float)  # whole days, odd and even counts
-    medians = tally.per_grid_medians(grid[masks[0]], days[masks[0]], n_grids)
+    found = rng.integers(0, 100, n_cases).astype(np.int32)
+    closed = (found + rng.integers(0, 200, n_cases)).astype(np.int32)
+    medians = tally.per_grid_medians(grid, masks[0], closed, found, n_grids)
+    days = (closed - found).astype(float)  # whole days; odd and even counts per grid
     frame = pd.DataFrame({"grid": grid[masks[0]], "days": days[masks[0]]})
     reference = frame.groupby("grid")["days"].median().reindex(range(n_grids)).to_numpy()
     np.testing.assert_array_equal(medians, reference)  # NaN where a grid has no case
@@ -84,6 +86,12 @@ def test_compiled_tallies_are_the_numpy_and_pandas_ones() -> None:
     assert (
         tally.per_day_counts(day, masks[1], 100) == np.bincount(day[masks[1]], minlength=100)[:100]
     ).all()
+    new, shut, rejected, after = tally.daily_counts(day, closed, found, *masks, 100)
+    assert (new == np.bincount(day[masks[0]], minlength=120)[:100]).all()
+    assert (shut == np.bincount(closed[masks[1]], minlength=300)[:100]).all()
+    assert (rejected == np.bincount(closed[masks[2]], minlength=300)[:100]).all()
+    histogram = np.clip(closed - found, 0, 99)[masks[1]]
+    assert (after == np.bincount(histogram, minlength=100)).all()
 
 
 def test_visit_issue_pairs_in_one_pass_grow_their_buffers() -> None:
