@@ -29,6 +29,14 @@ alternating, each on designs of its own (so no design is ever run twice):
 Before each repeat the probe of ``bench_sweep.py`` measures how many cores'
 worth of CPU the workers get at that moment. Runs per second are runs / wall
 time of a pass; the figures are medians over the repeats.
+
+Then, as a figure other jobs on the machine move less than wall time, the
+CPU time of one run in one process: ``--designs`` more distinct designs x
+``--replications`` run one after another in this process as a worker runs
+them (:class:`~gridsim.experiments.executors.SerialExecutor`: the set-up cache,
+the store's row format, a collection after each run), after one untimed
+run; the median over the runs (the first runs of each grid size also build
+their set-up) and the mean.
 """
 
 from __future__ import annotations
@@ -179,6 +187,26 @@ def runner_pass(plan: Any, executor: Any, designs: list[dict[str, Any]], reps: i
     return elapsed
 
 
+def serial_cpu(plan: Any, designs: list[dict[str, Any]], reps: int) -> list[float]:
+    """CPU seconds of each run of ``designs`` x ``reps``, one after another in this process."""
+    from gridsim.experiments.executors import SerialExecutor, Task
+    from gridsim.store import current_model_version
+
+    model = current_model_version()
+    tasks = []
+    for params in designs:
+        s = plan.scenario(params)
+        data, h = s.to_dict(), s.content_hash()
+        tasks += [Task(s.name, h, r, s.simulation.seed, data, True, model) for r in range(reps)]
+    cpu: list[float] = []
+    t0 = time.process_time()
+    for _ in SerialExecutor().run(tasks):
+        now = time.process_time()
+        cpu.append(now - t0)
+        t0 = now
+    return cpu
+
+
 def throughput(designs: int, replications: int, repeats: int, workers: int) -> dict[str, Any]:
     """(g): runs per second of distinct Yuelu designs on ``workers`` warm workers."""
     from gridsim.experiments.executors import make_executor
@@ -194,7 +222,7 @@ def throughput(designs: int, replications: int, repeats: int, workers: int) -> d
         full.source,
     )
     assert plan.points == [{}]
-    pool = sample_designs(plan, 2 + 2 * repeats * designs, seed=2013)
+    pool = sample_designs(plan, 2 + (2 * repeats + 1) * designs, seed=2013)
     warm, pool = pool[:2], pool[2:]
     executor = make_executor(workers)
     t0 = time.perf_counter()
@@ -221,6 +249,13 @@ def throughput(designs: int, replications: int, repeats: int, workers: int) -> d
             flush=True,
         )
     stop_workers()
+    serial_cpu(plan, warm[:1], 1)  # a first run in this process: the compiled kernel loaded
+    cpu = serial_cpu(plan, pool[2 * repeats * designs :], replications)
+    print(
+        f"  one process: CPU {1e3 * median(cpu):.1f} ms per run (median of {len(cpu)}; "
+        f"mean {1e3 * sum(cpu) / len(cpu):.1f} ms)",
+        flush=True,
+    )
     return {
         "designs": designs,
         "replications": replications,
@@ -237,6 +272,9 @@ def throughput(designs: int, replications: int, repeats: int, workers: int) -> d
         "pool_cold_start_s": cold,
         "capacity": caps,
         "capacity_median": median(caps),
+        "serial_cpu_ms_median": 1e3 * median(cpu),
+        "serial_cpu_ms_mean": 1e3 * sum(cpu) / len(cpu),
+        "serial_runs": len(cpu),
     }
 
 

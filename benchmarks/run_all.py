@@ -567,6 +567,17 @@ def throughput_lines(g: dict, target: float) -> list[str]:
         f"included. Measured: {g['executor_runs_per_s']:.1f} runs/s with "
         f"{g['capacity_median']:.2f} cores' worth of CPU available (the probe's median) is "
         f"about {per_run_ms:.0f} ms of a core per run.",
+        *(
+            [
+                "",
+                f"In one process (load-robust): {g['serial_runs']} more distinct runs one "
+                "after another as a worker runs them take "
+                f"**{g['serial_cpu_ms_median']:.1f} ms** of CPU each (median; mean "
+                f"{g['serial_cpu_ms_mean']:.1f} ms, with the set-ups of new grid sizes built).",
+            ]
+            if "serial_cpu_ms_median" in g
+            else []
+        ),
         "",
     ]
 

@@ -74,8 +74,10 @@ def test_compiled_tallies_are_the_numpy_and_pandas_ones() -> None:
     weights = rng.random(n_cases) * 1e3  # sums that round: the order of additions shows
     expected = np.bincount(grid, weights=weights, minlength=n_grids)
     assert tally.per_grid_sums(grid, weights, n_grids).tobytes() == expected.tobytes()
-    days = rng.integers(0, 200, n_cases).astype(float)  # whole days, odd and even counts
-    medians = tally.per_grid_medians(grid[masks[0]], days[masks[0]], n_grids)
+    found = rng.integers(0, 100, n_cases).astype(np.int32)
+    closed = (found + rng.integers(0, 200, n_cases)).astype(np.int32)
+    medians = tally.per_grid_medians(grid, masks[0], closed, found, n_grids)
+    days = (closed - found).astype(float)  # whole days; odd and even counts per grid
     frame = pd.DataFrame({"grid": grid[masks[0]], "days": days[masks[0]]})
     reference = frame.groupby("grid")["days"].median().reindex(range(n_grids)).to_numpy()
     np.testing.assert_array_equal(medians, reference)  # NaN where a grid has no case
@@ -84,6 +86,12 @@ def test_compiled_tallies_are_the_numpy_and_pandas_ones() -> None:
     assert (
         tally.per_day_counts(day, masks[1], 100) == np.bincount(day[masks[1]], minlength=100)[:100]
     ).all()
+    new, shut, rejected, after = tally.daily_counts(day, closed, found, *masks, 100)
+    assert (new == np.bincount(day[masks[0]], minlength=120)[:100]).all()
+    assert (shut == np.bincount(closed[masks[1]], minlength=300)[:100]).all()
+    assert (rejected == np.bincount(closed[masks[2]], minlength=300)[:100]).all()
+    histogram = np.clip(closed - found, 0, 99)[masks[1]]
+    assert (after == np.bincount(histogram, minlength=100)).all()
 
 
 def test_visit_issue_pairs_in_one_pass_grow_their_buffers() -> None:
@@ -120,7 +128,7 @@ def test_visit_issue_pairs_in_one_pass_grow_their_buffers() -> None:
 
 
 def test_a_survey_wave_picks_the_cases_the_masks_pick() -> None:
-    """Closed since the last wave and still closed: not yet surveyed, and handled by a unit."""
+    """From the closed log: closed since the last wave and still closed, as the masks say."""
     from gridsim.kernel import tally
     from gridsim.kernel.codes import CLOSED
 
@@ -130,8 +138,30 @@ def test_a_survey_wave_picks_the_cases_the_masks_pick() -> None:
     close_day = rng.integers(-1, 90, n).astype(np.int32)
     surveyed = rng.random(n) < 0.3
     unit = rng.integers(-1, 20, n).astype(np.int32)
-    new, handled = tally.wave_cases(state, close_day, surveyed, unit, 40)
-    wave = (state == CLOSED) & (close_day > 40)
+    # The log since the last wave: every case closed since (some twice, reopened in
+    # between), and some closed then that are open again or were closed before.
+    since = 40
+    wave = (state == CLOSED) & (close_day > since)
+    logged = np.concatenate(
+        [np.flatnonzero(wave), np.flatnonzero(wave)[::7], rng.integers(0, n, 500)]
+    )
+    rng.shuffle(logged)
+    new, handled = tally.wave_cases(logged, state, close_day, surveyed, unit, since)
     assert new.tolist() == np.flatnonzero(wave & ~surveyed).tolist()
     assert handled.tolist() == np.flatnonzero(wave & (unit >= 0)).tolist()
     assert len(new) and len(handled)
+
+
+def test_the_closed_log_holds_every_close_of_the_run(tiny) -> None:
+    """Every case closed in a run is in the kernel's closed log, as often as it was closed."""
+    from gridsim.kernel.codes import CLOSED
+
+    model = GridModel(tiny.with_changes({"evaluate.third_party": True}))
+    model.run()
+    logged = model._kernel.closed_since(model._pipeline, 0)
+    closed_now = np.flatnonzero(model.state == CLOSED)
+    assert set(closed_now.tolist()) <= set(logged.tolist())
+    # Every close is still in force, or was undone by the survey reopening the case.
+    assert model.reopened > 0
+    assert len(logged) == len(closed_now) + model.reopened
+    assert len(model._kernel.closed_since(model._pipeline, len(logged))) == 0

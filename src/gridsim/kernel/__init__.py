@@ -36,14 +36,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gridsim.kernel.day import enqueue, schedule, step_day
-    from gridsim.kernel.struct import FIELDS, Pipeline, PipelineType, buffers, make
+    from gridsim.kernel.day import closed_since, enqueue, schedule, step_day
+    from gridsim.kernel.struct import (
+        FIELDS,
+        Pipeline,
+        PipelineType,
+        arrival_tables,
+        buffers,
+        make,
+    )
 
 __all__ = [
     "FIELDS",
     "Pipeline",
     "PipelineType",
+    "arrival_tables",
     "buffers",
+    "closed_since",
     "enqueue",
     "make",
     "schedule",
@@ -54,8 +63,10 @@ _LAZY = {
     "FIELDS": "struct",
     "Pipeline": "struct",
     "PipelineType": "struct",
+    "arrival_tables": "struct",
     "buffers": "struct",
     "make": "struct",
+    "closed_since": "day",
     "enqueue": "day",
     "schedule": "day",
     "step_day": "day",

@@ -115,8 +115,9 @@ HQ_COLUMNS = 5
     DETECTION_CURSOR,
     STAMP_CLOCK,
     ADMISSION_DUE,
-) = range(15)
-COUNTERS = 15
+    N_LOGGED,
+) = range(16)
+COUNTERS = 16
 
 # ``Pipeline.fparams``.
 (

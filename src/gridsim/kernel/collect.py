@@ -61,7 +61,7 @@ from gridsim.kernel.codes import (
 from gridsim.kernel.dispatch import entry_day
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import close_each
-from gridsim.kernel.queues import busday, new_stamp, schedule_all, schedule_each
+from gridsim.kernel.queues import busday, new_stamp, schedule_all, schedule_each, sort_ids
 from gridsim.kernel.rng import case_draw, uniform
 
 if TYPE_CHECKING:
@@ -233,8 +233,14 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     logit0, effect = p.fparams[DETECT_LOGIT], p.fparams[TRUST_EFFECT]
     fam_effect = p.fparams[FAMILIARITY_EFFECT]
     key = p.iparams[DETECTION_KEY]
-    fam = np.empty(0)
-    have_fam = False
+    # The cadres' familiarity of the day, if a cadre visits (read-only here; an
+    # array assigned inside the loop would cost a reference-count pair per pair).
+    has_cadre = False
+    for j in range(lo, hi):
+        if pair_visitor[j] == CADRE_VISIT:
+            has_cadre = True
+            break
+    fam = _familiarity(p, day) if has_cadre else np.empty(0)
     told = np.empty(hi - lo, dtype=np.int64)
     n_told = 0
     stamp = new_stamp(p)
@@ -248,9 +254,6 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
         z = logit0 + effect * (_effective_trust(trust[h], offset[household_grid[h]]) - 0.5)
         who = pair_visitor[j]
         if who == CADRE_VISIT:
-            if not have_fam:
-                fam = _familiarity(p, day)
-                have_fam = True
             z += fam_effect * fam[issue_grid[c]]
         u = uniform(key, cursor)
         cursor += 1
@@ -263,7 +266,7 @@ def _detect(p: Pipeline, i: int, day: int) -> None:
     p.counters[DETECTION_CURSOR] = cursor
     if n_told:
         told_ids = told[:n_told].copy()
-        told_ids.sort()
+        sort_ids(told_ids)
         found(p, told_ids, day)
 
 
@@ -276,11 +279,11 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
     delay_days = p.fparams[SELF_REPORT_DELAY_DAYS]
     days = p.iparams[DAYS]
     key = p.iparams[CASE_KEY]
-    order = p.arrival_order
+    order, household, grid = p.arrival_order, p.arrival_household, p.arrival_grid
+    propensity = p.arrival_propensity
     state, channel = p.i8[STATE], p.i8[CHANNEL]
-    household, arrival, expiry = p.ints[HOUSEHOLD], p.ints[ARRIVAL], p.ints[EXPIRY]
-    trust, offset, household_grid = p.trust, p.grid_trust_offset, p.household_grid
-    propensity = p.propensity
+    arrival, expiry = p.ints[ARRIVAL], p.ints[EXPIRY]
+    trust, offset = p.trust, p.grid_trust_offset
     reporting = np.empty(hi - lo, dtype=np.int64)
     report_days = np.empty(hi - lo, dtype=np.int64)
     n = 0
@@ -288,9 +291,8 @@ def decide_self_reports(p: Pipeline, day: int) -> None:
         c = order[j]
         if state[c] != LATENT:
             continue
-        h = household[c]
-        t = _effective_trust(trust[h], offset[household_grid[h]])
-        prob = min(max(propensity[h] * t / 0.5, 0.0), 1.0)
+        t = _effective_trust(trust[household[j]], offset[grid[j]])
+        prob = min(max(propensity[j] * t / 0.5, 0.0), 1.0)
         if not case_draw(key, c, U_SELF) < prob:
             continue
         wait = -np.log(1.0 - case_draw(key, c, U_SELF_DELAY))  # case_exponential

@@ -25,6 +25,7 @@ from gridsim.kernel.codes import (
     FOUND,
     IN_SERVICE,
     LATENT,
+    N_LOGGED,
     REPLYING,
     STATE,
     VERIFY,
@@ -42,7 +43,7 @@ from gridsim.kernel.supervise import check_deadlines
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
 
-__all__ = ["enqueue", "schedule", "step_day"]
+__all__ = ["closed_since", "enqueue", "schedule", "step_day"]
 
 _jit = kernel_jit(nogil=True)
 
@@ -124,6 +125,12 @@ def step_day(p: Pipeline, day: int) -> None:
 def enqueue(p: Pipeline, ids: np.ndarray, day: int) -> None:
     """Put cases in their unit's queue (used by the survey to reopen cases)."""
     enqueue_each(p, ids, day)
+
+
+@_jit
+def closed_since(p: Pipeline, start: int) -> np.ndarray:
+    """The cases closed since the ``start``-th close of the run, in order (a copy of the log)."""
+    return p.closed_log[start : p.counters[N_LOGGED]].copy()
 
 
 @_jit

@@ -211,8 +211,6 @@ def admit(p: Pipeline, day: int) -> bool:
     p.counters[ADMISSION_DUE] = 0
     n_dirty = p.counters[N_DIRTY]
     p.counters[N_DIRTY] = 0
-    admitted = np.empty(0, dtype=np.int64)
-    n_admitted = 0
     dirty_units, unit_dirty = p.dirty_units, p.unit_dirty
     capacity, busy, queued, queue_len = (
         p.unit_capacity,
@@ -220,6 +218,12 @@ def admit(p: Pipeline, day: int) -> bool:
         p.unit_queued,
         p.unit_queue_len,
     )
+    room = 0  # at most min(free slots, queued cases) from each unit
+    for k in range(n_dirty):
+        u = dirty_units[k]
+        room += max(0, min(capacity[u] - busy[u], queued[u]))
+    admitted = np.empty(room, dtype=np.int64)
+    n_admitted = 0
     for k in range(n_dirty):
         u = dirty_units[k]
         unit_dirty[u] = 0
@@ -227,10 +231,6 @@ def admit(p: Pipeline, day: int) -> bool:
         if free <= 0 or queued[u] == 0:
             continue
         queue_len[u] = queued[u]
-        if n_admitted + free > len(admitted):
-            more = np.empty(max(16, 2 * (n_admitted + free)), dtype=np.int64)
-            more[:n_admitted] = admitted[:n_admitted]
-            admitted = more
         n_admitted = pop_live(p, u, free, admitted, n_admitted)
     _start_services(p, admitted[:n_admitted], day)
     return n_admitted > 0

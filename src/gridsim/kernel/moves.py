@@ -17,6 +17,7 @@ from gridsim.kernel.codes import (
     FIRST_DEADLINE,
     LATE,
     N_CLOSED,
+    N_LOGGED,
     NEXT_DAY,
     QUEUED,
     QUEUED_DAY,
@@ -24,7 +25,7 @@ from gridsim.kernel.codes import (
 )
 from gridsim.kernel.dispatch import queue_keys_each, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
-from gridsim.kernel.queues import grown, push_each, record_closed, track_open
+from gridsim.kernel.queues import grown, push_each, track_open
 
 if TYPE_CHECKING:
     from gridsim.kernel.struct import Pipeline
@@ -65,35 +66,40 @@ def set_deadline(p: Pipeline, c: int, deadline: int) -> None:
 
 @_jit
 def close_each(p: Pipeline, ids: np.ndarray, day: int) -> None:
-    """:func:`close` every case of ``ids`` today, in order (the arrays read once, not per case)."""
+    """Every case of ``ids`` is closed today, in order: late if past its first deadline.
+
+    Each goes to the day's closed list (its trust signal is applied at the
+    day's end) and to the closed log (the survey's waves take their cases
+    from it). The arrays are read once per batch, not per case.
+    """
     state, late = p.i8[STATE], p.flags[LATE]
     close_day, next_day, first_deadline = (
         p.ints[CLOSE_DAY],
         p.ints[NEXT_DAY],
         p.ints[FIRST_DEADLINE],
     )
-    counters, closed = p.counters, p.closed
+    counters = p.counters
+    # Room first: an array reassigned inside the loop costs a reference-count pair per case.
+    while counters[N_CLOSED] + len(ids) > len(p.closed):
+        p.closed = grown(p.closed)
+    while counters[N_LOGGED] + len(ids) > len(p.closed_log):
+        p.closed_log = grown(p.closed_log)
+    closed, log = p.closed, p.closed_log
     for c in ids:
         state[c] = CLOSED
         close_day[c] = day
         next_day[c] = -1
         fd = first_deadline[c]
         late[c] = fd >= 0 and day > fd
-        n = counters[N_CLOSED]  # record_closed
-        if n == len(closed):
-            p.closed = grown(closed)
-            closed = p.closed
+        n = counters[N_CLOSED]
         closed[n] = c
         counters[N_CLOSED] = n + 1
+        n = counters[N_LOGGED]
+        log[n] = c
+        counters[N_LOGGED] = n + 1
 
 
 @_jit
 def close(p: Pipeline, c: int, day: int) -> None:
-    """Case ``c`` is closed today: late if past its first deadline."""
-    p.i8[STATE, c] = CLOSED
-    ints = p.ints
-    ints[CLOSE_DAY, c] = day
-    ints[NEXT_DAY, c] = -1
-    fd = ints[FIRST_DEADLINE, c]
-    p.flags[LATE, c] = fd >= 0 and day > fd
-    record_closed(p, c)
+    """Case ``c`` is closed today (see :func:`close_each`)."""
+    close_each(p, np.full(1, c, dtype=np.int64), day)

@@ -34,7 +34,6 @@ from gridsim.kernel.codes import (
     HQ_LEFT,
     HQ_RIGHT,
     IN_SERVICE,
-    N_CLOSED,
     N_DIRTY,
     N_ENTRIES,
     N_OPEN,
@@ -60,10 +59,10 @@ __all__ = [
     "new_stamp",
     "pop_live",
     "push_each",
-    "record_closed",
     "schedule",
     "schedule_all",
     "schedule_each",
+    "sort_ids",
     "track_open",
     "track_open_each",
 ]
@@ -146,6 +145,10 @@ def schedule_each(p: Pipeline, ids: np.ndarray, days: np.ndarray, today: int) ->
     compiled call costs a reference-count pair, more than filing an entry).
     """
     nd, head, counters = p.ints[NEXT_DAY], p.cal_head, p.counters
+    # Room for every case first: an array reassigned inside the loop would cost a
+    # reference-count pair per case (numba counts at each merge of its values).
+    while counters[N_ENTRIES] + len(ids) > len(p.cal_next):
+        _grow_calendar(p)
     case, link = p.cal_case, p.cal_next
     horizon = len(head)
     for j in range(len(ids)):
@@ -158,9 +161,6 @@ def schedule_each(p: Pipeline, ids: np.ndarray, days: np.ndarray, today: int) ->
             counters[FREE_ENTRY] = link[e]
         else:
             e = counters[N_ENTRIES]
-            if e == len(link):
-                _grow_calendar(p)
-                case, link = p.cal_case, p.cal_next
             counters[N_ENTRIES] = e + 1
         case[e] = c
         link[e] = head[day]
@@ -186,21 +186,43 @@ def due(p: Pipeline, day: int) -> np.ndarray:
         e = link[e]
     out = np.empty(filed, dtype=np.int64)
     nd = p.ints[NEXT_DAY]
-    k = 0
+    # The list runs from the latest entry to the first: filled from the back, the
+    # cases come out in the order they were filed, batches of ascending ids,
+    # which the sort then has little to do with.
+    k = filed
     e = head[day]
     head[day] = -1
     while e >= 0:
         c, following = case[e], link[e]
         if nd[c] == day:
             nd[c] = -1
+            k -= 1
             out[k] = c
-            k += 1
         link[e] = counters[FREE_ENTRY]
         counters[FREE_ENTRY] = e
         e = following
-    out = out[:k]
-    out.sort()
+    out = out[k:]
+    sort_ids(out)
     return out
+
+
+@_jit
+def sort_ids(ids: np.ndarray) -> None:
+    """Sort case ids in place: by insertion when few (most days' batches), else ``ndarray.sort``.
+
+    Distinct integers, so every correct sort gives the same order.
+    """
+    n = len(ids)
+    if n > 64:
+        ids.sort()
+        return
+    for j in range(1, n):
+        v = ids[j]
+        k = j - 1
+        while k >= 0 and ids[k] > v:
+            ids[k + 1] = ids[k]
+            k -= 1
+        ids[k + 1] = v
 
 
 # -- unit queues ------------------------------------------------------------------
@@ -275,7 +297,10 @@ def push_each(p: Pipeline, ids: np.ndarray, k1: np.ndarray, k2: np.ndarray) -> N
 
     In order, with the queues' arrays read once per batch (not per case).
     """
-    counters, hq = p.counters, p.hq
+    counters = p.counters
+    while counters[HQ_ENTRIES] + len(ids) > p.hq.shape[0]:  # room first (see schedule_each)
+        _grow_queues(p)
+    hq = p.hq
     queue_entry, unit = p.ints[QUEUE_ENTRY], p.ints[UNIT]
     root, queued, dirty, dirty_units = p.unit_root, p.unit_queued, p.unit_dirty, p.dirty_units
     for j in range(len(ids)):
@@ -285,9 +310,6 @@ def push_each(p: Pipeline, ids: np.ndarray, k1: np.ndarray, k2: np.ndarray) -> N
             counters[HQ_FREE] = hq[e, HQ_LEFT]
         else:
             e = counters[HQ_ENTRIES]
-            if e == hq.shape[0]:
-                _grow_queues(p)
-                hq = p.hq
             counters[HQ_ENTRIES] = e + 1
         hq[e, HQ_CASE] = c
         hq[e, HQ_K1] = k1[j]
@@ -358,12 +380,12 @@ def track_open(p: Pipeline, c: int) -> None:
 @_jit
 def track_open_each(p: Pipeline, ids: np.ndarray) -> None:
     """:func:`track_open` every case of ``ids``, in order."""
-    counters, open_cases = p.counters, p.open_cases
+    counters = p.counters
+    while counters[N_OPEN] + len(ids) > len(p.open_cases):  # room first (see schedule_each)
+        p.open_cases = grown(p.open_cases)
+    open_cases = p.open_cases
     for c in ids:
         n = counters[N_OPEN]
-        if n == len(open_cases):
-            p.open_cases = grown(open_cases)
-            open_cases = p.open_cases
         open_cases[n] = c
         counters[N_OPEN] = n + 1
 
@@ -383,13 +405,3 @@ def compact_open(p: Pipeline) -> None:
             open_cases[k] = c
             k += 1
     counters[N_OPEN] = k
-
-
-@_jit
-def record_closed(p: Pipeline, c: int) -> None:
-    """Add case ``c`` to the cases closed today (their trust signal is applied at day's end)."""
-    counters = p.counters
-    if counters[N_CLOSED] == len(p.closed):
-        p.closed = grown(p.closed)
-    p.closed[counters[N_CLOSED]] = c
-    counters[N_CLOSED] += 1

@@ -17,7 +17,7 @@ from numba.experimental import structref
 from gridsim.kernel.codes import HQ_COLUMNS
 from gridsim.kernel.jit import kernel_jit
 
-__all__ = ["FIELDS", "Pipeline", "PipelineType", "buffers", "make"]
+__all__ = ["FIELDS", "Pipeline", "PipelineType", "arrival_tables", "buffers", "make"]
 
 _I64, _I32, _I8 = types.int64[::1], types.int32[::1], types.int8[::1]
 _F64 = types.float64[::1]
@@ -70,6 +70,9 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("pair_visitor", _I8),
     ("arrival_offsets", _I64),
     ("arrival_order", _I32),
+    ("arrival_household", _I32),
+    ("arrival_propensity", _F64),
+    ("arrival_grid", _I32),
     ("busday", _I64_2D),
     ("limits", _I64),
     ("service_medians", _F64),
@@ -84,6 +87,7 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("hq", _I64_2D),
     ("open_cases", _I64),
     ("closed", _I64),
+    ("closed_log", _I64),
 )
 
 
@@ -130,6 +134,9 @@ class Pipeline(structref.StructRefProxy):
         visit_offsets, visit_household, visit_visitor: The visit plan.
         pair_offsets, pair_issue, pair_visitor: Visit–issue pairs per working day.
         arrival_offsets, arrival_order: Household issues by arrival day.
+        arrival_household, arrival_propensity, arrival_grid: Each of them's
+            household, its propensity and its grid, in that order (read in
+            sequence where the arrival order would jump about memory).
         busday: ``[day, k]`` → the day ``k`` working days after ``day``.
         limits, service_medians, resolvable, tier_edges: Per tier / category.
         fparams, iparams: Scalar parameters (see the constants).
@@ -137,6 +144,9 @@ class Pipeline(structref.StructRefProxy):
         cal_head, cal_case, cal_next: The agenda, a calendar of linked lists:
             ``cal_head[day]`` is the first entry filed under ``day``.
         open_cases, closed: Work buffers (grown when full).
+        closed_log: Every case closed so far, in order of closing (a case
+            reopened and closed again appears again): the survey takes a
+            wave's cases from it (grown when full).
     """
 
 
@@ -183,6 +193,9 @@ def _make(
     pair_visitor,
     arrival_offsets,
     arrival_order,
+    arrival_household,
+    arrival_propensity,
+    arrival_grid,
     busday,
     limits,
     service_medians,
@@ -197,6 +210,7 @@ def _make(
     hq,
     open_cases,
     closed,
+    closed_log,
 ):
     p = structref.new(_PIPELINE)
     p.ints = ints
@@ -236,6 +250,9 @@ def _make(
     p.pair_visitor = pair_visitor
     p.arrival_offsets = arrival_offsets
     p.arrival_order = arrival_order
+    p.arrival_household = arrival_household
+    p.arrival_propensity = arrival_propensity
+    p.arrival_grid = arrival_grid
     p.busday = busday
     p.limits = limits
     p.service_medians = service_medians
@@ -250,6 +267,7 @@ def _make(
     p.hq = hq
     p.open_cases = open_cases
     p.closed = closed
+    p.closed_log = closed_log
     return p
 
 
@@ -278,6 +296,46 @@ def make(**arrays: np.ndarray) -> Pipeline:
     return _make(*args)
 
 
+@kernel_jit()
+def _gather_arrivals(
+    arrival_order: np.ndarray,
+    household: np.ndarray,
+    propensity: np.ndarray,
+    household_grid: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(arrival_order)
+    h = np.empty(n, dtype=np.int32)
+    prop = np.empty(n)
+    grid = np.empty(n, dtype=np.int32)
+    for j in range(n):
+        hh = household[arrival_order[j]]
+        h[j] = hh
+        prop[j] = propensity[hh]
+        grid[j] = household_grid[hh]
+    return h, prop, grid
+
+
+def arrival_tables(
+    arrival_order: np.ndarray,
+    household: np.ndarray,
+    propensity: np.ndarray,
+    household_grid: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The household issues' households, propensities and grids in order of arrival.
+
+    Args:
+        arrival_order: Household issues in order of arrival.
+        household: Each issue's household.
+        propensity: Each household's propensity to report.
+        household_grid: Each household's grid.
+
+    Returns:
+        ``arrival_household``, ``arrival_propensity`` and ``arrival_grid``, by field name.
+    """
+    h, prop, grid = _gather_arrivals(arrival_order, household, propensity, household_grid)
+    return {"arrival_household": h, "arrival_propensity": prop, "arrival_grid": grid}
+
+
 def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
     """Work buffers for ``n_cases`` cases over ``days`` days.
 
@@ -300,4 +358,5 @@ def buffers(n_cases: int, days: int) -> dict[str, np.ndarray]:
         "hq": np.empty((start, HQ_COLUMNS), dtype=np.int64),
         "open_cases": np.empty(start, dtype=np.int64),
         "closed": np.empty(start, dtype=np.int64),
+        "closed_log": np.empty(max(start, n_cases // 4), dtype=np.int64),
     }

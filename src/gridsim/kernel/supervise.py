@@ -29,7 +29,7 @@ from gridsim.kernel.codes import (
 from gridsim.kernel.dispatch import escalates, watches_deadlines
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import enqueue_each, set_deadline
-from gridsim.kernel.queues import busday, compact_open, leave_queue, mark_dirty
+from gridsim.kernel.queues import busday, compact_open, leave_queue, mark_dirty, sort_ids
 from gridsim.kernel.units import unit_for
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def check_deadlines(p: Pipeline, day: int) -> None:
     if n == 0:
         return
     ids = late[:n].copy()
-    ids.sort()
+    sort_ids(ids)
     p.counters[RED_LIGHTS] += n
     red, unit, unit_red = p.flags[RED], p.ints[UNIT], p.unit_red
     for c in ids:

@@ -17,7 +17,14 @@ import numpy as np
 from gridsim.kernel.codes import CLOSED
 from gridsim.kernel.jit import kernel_jit
 
-__all__ = ["per_day_counts", "per_grid_counts", "per_grid_medians", "per_grid_sums", "wave_cases"]
+__all__ = [
+    "daily_counts",
+    "per_day_counts",
+    "per_grid_counts",
+    "per_grid_medians",
+    "per_grid_sums",
+    "wave_cases",
+]
 
 _jit = kernel_jit(nogil=True)  # cached under the kernel's fingerprint (gridsim.kernel.jit)
 
@@ -63,28 +70,34 @@ def per_grid_sums(grid: np.ndarray, weights: np.ndarray, n_grids: int) -> np.nda
 
 
 @_jit
-def per_grid_medians(grid: np.ndarray, values: np.ndarray, n_grids: int) -> np.ndarray:
-    """The median of each grid's ``values`` (NaN for a grid with none).
+def per_grid_medians(
+    grid: np.ndarray, mask: np.ndarray, close_day: np.ndarray, found_day: np.ndarray, n_grids: int
+) -> np.ndarray:
+    """The median days from found to closed of each grid's cases under ``mask`` (NaN if none).
 
     Args:
-        grid: The grid of each value.
-        values: Whole numbers (days), as floats.
+        grid: Each case's grid.
+        mask: The cases counted (closed, valid).
+        close_day: Each case's close day.
+        found_day: Each case's found day.
         n_grids: Grids.
 
     Returns:
         One median per grid: the middle value, or the mean of the two middle ones.
     """
     start = np.zeros(n_grids + 1, dtype=np.int64)
-    for g in grid:
-        start[g + 1] += 1
+    for c in range(len(grid)):
+        if mask[c]:
+            start[grid[c] + 1] += 1
     for g in range(n_grids):
         start[g + 1] += start[g]
     fill = start[:-1].copy()
-    grouped = np.empty(len(values))
-    for j in range(len(values)):
-        g = grid[j]
-        grouped[fill[g]] = values[j]
-        fill[g] += 1
+    grouped = np.empty(start[n_grids])
+    for c in range(len(grid)):
+        if mask[c]:
+            g = grid[c]
+            grouped[fill[g]] = float(close_day[c] - found_day[c])
+            fill[g] += 1
     out = np.full(n_grids, np.nan)
     for g in range(n_grids):
         lo, hi = start[g], start[g + 1]
@@ -117,12 +130,52 @@ def per_day_counts(day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray
 
 
 @_jit
+def daily_counts(
+    report_day: np.ndarray,
+    close_day: np.ndarray,
+    found_day: np.ndarray,
+    collected: np.ndarray,
+    closed_valid: np.ndarray,
+    rejected: np.ndarray,
+    n_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The daily series in one pass: cases reported, closed, rejected each day, and closed after.
+
+    ``closed_after[d]``: valid cases closed ``d`` days after they were found (the
+    last day holds everything longer). Each series is :func:`per_day_counts`
+    of its day and mask.
+    """
+    new = np.zeros(n_days, dtype=np.int64)
+    closed = np.zeros(n_days, dtype=np.int64)
+    invalid = np.zeros(n_days, dtype=np.int64)
+    after = np.zeros(n_days, dtype=np.int64)
+    for c in range(len(report_day)):
+        if collected[c] and report_day[c] < n_days:
+            new[report_day[c]] += 1
+        if closed_valid[c]:
+            if close_day[c] < n_days:
+                closed[close_day[c]] += 1
+            after[min(max(close_day[c] - found_day[c], 0), n_days - 1)] += 1
+        if rejected[c] and close_day[c] < n_days:
+            invalid[close_day[c]] += 1
+    return new, closed, invalid, after
+
+
+@_jit
 def wave_cases(
-    state: np.ndarray, close_day: np.ndarray, surveyed: np.ndarray, unit: np.ndarray, since: int
+    closed: np.ndarray,
+    state: np.ndarray,
+    close_day: np.ndarray,
+    surveyed: np.ndarray,
+    unit: np.ndarray,
+    since: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A survey wave's cases: closed after day ``since`` and still closed.
 
     Args:
+        closed: The cases closed since the last wave, in order of closing
+            (:func:`gridsim.kernel.day.closed_since`; a case closed twice is
+            there twice): every case of the wave is among them.
         state: Each case's state.
         close_day: Each case's close day.
         surveyed: Whether each case has been surveyed already.
@@ -130,27 +183,24 @@ def wave_cases(
         since: The day of the last wave.
 
     Returns:
-        (not yet surveyed, handled by a unit): ascending case ids, as
-        ``np.flatnonzero`` of the two masks gives them.
+        (not yet surveyed, handled by a unit): distinct ascending case ids,
+        as ``np.flatnonzero`` of the two masks over all cases gives them.
     """
+    ids = closed.copy()
+    ids.sort()
+    new = np.empty(len(ids), dtype=np.int64)
+    handled = np.empty(len(ids), dtype=np.int64)
     n_new = 0
     n_handled = 0
-    for c in range(len(state)):
+    for j in range(len(ids)):
+        c = ids[j]
+        if j > 0 and ids[j - 1] == c:
+            continue
         if state[c] == CLOSED and close_day[c] > since:
             if not surveyed[c]:
+                new[n_new] = c
                 n_new += 1
             if unit[c] >= 0:
+                handled[n_handled] = c
                 n_handled += 1
-    new = np.empty(n_new, dtype=np.int64)
-    handled = np.empty(n_handled, dtype=np.int64)
-    i = 0
-    k = 0
-    for c in range(len(state)):
-        if state[c] == CLOSED and close_day[c] > since:
-            if not surveyed[c]:
-                new[i] = c
-                i += 1
-            if unit[c] >= 0:
-                handled[k] = c
-                k += 1
-    return new, handled
+    return new[:n_new], handled[:n_handled]

@@ -91,7 +91,13 @@ def pairs(
     """
     n_days = len(working_days)
     # One pass, into buffers that double when full (counting first was a second
-    # pass over every visit of the year, as long as the first).
+    # pass over every visit of the year, as long as the first). They grow
+    # between days, to hold the day's worst case (every visited household
+    # with as many pending issues as any household has): an array reassigned
+    # inside the loop over visits would cost a reference-count pair per visit.
+    most = 0
+    for h in range(len(household_offsets) - 1):
+        most = max(most, household_offsets[h + 1] - household_offsets[h])
     capacity = max(1024, len(visit_household) // 8)
     issue = np.empty(capacity, dtype=np.int32)
     visitor = np.empty(capacity, dtype=np.int8)
@@ -99,21 +105,56 @@ def pairs(
     k = 0
     for i in range(n_days):
         pair_offsets[i] = k
-        d = working_days[i]
-        for j in range(visit_offsets[i], visit_offsets[i + 1]):
-            h = visit_household[j]
-            for c in range(household_offsets[h], household_offsets[h + 1]):
-                if arrival[c] <= d and expiry[c] > d:
-                    if k == capacity:
-                        capacity *= 2
-                        more_issue = np.empty(capacity, dtype=np.int32)
-                        more_issue[:k] = issue
-                        issue = more_issue
-                        more_visitor = np.empty(capacity, dtype=np.int8)
-                        more_visitor[:k] = visitor
-                        visitor = more_visitor
-                    issue[k] = c
-                    visitor[k] = visit_visitor[j]
-                    k += 1
+        need = k + most * (visit_offsets[i + 1] - visit_offsets[i])
+        if need > capacity:
+            capacity = max(2 * capacity, need)
+            more_issue = np.empty(capacity, dtype=np.int32)
+            more_issue[:k] = issue[:k]
+            issue = more_issue
+            more_visitor = np.empty(capacity, dtype=np.int8)
+            more_visitor[:k] = visitor[:k]
+            visitor = more_visitor
+        k = _day_pairs(
+            issue,
+            visitor,
+            k,
+            working_days[i],
+            visit_offsets[i],
+            visit_offsets[i + 1],
+            visit_household,
+            visit_visitor,
+            household_offsets,
+            arrival,
+            expiry,
+        )
     pair_offsets[n_days] = k
     return issue[:k], visitor[:k], pair_offsets
+
+
+@_jit
+def _day_pairs(
+    issue: np.ndarray,
+    visitor: np.ndarray,
+    k: int,
+    d: int,
+    lo: int,
+    hi: int,
+    visit_household: np.ndarray,
+    visit_visitor: np.ndarray,
+    household_offsets: np.ndarray,
+    arrival: np.ndarray,
+    expiry: np.ndarray,
+) -> int:
+    """The pairs of visits ``lo .. hi - 1`` (all on day ``d``) from ``issue[k]`` on.
+
+    Returns:
+        The next free position.
+    """
+    for j in range(lo, hi):
+        h = visit_household[j]
+        for c in range(household_offsets[h], household_offsets[h + 1]):
+            if arrival[c] <= d and expiry[c] > d:
+                issue[k] = c
+                visitor[k] = visit_visitor[j]
+                k += 1
+    return k

@@ -92,6 +92,7 @@ class GridModel(mesa.Model):
         self.surveyed = 0
         self.satisfied_count = 0
         self._last_survey = -1
+        self._closes_seen = 0
         self.wall_seconds = 0.0
         self.schedule_recurring(self.step_day, Schedule(interval=1, start=0, end=self.days - 1))
         ev = scenario.evaluate
@@ -364,6 +365,9 @@ class GridModel(mesa.Model):
                 self._arrival_days, np.arange(self.days + 1), side="left"
             ).astype(np.int64),
             arrival_order=self._arrival_order,
+            **kernel.arrival_tables(
+                self._arrival_order, self.household, self.propensity, self.household_grid
+            ),
             busday=self._busday_table,
             limits=np.array(s.deadlines.limit_working_days.as_list(), dtype=np.int64),
             service_medians=np.array(h.service_median_days.as_list(), dtype=float),
@@ -436,9 +440,12 @@ class GridModel(mesa.Model):
         from gridsim.kernel import tally
 
         day = round(self.time)
-        # Closed since the last wave and still closed: not yet surveyed, and handled by a unit.
+        # Closed since the last wave and still closed: not yet surveyed, and handled by a
+        # unit. Looked for among the cases the kernel logged as closed since the last wave.
+        logged = self._kernel.closed_since(self._pipeline, self._closes_seen)
+        self._closes_seen += len(logged)
         closed, handled = tally.wave_cases(
-            self.state, self.close_day, self.surveyed_flag, self.unit, self._last_survey
+            logged, self.state, self.close_day, self.surveyed_flag, self.unit, self._last_survey
         )
         on_time = self.close_day[handled] <= self.deadline[handled]
         self._last_survey = day

@@ -307,8 +307,7 @@ def _grid_table(
     )
     n_collected, n_valid, n_resolved, backlog, due_n, on_time_n = counts
     visits = tally.per_grid_sums(model.household_grid, visits_per_household, n)
-    dtc = (model.close_day - model.found_day).astype(float)
-    median = tally.per_grid_medians(g[closed_valid], dtc[closed_valid], n)
+    median = tally.per_grid_medians(g, closed_valid, model.close_day, model.found_day, n)
     trust = tally.per_grid_sums(model.household_grid, model.trust, n)
     return pd.DataFrame(
         {
@@ -334,19 +333,24 @@ def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) 
     from gridsim.kernel.codes import INVALID
 
     days = model.days
-    new = tally.per_day_counts(model.report_day, collected, days)
-    closed = tally.per_day_counts(model.close_day, closed_valid, days)
-    rejected = tally.per_day_counts(model.close_day, collected & (model.state == INVALID), days)
-    # Distribution of days to close, as a histogram on the same rows: row d
-    # counts the valid cases closed d days after they were found (the last row
-    # holds everything longer). Enough to draw an ECDF without case records.
-    dtc = np.clip(model.close_day - model.found_day, 0, days - 1)
+    # closed_after: the distribution of days to close, as a histogram on the same
+    # rows: row d counts the valid cases closed d days after they were found (the
+    # last row holds everything longer). Enough to draw an ECDF without case records.
+    new, closed, rejected, closed_after = tally.daily_counts(
+        model.report_day,
+        model.close_day,
+        model.found_day,
+        collected,
+        closed_valid,
+        collected & (model.state == INVALID),
+        days,
+    )
     return pd.DataFrame(
         {
             "day": np.arange(days),
             "new": new,
             "closed": closed,
             "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
-            "closed_after": tally.per_day_counts(dtc, closed_valid, days),
+            "closed_after": closed_after,
         }
     )
