@@ -200,9 +200,10 @@ def test_a_plain_scheduler_is_refused_for_a_postgres_tenant(
         assert len(ws.list_runs("on-plain")) == 2
 
 
-def test_the_command_line_refuses_a_plain_scheduler_for_a_postgres_tenant(
-    plain_scheduler: Any, alpha_url: str, tmp_path: Path
-) -> None:
+def _alpha_service_and_experiment(
+    tmp_path: Path, alpha_url: str, name: str, replications: int
+) -> tuple[Path, Path]:
+    """Alpha's 0600 libpq service file, and a tiny experiment on the shipped baseline."""
     url = make_url(alpha_url)
     service = tmp_path / "pg_service.conf"
     service.write_text(
@@ -216,10 +217,17 @@ def test_the_command_line_refuses_a_plain_scheduler_for_a_postgres_tenant(
         (ROOT / "scenarios" / "yuelu-2013.toml").read_text()
     )
     exp_file.write_text(
-        'name = "cli-plain"\nbase = "yuelu-2013.toml"\nreplications = 1\n'
+        f'name = "{name}"\nbase = "yuelu-2013.toml"\nreplications = {replications}\n'
         '[[variants]]\nname = "base"\n[variants.changes]\n'
         + "".join(f'"{k}" = {v}\n' for k, v in TINY.items())
     )
+    return service, exp_file
+
+
+def test_the_command_line_refuses_a_plain_scheduler_for_a_postgres_tenant(
+    plain_scheduler: Any, alpha_url: str, tmp_path: Path
+) -> None:
+    service, exp_file = _alpha_service_and_experiment(tmp_path, alpha_url, "cli-plain", 1)
     address = plain_scheduler.scheduler.address
     code, err = run_cli(
         "compare", str(exp_file), "--dask", address, "--tenant", "alpha",
@@ -273,23 +281,7 @@ def test_the_command_line_runs_on_a_gateway(
         f"      username: alpha\n      password: {gateway.passwords['alpha']}\n"
     )
     gateway_yaml.chmod(0o600)
-    url = make_url(alpha_url)
-    service = tmp_path / "pg_service.conf"
-    service.write_text(
-        f"[gridsim_alpha]\nhost={url.host}\nport={url.port}\ndbname={url.database}\n"
-        f"user={url.username}\npassword={url.password}\n"
-    )
-    service.chmod(0o600)
-    exp_file = tmp_path / "scenarios" / "tiny.toml"
-    exp_file.parent.mkdir()
-    (exp_file.parent / "yuelu-2013.toml").write_text(
-        (ROOT / "scenarios" / "yuelu-2013.toml").read_text()
-    )
-    exp_file.write_text(
-        'name = "cli-gateway"\nbase = "yuelu-2013.toml"\nreplications = 2\n'
-        '[[variants]]\nname = "base"\n[variants.changes]\n'
-        + "".join(f'"{k}" = {v}\n' for k, v in TINY.items())
-    )
+    service, exp_file = _alpha_service_and_experiment(tmp_path, alpha_url, "cli-gateway", 2)
     env = {"DASK_CONFIG": str(config), "PGSERVICEFILE": str(service)}
     try:
         code, err = run_cli(
