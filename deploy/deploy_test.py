@@ -2,7 +2,7 @@
 
 Run as root (it creates OS users and runs the hub). Steps:
 
-1. ``deploy/install.sh`` if ``/opt/gridsim`` is not installed yet;
+1. ``deploy/install.sh`` (everything the first time; later, gridsim from this checkout);
 2. a throwaway PostgreSQL server (``tests/pg_server.py``: initdb, SCRAM for every
    role, 127.0.0.1 only) and one gridsim tenant per district (``create_tenant``);
 3. one OS user per district (home 0700), its store URL in ``~/.config/gridsim/store``
@@ -396,9 +396,10 @@ def main() -> int:
         print(f"deploy-test: {why}", file=sys.stderr)
         return 2
     t0 = time.monotonic()
-    if not (VENV / "bin" / "jupyterhub").exists():
-        log(f"installing into {PREFIX} (deploy/install.sh)")
-        subprocess.run(["bash", str(DEPLOY / "install.sh")], check=True)
+    # always: a first run installs everything, a later one reinstalls gridsim from this
+    # checkout (so the servers run the code under test) and keeps the rest
+    log(f"installing into {PREFIX} (deploy/install.sh)")
+    subprocess.run(["bash", str(DEPLOY / "install.sh")], check=True)
     state = Path(tempfile.mkdtemp(prefix="gridsim-deploy-"))
     os.chmod(state, 0o711)  # the clusters' folders below are their users' own
     clusters = state / "clusters"
