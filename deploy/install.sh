@@ -85,6 +85,9 @@ fi
 # gridsim itself (not editable: the servers must not read the checkout) and the services
 "$prefix/venv/bin/python" -m pip install -q "$repo[dask,notebooks,deploy]" 2>&1 |
   { grep -v "^WARNING: Location 'file:" || true; } >&2
+# the same version number from a changed checkout: replace gridsim itself
+"$prefix/venv/bin/python" -m pip install -q --no-deps --force-reinstall "$repo" 2>&1 |
+  { grep -v "^WARNING: Location 'file:" || true; } >&2
 chmod -R a+rX "$prefix/venv"
 # the shipped scenarios, read-only for the districts (their own files go in their homes)
 rm -rf "$prefix/scenarios"
