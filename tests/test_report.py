@@ -18,7 +18,6 @@ Chinese: hardly an English word outside code and file names.
 from __future__ import annotations
 
 import http.server
-import io
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,6 +46,7 @@ from gridsim.reports.html import write_report
 from gridsim.reports.i18n import FontNotFoundError, cjk_font
 from gridsim.reports.parameters import parameter_table
 from gridsim.workspace import Workspace
+from gridsim_cli import in_process
 from words import english_words
 
 SMALL = """
@@ -126,19 +126,7 @@ def built(shared: Path) -> Built:
     return Built(comparison, shared, store, folder / "exp.toml")
 
 
-def _gridsim(args: list[str]) -> tuple[int, str, str]:
-    """Run the ``gridsim`` entry point in this process: exit code, stdout, stderr."""
-    from gridsim.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
-        mp.setattr(sys, "argv", ["gridsim", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+_gridsim = in_process
 
 
 def _cli_args(built: Built, out: Path) -> list[str]:

@@ -10,10 +10,7 @@ report's language: a shipped experiment gives each listed variant a
 
 from __future__ import annotations
 
-import io
 import re
-import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,6 +27,7 @@ from gridsim.scenario import Scenario, load_scenario
 from gridsim.scenario.parameters import untranslated
 from gridsim.scenario.params import P
 from gridsim.scenario.values import Section
+from gridsim_cli import in_process
 from words import english_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -195,18 +193,7 @@ def test_label_zh_must_not_be_empty():
 # -- command-line tables -------------------------------------------------------------
 
 
-def _gridsim(args: list[str]) -> tuple[int, str, str]:
-    from gridsim.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
-        mp.setattr(sys, "argv", ["gridsim", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+_gridsim = in_process
 
 
 def test_terminal_columns_count_wide_characters_twice():
