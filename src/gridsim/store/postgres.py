@@ -743,26 +743,23 @@ $fn$
 
 def _hide_cluster_catalogs(conn: Connection) -> None:
     """Revoke from PUBLIC, in this database, what describes other roles and databases."""
-    relations = conn.execute(
-        text(
-            "SELECT c.oid::regclass::text FROM pg_class c "
-            "WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind IN ('r', 'v') "
-            "AND (c.relname = ANY(:names) OR c.relname LIKE ANY(:patterns))"
-        ),
-        {"names": list(_HIDDEN_RELATIONS), "patterns": list(_HIDDEN_RELATION_PATTERNS)},
-    ).scalars()
-    for relation in relations:
-        conn.exec_driver_sql(f"REVOKE ALL ON TABLE {relation} FROM PUBLIC")
-    functions = conn.execute(
-        text(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p "
-            "WHERE p.pronamespace = 'pg_catalog'::regnamespace "
-            "AND (p.proname = ANY(:names) OR p.proname LIKE ANY(:patterns))"
-        ),
-        {"names": list(_HIDDEN_FUNCTIONS), "patterns": list(_HIDDEN_FUNCTION_PATTERNS)},
-    ).scalars()
-    for function in functions:
-        conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+    for kind, catalog, cast, column, where, names, patterns in (
+        ("TABLE", "pg_class c", "c.oid::regclass", "c.relname",
+         "c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind IN ('r', 'v')",
+         _HIDDEN_RELATIONS, _HIDDEN_RELATION_PATTERNS),
+        ("FUNCTION", "pg_proc p", "p.oid::regprocedure", "p.proname",
+         "p.pronamespace = 'pg_catalog'::regnamespace",
+         _HIDDEN_FUNCTIONS, _HIDDEN_FUNCTION_PATTERNS),
+    ):  # fmt: skip
+        found = conn.execute(
+            text(
+                f"SELECT {cast}::text FROM {catalog} WHERE {where} "
+                f"AND ({column} = ANY(:names) OR {column} LIKE ANY(:patterns))"
+            ),
+            {"names": list(names), "patterns": list(patterns)},
+        ).scalars()
+        for name in found:
+            conn.exec_driver_sql(f"REVOKE ALL ON {kind} {name} FROM PUBLIC")
 
 
 def _close_other_databases(conn: Connection) -> list[str]:
