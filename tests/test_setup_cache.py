@@ -69,3 +69,51 @@ def test_the_cache_keeps_only_the_latest(tiny, monkeypatch) -> None:
     monkeypatch.setattr(setup, "CACHE_BYTES", int(one * 1.5))
     gridsim.run_scenario(tiny.with_changes({"simulation.days": 30}), replication=9)
     assert len(setup._CACHE) == 1
+
+
+def test_another_grid_size_reuses_the_households_and_their_issues(tiny, monkeypatch) -> None:
+    """Trust, propensity and household issues do not depend on the grids: drawn once, bitwise."""
+    setup.clear()
+    sizes = (330, 250, 500)
+    for rep in (0, 1):
+        for size in sizes:
+            design = tiny.with_changes({"grids.households_per_grid": size})
+            assert gridsim.run_scenario(design, replication=rep).kpis == _fresh(
+                design, rep, monkeypatch
+            )
+    assert len(setup._CACHE) == 2 * len(sizes)  # a set-up per grid size and replication
+    assert len(setup._TRAITS) == 2 and len(setup._HOUSEHOLD_ISSUES) == 2  # one per replication
+
+
+def test_what_the_shared_draws_read_keys_them(tiny) -> None:
+    setup.clear()
+    gridsim.run_scenario(tiny)
+    traits, issues = len(setup._TRAITS), len(setup._HOUSEHOLD_ISSUES)
+    for changes, new_traits, new_issues in (
+        ({"households.trust_mean": 0.6}, 1, 0),
+        ({"households.latent_issues_per_year": 0.5}, 0, 1),
+        ({"district.kinds.village.latent_rate_multiplier": 0.5}, 0, 1),
+        ({"households.issue_lifetime_days": 30.0}, 0, 1),
+        ({"simulation.days": 60}, 0, 1),
+        ({"issues.public_issues_per_grid_year": 3.0}, 0, 0),
+        ({"simulation.seed": 7}, 1, 1),
+    ):
+        gridsim.run_scenario(tiny.with_changes(changes))
+        assert len(setup._TRAITS) - traits == new_traits, changes
+        assert len(setup._HOUSEHOLD_ISSUES) - issues == new_issues, changes
+        traits, issues = len(setup._TRAITS), len(setup._HOUSEHOLD_ISSUES)
+
+
+def test_grids_drawn_on_a_map_at_other_sizes_are_bit_identical(tmp_path, monkeypatch) -> None:
+    """On a map the households' order follows the cut, so only what truly matches is shared."""
+    pytest.importorskip("geopandas")
+    from tests.test_geo_drawn import _scenario
+
+    from gridsim.scenario import load_scenario
+
+    setup.clear()
+    base = load_scenario(_scenario(tmp_path)).with_changes({"simulation.days": 60})
+    for size in (300, 200):
+        design = base.with_changes({"grids.households_per_grid": size})
+        assert gridsim.run_scenario(design).kpis == _fresh(design, 0, monkeypatch)
+    assert len(setup._TRAITS) == 1  # the same number of households

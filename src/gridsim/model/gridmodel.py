@@ -36,7 +36,7 @@ from gridsim.model.agents import Cadre, CommunityOffice, GridTeam, HandlingUnit
 from gridsim.model.assessment import Assessment
 from gridsim.model.district import District
 from gridsim.model.households import per_grid_counts, visit_multipliers
-from gridsim.model.issues import arrival_order, case_table, household_offsets
+from gridsim.model.issues import case_table
 from gridsim.model.kpis import RunResult, compute_kpis
 from gridsim.model.parameters import kernel_parameters
 from gridsim.model.setup import shared_setup
@@ -223,7 +223,6 @@ class GridModel(mesa.Model):
         ]
 
     def _build_issues(self) -> None:
-        d = self.district
         issues = self._setup.issues
         self.n_issues = len(issues)
         # Per-case fields: rows of 2-D arrays the compiled pipeline shares (see
@@ -261,9 +260,7 @@ class GridModel(mesa.Model):
         self.late = self._flags[cases.LATE]
         self.surveyed_flag = np.zeros(self.n_issues, dtype=bool)
         self.satisfied_flag = np.zeros(self.n_issues, dtype=bool)
-        n_own = issues.n_household
-        self._hh_offsets = household_offsets(self.household, n_own, d.n_households)
-        self._arrival_order, self._arrival_days = arrival_order(self.arrival, n_own, self.days)
+        self._index = self._setup.index  # by household, by arrival day (built once per set-up)
 
     def _schedule_latent_events(self) -> None:
         """Patrol finds of public issues are known up front (patrol hours are fixed)."""
@@ -303,7 +300,7 @@ class GridModel(mesa.Model):
             plan.visitor,
             plan.day_offsets,
             plan.working_days,
-            self._hh_offsets,
+            self._index.household_offsets,
             self.arrival,
             self.expiry,
         )
@@ -361,13 +358,11 @@ class GridModel(mesa.Model):
             pair_offsets=self._pair_offsets.astype(np.int64, copy=False),
             pair_issue=self._pair_issue,
             pair_visitor=self._pair_visitor.astype(np.int8, copy=False),
-            arrival_offsets=np.searchsorted(
-                self._arrival_days, np.arange(self.days + 1), side="left"
-            ).astype(np.int64),
-            arrival_order=self._arrival_order,
-            **kernel.arrival_tables(
-                self._arrival_order, self.household, self.propensity, self.household_grid
-            ),
+            arrival_offsets=self._index.arrival_offsets,
+            arrival_order=self._index.arrival_order,
+            arrival_household=self._index.arrival_household,
+            arrival_propensity=self._index.arrival_propensity,
+            arrival_grid=self._index.arrival_grid,
             busday=self._busday_table,
             limits=np.array(s.deadlines.limit_working_days.as_list(), dtype=np.int64),
             service_medians=np.array(h.service_median_days.as_list(), dtype=float),

@@ -66,29 +66,56 @@ class Households:
     grid_trust_offset: np.ndarray
 
 
-def draw_households(scenario: Scenario, district: District, rng: np.random.Generator) -> Households:
+def draw_traits(
+    scenario: Scenario, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` households' trust and propensity to report (the ``households`` stream).
+
+    They depend on the number of households and the ``households`` section
+    only, not on the grids: :mod:`gridsim.model.setup` shares them across
+    grid sizes.
+
+    Args:
+        scenario: The scenario.
+        n: Number of households.
+        rng: The ``households`` stream.
+
+    Returns:
+        ``(trust, propensity)``, one entry per household.
+    """
+    s = scenario.households
+    k = s.trust_concentration
+    trust = rng.beta(s.trust_mean * k, (1 - s.trust_mean) * k, size=n)
+    p = max(min(s.self_report_propensity, 1 - 1e-9), 1e-9)
+    conc = PROPENSITY_CONCENTRATION
+    propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
+    return trust, propensity
+
+
+def draw_households(
+    scenario: Scenario,
+    district: District,
+    rng: np.random.Generator,
+    traits: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Households:
     """Draw every household's trust and propensity (the ``households`` stream).
 
     Args:
         scenario: The scenario.
         district: Its district.
         rng: The ``households`` stream.
+        traits: ``(trust, propensity)`` if already drawn from this run's
+            stream (:func:`draw_traits`); then ``rng`` is not drawn from.
 
     Returns:
-        The households.
+        The households (``trust`` is the array given: copy it before changing it).
     """
-    s, d = scenario.households, district
-    n = d.n_households
-    k = s.trust_concentration
-    trust = rng.beta(s.trust_mean * k, (1 - s.trust_mean) * k, size=n)
-    p = max(min(s.self_report_propensity, 1 - 1e-9), 1e-9)
-    conc = PROPENSITY_CONCENTRATION
-    propensity = rng.beta(p * conc, (1 - p) * conc, size=n) if p > 1e-9 else np.zeros(n)
+    trust, propensity = traits or draw_traits(scenario, district.n_households, rng)
     return Households(
-        grid=d.household_grid(),
+        grid=district.household_grid(),
         trust=trust,
         propensity=propensity,
-        grid_trust_offset=np.zeros(d.n_grids),
+        grid_trust_offset=np.zeros(district.n_grids),
     )
 
 
@@ -114,6 +141,7 @@ __all__ = [
     "PROPENSITY_CONCENTRATION",
     "Households",
     "draw_households",
+    "draw_traits",
     "per_grid_counts",
     "visit_multipliers",
 ]

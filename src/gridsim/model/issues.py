@@ -54,6 +54,75 @@ class LatentIssues:
         return len(self.household)
 
 
+@dataclass(frozen=True)
+class HouseholdIssueDraws:
+    """The household issues of a span, as drawn from the ``latent`` stream (before any is dropped).
+
+    They depend on each household's expected number of issues, the issues'
+    lifetime, categories and the days simulated, not on how households are
+    grouped into grids: designs with other grid sizes over the same
+    communities draw the same ones (:mod:`gridsim.model.setup` shares them).
+
+    Attributes:
+        household: Each issue's household (in household order).
+        arrival: Day each issue arises (negative: in the warm-up before day 0).
+        life: Each issue's lifetime in days.
+        category: Category index of each issue.
+    """
+
+    household: np.ndarray
+    arrival: np.ndarray
+    life: np.ndarray
+    category: np.ndarray
+
+
+def issue_span(scenario: Scenario, days: int) -> tuple[float, float]:
+    """The warm-up before day 0 and the whole span (warm-up + ``days``) issues are drawn over."""
+    warmup = min(WARMUP_LIFETIMES * scenario.households.issue_lifetime_days, 365.0)
+    return warmup, days + warmup
+
+
+def household_issue_rates(scenario: Scenario, district: District, days: int) -> np.ndarray:
+    """Expected issues per household over the span, per grid (its kind of community's rate)."""
+    kind_rate = np.array(
+        [getattr(scenario.district.kinds, k).latent_rate_multiplier for k in KINDS]
+    )
+    span = issue_span(scenario, days)[1]
+    return scenario.households.latent_issues_per_year * kind_rate[district.grid_kind] * span / 365.0
+
+
+def draw_household_issues(
+    scenario: Scenario,
+    grid_rate: np.ndarray,
+    household_grid: np.ndarray,
+    days: int,
+    latent: np.random.Generator,
+) -> HouseholdIssueDraws:
+    """Draw the household issues of the span (the ``latent`` stream).
+
+    Args:
+        scenario: The scenario.
+        grid_rate: Expected issues per household over the span, per grid
+            (:func:`household_issue_rates`).
+        household_grid: Each household's grid.
+        days: Days simulated.
+        latent: The ``latent`` stream.
+
+    Returns:
+        The draws: a Poisson number per household, each with an arrival day,
+        a lifetime and a category.
+    """
+    warmup = issue_span(scenario, days)[0]
+    # One rate per grid, spread to households: no per-household temporaries.
+    counts = latent.poisson(grid_rate[household_grid])
+    household = np.repeat(np.arange(len(household_grid), dtype=np.int64), counts)
+    n_h = len(household)
+    arrival = latent.uniform(-warmup, days, size=n_h)
+    life = latent.exponential(scenario.households.issue_lifetime_days, size=n_h)
+    cat = latent.choice(len(CATEGORIES), size=n_h, p=scenario.issues.categories.as_list())
+    return HouseholdIssueDraws(household, arrival, life, cat)
+
+
 def draw_latent_issues(
     scenario: Scenario,
     district: District,
@@ -61,6 +130,7 @@ def draw_latent_issues(
     days: int,
     latent: np.random.Generator,
     public: np.random.Generator,
+    household_draws: HouseholdIssueDraws | None = None,
 ) -> LatentIssues:
     """Draw the run's latent issues (streams ``latent`` and ``public``).
 
@@ -71,27 +141,26 @@ def draw_latent_issues(
         days: Days simulated.
         latent: The ``latent`` stream (household issues).
         public: The ``public`` stream (public-space issues).
+        household_draws: The household issues, if already drawn from this
+            run's ``latent`` stream (:func:`draw_household_issues`); then
+            ``latent`` is not drawn from.
 
     Returns:
         The issues latent on day 0 or later.
     """
-    s, d, sc = scenario.households, district, scenario
-    lifetime = s.issue_lifetime_days
-    warmup = min(WARMUP_LIFETIMES * lifetime, 365.0)
-    span = days + warmup
-    kind_rate = np.array([getattr(sc.district.kinds, k).latent_rate_multiplier for k in KINDS])
-    # Expected issues per household over the span, per grid (one value per
-    # grid, then spread to households: no per-household temporaries).
-    grid_rate = s.latent_issues_per_year * kind_rate[d.grid_kind] * span / 365.0
-    counts = latent.poisson(grid_rate[household_grid])
-    household = np.repeat(np.arange(d.n_households, dtype=np.int64), counts)
-    n_h = len(household)
-    arrival = latent.uniform(-warmup, days, size=n_h)
-    life = latent.exponential(lifetime, size=n_h)
-    cat = latent.choice(len(CATEGORIES), size=n_h, p=sc.issues.categories.as_list())
+    sc = scenario
+    warmup, span = issue_span(scenario, days)
+    if household_draws is None:
+        rates = household_issue_rates(scenario, district, days)
+        household_draws = draw_household_issues(scenario, rates, household_grid, days, latent)
+    hd = household_draws
+    household, arrival, life, cat = hd.household, hd.arrival, hd.life, hd.category
+    lifetime = sc.households.issue_lifetime_days
     # Public-space issues, per grid.
-    p_counts = public.poisson(sc.issues.public_issues_per_grid_year * span / 365.0, size=d.n_grids)
-    p_grid = np.repeat(np.arange(d.n_grids, dtype=np.int64), p_counts)
+    p_counts = public.poisson(
+        sc.issues.public_issues_per_grid_year * span / 365.0, size=district.n_grids
+    )
+    p_grid = np.repeat(np.arange(district.n_grids, dtype=np.int64), p_counts)
     n_p = len(p_grid)
     p_arrival = public.uniform(-warmup, days, size=n_p)
     p_life = public.exponential(lifetime, size=n_p)
@@ -197,9 +266,13 @@ def arrival_order(
 __all__ = [
     "PUBLIC_CATEGORIES",
     "CaseTable",
+    "HouseholdIssueDraws",
     "LatentIssues",
     "arrival_order",
     "case_table",
+    "draw_household_issues",
     "draw_latent_issues",
+    "household_issue_rates",
     "household_offsets",
+    "issue_span",
 ]
