@@ -5,7 +5,10 @@ rotation — so each is a ``mesa.Agent``. The other staff act in bulk (their
 hours buy visits, patrols and verification in their grid or community), so
 each grid has one :class:`GridTeam` agent and each community one
 :class:`CommunityOffice` agent that count them. Each handling unit is an
-agent that knows its place in the tier tree and its capacity.
+agent that knows its place in the tier tree and its capacity: a street
+office or a district department is a :class:`HandlingUnit`; a grid's cases
+are handled by its own team and a community's by its office, so those two
+are the units of the grid and community tiers (one agent each, not two).
 
 Households and cases are *not* agents: there are hundreds of thousands of
 them, so they live in numpy arrays owned by :class:`gridsim.model.gridmodel.GridModel`.
@@ -18,6 +21,8 @@ from typing import Protocol, cast
 
 import mesa
 import numpy as np
+
+from gridsim.kernel.codes import COMMUNITY, GRID
 
 
 class CadreHost(Protocol):
@@ -35,8 +40,49 @@ class UnitHost(Protocol):
     unit_handled: np.ndarray
 
 
-class GridTeam(mesa.Agent):
+class HandlingUnit(mesa.Agent):
+    """A unit that handles cases: a street office or a district department.
+
+    Grid teams (:class:`GridTeam`) and community offices
+    (:class:`CommunityOffice`) are the units of the grid and community tiers.
+    The unit's queue and workload live in the model's case arrays; the unit
+    knows its place in the tier tree and its capacity.
+
+    Args:
+        model: The model.
+        index: Position in the model's unit arrays.
+        tier: Index into :data:`gridsim.scenario.TIERS`.
+        name: Display name.
+        capacity: Cases worked on at once.
+        parent: Index of the unit one tier up (``-1`` for departments).
+    """
+
+    def __init__(
+        self, model: mesa.Model, index: int, tier: int, name: str, capacity: int, parent: int
+    ):
+        super().__init__(model)
+        self.index = index
+        self.tier = tier
+        self.name = name
+        self.capacity = capacity
+        self.parent = parent
+
+    @property
+    def busy(self) -> int:
+        """Cases in service now."""
+        return int(cast(UnitHost, self.model).unit_busy[self.index])
+
+    @property
+    def handled(self) -> int:
+        """Cases finished so far."""
+        return int(cast(UnitHost, self.model).unit_handled[self.index])
+
+
+class GridTeam(HandlingUnit):
     """A grid's own team: its information officers, security officers and volunteers.
+
+    The team is also the grid's handling unit (tier ``grid``): the cases
+    handled in the grid are its own.
 
     One agent per grid, not one per person: these people act in bulk (their
     hours buy visits and patrols in their grid) and nothing about any one of
@@ -54,6 +100,9 @@ class GridTeam(mesa.Agent):
             of 1+4+X).
         hours_per_week: Hours per week of one person in each role (keys
             ``information_officer``, ``security_officer``, ``volunteer``).
+        name: The unit's display name (default ``grid <index>``).
+        capacity: Cases the team handles at once.
+        parent: Index of its community's unit (``-1`` if not known).
     """
 
     roles = ("information_officer", "security_officer", "volunteer")
@@ -67,9 +116,13 @@ class GridTeam(mesa.Agent):
         security_officers: int,
         volunteers: int,
         hours_per_week: dict[str, float],
+        name: str | None = None,
+        capacity: int = 1,
+        parent: int = -1,
     ):
-        super().__init__(model)
-        self.grid = int(grid)
+        grid = int(grid)
+        super().__init__(model, grid, GRID, name or f"grid {grid}", capacity, parent)
+        self.grid = grid
         self.members = {
             "information_officer": int(information_officers),
             "security_officer": int(security_officers),
@@ -118,12 +171,13 @@ class Cadre(mesa.Agent):
         cast(CadreHost, self.model).rotate_cadre(self)
 
 
-class CommunityOffice(mesa.Agent):
+class CommunityOffice(HandlingUnit):
     """A community's administrators and supervisors (one agent per community).
 
     Administrators (管理员) verify reports and dispatch cases; supervisors
     (监督员) watch deadlines and raise red lights. Like a grid team, they act
-    in bulk, so the office counts them.
+    in bulk, so the office counts them. The office is also the community's
+    handling unit (tier ``community``).
 
     Args:
         model: The model.
@@ -132,6 +186,11 @@ class CommunityOffice(mesa.Agent):
         supervisors: Supervisors in the community.
         hours_per_week: Hours per week of one person in each role (keys
             ``administrator``, ``supervisor``).
+        index: Position of its unit in the model's unit arrays (default: the
+            community index).
+        name: The unit's display name (default ``community <community>``).
+        capacity: Cases the office handles at once.
+        parent: Index of its street's unit (``-1`` if not known).
     """
 
     roles = ("administrator", "supervisor")
@@ -144,44 +203,15 @@ class CommunityOffice(mesa.Agent):
         administrators: int,
         supervisors: int,
         hours_per_week: dict[str, float],
+        index: int | None = None,
+        name: str | None = None,
+        capacity: int = 1,
+        parent: int = -1,
     ):
-        super().__init__(model)
-        self.community = int(community)
+        community = int(community)
+        index = community if index is None else int(index)
+        name = name or f"community {community}"
+        super().__init__(model, index, COMMUNITY, name, capacity, parent)
+        self.community = community
         self.members = {"administrator": int(administrators), "supervisor": int(supervisors)}
         self.hours_per_week = hours_per_week
-
-
-class HandlingUnit(mesa.Agent):
-    """A unit that handles cases: a grid team, community, street office or department.
-
-    The unit's queue and workload live in the model's case arrays; the unit
-    knows its place in the tier tree and its capacity.
-
-    Args:
-        model: The model.
-        index: Position in the model's unit arrays.
-        tier: Index into :data:`gridsim.scenario.TIERS`.
-        name: Display name.
-        capacity: Cases worked on at once.
-        parent: Index of the unit one tier up (``-1`` for departments).
-    """
-
-    def __init__(
-        self, model: mesa.Model, index: int, tier: int, name: str, capacity: int, parent: int
-    ):
-        super().__init__(model)
-        self.index = index
-        self.tier = tier
-        self.name = name
-        self.capacity = capacity
-        self.parent = parent
-
-    @property
-    def busy(self) -> int:
-        """Cases in service now."""
-        return int(cast(UnitHost, self.model).unit_busy[self.index])
-
-    @property
-    def handled(self) -> int:
-        """Cases finished so far."""
-        return int(cast(UnitHost, self.model).unit_handled[self.index])

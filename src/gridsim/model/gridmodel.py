@@ -17,10 +17,12 @@ place; this module builds them and reads them back.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import mesa
 import numpy as np
+from mesa.agentset import AgentSet
 from mesa.time import Schedule
 
 from gridsim.kernel import codes as cases
@@ -46,6 +48,19 @@ from gridsim.model.visits import plan_visits
 from gridsim.scenario import Scenario
 from gridsim.streams import process_key, streams, uniforms
 from gridsim.vocab import ROLES, TIERS
+
+
+@functools.lru_cache(maxsize=16)
+def busday_offsets(start_date: np.datetime64, days: int, max_offset: int) -> np.ndarray:
+    """Table ``[day, k]``: the day index ``k`` working days after ``day`` (from ``start_date``).
+
+    The same for every run with that calendar, so it is built once per
+    process and shared: the kernel only reads it.
+    """
+    dates = start_date + np.arange(days, dtype=np.int64)
+    k = np.arange(max_offset + 1)
+    due = np.busday_offset(dates[:, None], k[None, :], roll="forward")
+    return (due - start_date).astype(np.int64)
 
 
 class GridModel(mesa.Model):
@@ -119,16 +134,7 @@ class GridModel(mesa.Model):
         officers = per_grid_counts(d.n_grids, st.information_officers_per_grid, weights)
         security = per_grid_counts(d.n_grids, st.security_officers_per_grid, weights)
         volunteers = per_grid_counts(d.n_grids, st.volunteers_per_grid, weights)
-        role_hours = {role: getattr(hours, role) for role in ROLES}
-        self.teams = GridTeam.create_agents(
-            self,
-            d.n_grids,
-            grid=list(range(d.n_grids)),
-            information_officers=officers.tolist(),
-            security_officers=security.tolist(),
-            volunteers=volunteers.tolist(),
-            hours_per_week=role_hours,
-        )
+        self._grid_staff = (officers, security, volunteers)
         cadre_counts = per_grid_counts(d.n_grids, st.cadres_per_grid, weights)
         cadre_grids = np.repeat(np.arange(d.n_grids), cadre_counts)
         cad = self.spec.cadres
@@ -143,26 +149,20 @@ class GridModel(mesa.Model):
         else:
             tenure = np.full(len(cadre_grids), initial)
         self.cadres: list[Cadre] = [
-            Cadre(self, int(g), hours.cadre, float(t))
-            for g, t in zip(cadre_grids, tenure, strict=True)
+            Cadre(self, g, hours.cadre, t)
+            for g, t in zip(cadre_grids.tolist(), tenure.tolist(), strict=True)
         ]
         self.cadre_grid = cadre_grids.astype(np.int64)
-        self.cadre_posted_on = np.array([c.posted_on for c in self.cadres])
+        self.cadre_posted_on = -tenure.astype(float)
         for i, c in enumerate(self.cadres):
             c.slot = i
         if rotation:
             interval = cad.rotation_interval_days
             self._schedule_rotations(interval - tenure, interval)
         n_comm = d.n_communities
-        per_comm_admin = per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm))
-        per_comm_sup = per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm))
-        self.offices = CommunityOffice.create_agents(
-            self,
-            n_comm,
-            community=list(range(n_comm)),
-            administrators=per_comm_admin.tolist(),
-            supervisors=per_comm_sup.tolist(),
-            hours_per_week=role_hours,
+        self._community_staff = (
+            per_grid_counts(n_comm, st.administrators_per_community, np.ones(n_comm)),
+            per_grid_counts(n_comm, st.supervisors_per_community, np.ones(n_comm)),
         )
         # Work capacity per grid, per working day.
         self.officer_hours_day = officers * (hours.information_officer / 5.0)
@@ -194,9 +194,11 @@ class GridModel(mesa.Model):
             *self.spec.deadlines.limit_working_days.as_list(),
             self.spec.collect.verification_delay_days,
         ]
-        self._busday_table = self._busday_offsets(days, int(max(limits)))
+        self._busday_table = busday_offsets(self.start_date, self.days, int(max(limits)))
 
     def _build_units(self) -> None:
+        """The handling units: grid teams, community offices, street offices, departments."""
+        d = self.district
         table = unit_table(self.spec, self.district)
         self.unit_base = table.base
         self.unit_tier = table.tier
@@ -215,12 +217,48 @@ class GridModel(mesa.Model):
             self.unit_red,
             self.unit_handled,
         )
-        self.units = [
-            HandlingUnit(
-                self, i, int(table.tier[i]), name, int(table.capacity[i]), int(table.parent[i])
+        hours = self.spec.staff.hours_per_week
+        role_hours = {role: getattr(hours, role) for role in ROLES}
+        names, capacity, parent = table.names, table.capacity.tolist(), table.parent.tolist()
+        n_g, n_c = d.n_grids, d.n_communities
+        officers, security, volunteers = (a.tolist() for a in self._grid_staff)
+        teams = [
+            GridTeam(
+                self,
+                g,
+                officers[g],
+                security[g],
+                volunteers[g],
+                role_hours,
+                names[g],
+                capacity[g],
+                parent[g],
             )
-            for i, name in enumerate(table.names)
+            for g in range(n_g)
         ]
+        admins, supervisors = (a.tolist() for a in self._community_staff)
+        offices = [
+            CommunityOffice(
+                self,
+                c,
+                admins[c],
+                supervisors[c],
+                role_hours,
+                n_g + c,
+                names[n_g + c],
+                capacity[n_g + c],
+                parent[n_g + c],
+            )
+            for c in range(n_c)
+        ]
+        tiers = table.tier.tolist()
+        others = [
+            HandlingUnit(self, i, tiers[i], names[i], capacity[i], parent[i])
+            for i in range(n_g + n_c, len(table))
+        ]
+        self.teams = AgentSet(teams, random=self.random)
+        self.offices = AgentSet(offices, random=self.random)
+        self.units: list[HandlingUnit] = [*teams, *offices, *others]
 
     def _build_issues(self) -> None:
         issues = self._setup.issues
@@ -277,13 +315,6 @@ class GridModel(mesa.Model):
         ids = pub[ok]
         self.channel[ids] = PATROL
         self._kernel.schedule(self._pipeline, ids, find[ok].astype(np.int64))
-
-    def _busday_offsets(self, day: np.ndarray, max_offset: int) -> np.ndarray:
-        """Table ``[day, k]``: the day index ``k`` working days after ``day``."""
-        dates = self.start_date + np.asarray(day, dtype=np.int64)
-        k = np.arange(max_offset + 1)
-        due = np.busday_offset(dates[:, None], k[None, :], roll="forward")
-        return (due - self.start_date).astype(np.int64)
 
     def _pair_visits_with_issues(self) -> None:
         """For every planned visit, the household's issues pending that day.
@@ -554,11 +585,11 @@ class GridModel(mesa.Model):
     @property
     def staff_by_role(self) -> dict[str, int]:
         """Number of people in each role."""
+        counts = (*self._grid_staff, *self._community_staff)
+        roles = (*GridTeam.roles, *CommunityOffice.roles)
         out = dict.fromkeys(ROLES, 0)
-        for group in (self.teams, self.offices):
-            for agent in group:
-                for role, n in agent.members.items():
-                    out[role] += n
+        for role, per_unit in zip(roles, counts, strict=True):
+            out[role] = int(per_unit.sum())
         out["cadre"] = len(self.cadres)
         return out
 

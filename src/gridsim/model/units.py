@@ -14,6 +14,7 @@ streets and departments, so ``base[tier] + index`` is a unit's position.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,45 +68,38 @@ def unit_table(scenario: Scenario, district: District) -> UnitTable:
     """
     d, staff = district, scenario.handle.staff
     per_handler = cases_per_handler(scenario)
-    cap = {t: getattr(staff, t) * per_handler for t in TIERS}
-    names: list[str] = []
-    tiers: list[int] = []
-    handlers: list[float] = []
-    capacity: list[int] = []
-    parent: list[int] = []
     n_g, n_c, n_s = d.n_grids, d.n_communities, d.n_streets
-    for g in range(n_g):
-        names.append(f"grid {g}")
-        tiers.append(GRID)
-        capacity.append(round(cap["grid"]))
-        handlers.append(staff.grid)
-        parent.append(n_g + int(d.grid_community[g]))
-    for c in range(n_c):
-        names.append(d.community_names[c])
-        tiers.append(COMMUNITY)
-        capacity.append(round(cap["community"]))
-        handlers.append(staff.community)
-        parent.append(n_g + n_c + int(d.community_street[c]))
-    for s in range(n_s):
-        names.append(d.street_names[s])
-        tiers.append(STREET)
-        capacity.append(round(cap["street"]))
-        handlers.append(staff.street)
-        parent.append(-1)  # departments by category
-    for cat in CATEGORIES:
-        names.append(f"district {cat}")
-        tiers.append(DISTRICT)
-        capacity.append(round(cap["district"]))
-        handlers.append(staff.district)
-        parent.append(-1)
+    counts = (n_g, n_c, n_s, len(CATEGORIES))  # units per tier, in tier order
+    tier_codes = np.array([GRID, COMMUNITY, STREET, DISTRICT], dtype=np.int8)
+    # Python's round (half to even), as np.round does: one value per tier.
+    per_tier_capacity = [round(getattr(staff, t) * per_handler) for t in TIERS]
+    per_tier_handlers = [float(getattr(staff, t)) for t in TIERS]
+    names = [
+        *_grid_names(n_g),
+        *d.community_names,
+        *d.street_names,
+        *(f"district {cat}" for cat in CATEGORIES),
+    ]
+    parent = np.concatenate(
+        [
+            n_g + np.asarray(d.grid_community, dtype=np.int64),
+            n_g + n_c + np.asarray(d.community_street, dtype=np.int64),
+            np.full(n_s + len(CATEGORIES), -1, dtype=np.int64),  # departments by category
+        ]
+    )
     return UnitTable(
         names=names,
-        tier=np.array(tiers, dtype=np.int8),
-        capacity=np.maximum(1, np.array(capacity, dtype=np.int64)),
-        handlers=np.array(handlers, dtype=float),
-        parent=np.array(parent, dtype=np.int64),
+        tier=np.repeat(tier_codes, counts),
+        capacity=np.maximum(1, np.repeat(np.array(per_tier_capacity, dtype=np.int64), counts)),
+        handlers=np.repeat(np.array(per_tier_handlers, dtype=float), counts),
+        parent=parent,
         base=np.array([0, n_g, n_g + n_c, n_g + n_c + n_s]),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _grid_names(n: int) -> tuple[str, ...]:
+    return tuple(f"grid {g}" for g in range(n))
 
 
 __all__ = ["UnitTable", "cases_per_handler", "unit_table"]
