@@ -22,17 +22,17 @@ def _same_run(a: RunResult, b: RunResult) -> None:
     pd.testing.assert_frame_equal(a.daily, b.daily)
 
 
-def test_rotations_by_night_are_the_per_cadre_events(tiny, monkeypatch) -> None:
-    """One Mesa event per night of rotations: the same postings as one event per cadre."""
+def test_rotations_drawn_at_set_up_are_the_per_cadre_events(tiny, monkeypatch) -> None:
+    """Rotations drawn at set-up and applied by the day: the postings one event per cadre gives."""
     scenario = tiny.with_changes(
         {"cadres.posting": "rotation", "cadres.rotation_interval_days": 30}
     )
     nights = GridModel(scenario, replication=1)
-    assert nights._rotation_nights  # the fast path was taken
+    assert len(nights._rotations) > len(nights.cadres)  # the fast path was taken
     with monkeypatch.context() as m:
         m.setattr(GridModel, "_rotations_tie", staticmethod(lambda times: True))
         per_cadre = GridModel(scenario, replication=1)
-    assert not hasattr(per_cadre, "_rotation_nights")
+    assert len(per_cadre._rotations) == 0
     assert len(per_cadre._event_generators) > len(per_cadre.cadres)
     _same_run(nights.run(), per_cadre.run())
     assert (nights.cadre_grid == per_cadre.cadre_grid).all()
@@ -52,7 +52,7 @@ def test_rotations_on_a_whole_day_keep_one_event_per_cadre(tiny) -> None:
         }
     )
     model = GridModel(scenario)
-    assert not hasattr(model, "_rotation_nights")
+    assert len(model._rotations) == 0
     assert GridModel._rotations_tie([1.5, 30.0])
     assert GridModel._rotations_tie([1.5, 1.5])
     assert not GridModel._rotations_tie([1.5, 2.25, 31.5])

@@ -10,8 +10,9 @@ The kernel mirrors the vectorised pipeline it replaced step for step — the
 same groups in the same order, the same pre-drawn uniforms per case, the
 detection uniforms taken from one stream in the order the old code drew them
 — so a run's KPIs are bit-identical to the numpy version's (a regression test
-holds them). Survey waves and cadre rotations stay in Python
-(:class:`gridsim.model.GridModel`): they are rare and whole-array.
+holds them). Survey waves stay in Python (:class:`gridsim.model.GridModel`):
+they are rare and whole-array. Cadre rotations, drawn at set-up, are applied
+as the day after them starts (:mod:`gridsim.kernel.postings`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from gridsim.kernel.collect import decide_self_reports, enter, latent_due, verif
 from gridsim.kernel.handle import admit, arrive, finish
 from gridsim.kernel.jit import kernel_jit
 from gridsim.kernel.moves import enqueue_each
+from gridsim.kernel.postings import rotate
 from gridsim.kernel.queues import due
 from gridsim.kernel.queues import schedule as _schedule
 from gridsim.kernel.reply import reply, update_trust
@@ -107,12 +109,13 @@ def _drain(p: Pipeline, day: int) -> None:
 
 @_jit
 def step_day(p: Pipeline, day: int) -> None:
-    """Advance one simulated day: visits, self-reports, the pipeline, deadlines, trust.
+    """Advance one simulated day: rotations, visits, self-reports, the pipeline, deadlines, trust.
 
     Args:
         p: The kernel's state (:func:`gridsim.kernel.struct.make`), changed in place.
         day: The day, counted from the run's start.
     """
+    rotate(p, day)
     visits(p, day)
     decide_self_reports(p, day)
     _drain(p, day)

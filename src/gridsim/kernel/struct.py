@@ -50,6 +50,11 @@ FIELDS: tuple[tuple[str, types.Type], ...] = (
     ("cadre_grid", _I64),
     ("cadre_posted_on", _F64),
     ("cadres_per_grid", _I64),
+    ("cadre_postings", _I64),
+    ("rotation_upto", _I64),
+    ("rotation_slot", _I64),
+    ("rotation_partner", _I64),
+    ("rotation_time", _F64),
     ("unit_base", _I64),
     ("unit_capacity", _I64),
     ("unit_busy", _I64),
@@ -114,8 +119,11 @@ class Pipeline(structref.StructRefProxy):
         grid_trust_offset, grid_start, grid_households, grid_community,
             grid_street: Per grid.
         adj_indptr, adj_indices, adj_data: Grid adjacency (CSR).
-        cadre_grid, cadre_posted_on, cadres_per_grid: Cadre postings (rotation
-            writes them in place).
+        cadre_grid, cadre_posted_on, cadres_per_grid, cadre_postings: Cadre
+            postings (rotation writes them in place).
+        rotation_upto, rotation_slot, rotation_partner, rotation_time: The
+            run's rotations in time order, and per day how many come before it
+            (see :mod:`gridsim.kernel.postings`).
         unit_base, unit_capacity, unit_busy, unit_handled: Handling units.
         unit_red: Red lights each unit has been shown (they count against it).
         unit_effort: Each unit's effort, set by the assessment between days
@@ -173,6 +181,11 @@ def _make(
     cadre_grid,
     cadre_posted_on,
     cadres_per_grid,
+    cadre_postings,
+    rotation_upto,
+    rotation_slot,
+    rotation_partner,
+    rotation_time,
     unit_base,
     unit_capacity,
     unit_busy,
@@ -230,6 +243,11 @@ def _make(
     p.cadre_grid = cadre_grid
     p.cadre_posted_on = cadre_posted_on
     p.cadres_per_grid = cadres_per_grid
+    p.cadre_postings = cadre_postings
+    p.rotation_upto = rotation_upto
+    p.rotation_slot = rotation_slot
+    p.rotation_partner = rotation_partner
+    p.rotation_time = rotation_time
     p.unit_base = unit_base
     p.unit_capacity = unit_capacity
     p.unit_busy = unit_busy

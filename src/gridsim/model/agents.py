@@ -26,7 +26,11 @@ from gridsim.kernel.codes import COMMUNITY, GRID
 
 
 class CadreHost(Protocol):
-    """What a cadre needs of its model: someone to swap postings with."""
+    """What a cadre needs of its model: the postings arrays, and someone to swap postings with."""
+
+    cadre_grid: np.ndarray
+    cadre_posted_on: np.ndarray
+    cadre_postings: np.ndarray
 
     def rotate_cadre(self, cadre: Cadre) -> None:
         """Swap ``cadre``'s posting with another cadre's."""
@@ -140,23 +144,42 @@ class GridTeam(HandlingUnit):
 class Cadre(mesa.Agent):
     """A stationed cadre (联驻干部): visits residents; familiarity grows with tenure.
 
+    The cadre's posting lives in the model's arrays, at the cadre's ``slot``
+    (``cadre_grid``, ``cadre_posted_on``, ``cadre_postings``), which the
+    compiled day reads and rotations write; the agent reads them there.
+
     Args:
-        model: The model.
-        grid: Grid of the posting.
+        model: The model (its postings arrays hold this cadre at ``slot``).
+        slot: Position in the model's cadre arrays.
         hours_per_week: Hours per week on visits.
-        tenure_days: Days already served in this grid at the start.
     """
 
     role = "cadre"
     """Scenario role name (key of ``staff.hours_per_week`` and ``costs``)."""
 
-    def __init__(self, model: mesa.Model, grid: int, hours_per_week: float, tenure_days: float):
+    def __init__(self, model: mesa.Model, slot: int, hours_per_week: float):
         super().__init__(model)
-        self.grid = int(grid)
+        self.slot = int(slot)
         self.hours_per_week = float(hours_per_week)
-        self.posted_on = -float(tenure_days)
-        self.postings = 1
-        self.slot = -1  # position in the model's cadre arrays
+
+    @property
+    def _host(self) -> CadreHost:
+        return cast(CadreHost, self.model)
+
+    @property
+    def grid(self) -> int:
+        """Grid of the current posting."""
+        return int(self._host.cadre_grid[self.slot])
+
+    @property
+    def posted_on(self) -> float:
+        """Day the current posting started (negative: before the run)."""
+        return float(self._host.cadre_posted_on[self.slot])
+
+    @property
+    def postings(self) -> int:
+        """Postings so far, this one included."""
+        return int(self._host.cadre_postings[self.slot])
 
     def tenure_days(self, day: float) -> float:
         """Days served in the current grid on ``day``."""
@@ -168,7 +191,7 @@ class Cadre(mesa.Agent):
 
     def rotate(self) -> None:
         """Swap postings with another cadre (rotation policy); both start over."""
-        cast(CadreHost, self.model).rotate_cadre(self)
+        self._host.rotate_cadre(self)
 
 
 class CommunityOffice(HandlingUnit):

@@ -1,12 +1,13 @@
 """GridModel: the district, its staff and units, and the case pipeline on a day clock.
 
 The model is a ``mesa.Model``. Mesa's event scheduling drives it: one
-recurring event per simulated day, one per survey wave, and one event per
-night on which cadres rotate. Cadres, grid teams, community offices and handling units are Mesa
-agents (few); households and cases are numpy arrays (many), so the cost of a
-run grows with events — visits, issues, cases — not with households × days.
+recurring event per simulated day and one per survey wave. Cadres, grid
+teams, community offices and the other handling units are Mesa agents (few);
+households and cases are numpy arrays (many), so the cost of a run grows with
+events — visits, issues, cases — not with households × days.
 
-A day runs, in order: household visits (officers, cadres) and the detections
+A day runs, in order: the cadre rotations of the night before (drawn at
+set-up, :mod:`gridsim.model.postings`); household visits (officers, cadres) and the detections
 they make; issues found by patrols and reported by residents; then every case
 whose next step falls on the day moves on (entry, verification, dispatch,
 handling, reply), queues admit cases to free capacity, and supervisors light
@@ -41,6 +42,7 @@ from gridsim.model.households import per_grid_counts, visit_multipliers
 from gridsim.model.issues import case_table
 from gridsim.model.kpis import RunResult, compute_kpis
 from gridsim.model.parameters import kernel_parameters
+from gridsim.model.postings import Rotations, draw_rotations, rotation_times, rotations_tie
 from gridsim.model.setup import shared_setup
 from gridsim.model.terrain import patrol_coverage
 from gridsim.model.units import unit_table
@@ -148,14 +150,12 @@ class GridModel(mesa.Model):
             )
         else:
             tenure = np.full(len(cadre_grids), initial)
-        self.cadres: list[Cadre] = [
-            Cadre(self, g, hours.cadre, t)
-            for g, t in zip(cadre_grids.tolist(), tenure.tolist(), strict=True)
-        ]
+        n_cadres = len(cadre_grids)
         self.cadre_grid = cadre_grids.astype(np.int64)
         self.cadre_posted_on = -tenure.astype(float)
-        for i, c in enumerate(self.cadres):
-            c.slot = i
+        self.cadre_postings = np.ones(n_cadres, dtype=np.int64)
+        self.cadres: list[Cadre] = [Cadre(self, slot, hours.cadre) for slot in range(n_cadres)]
+        self._rotations = Rotations.none(self.days)
         if rotation:
             interval = cad.rotation_interval_days
             self._schedule_rotations(interval - tenure, interval)
@@ -370,6 +370,11 @@ class GridModel(mesa.Model):
             adj_data=adjacency.data.astype(float),
             cadre_grid=self.cadre_grid,
             cadre_posted_on=self.cadre_posted_on,
+            cadre_postings=self.cadre_postings,
+            rotation_upto=self._rotations.upto,
+            rotation_slot=self._rotations.slot,
+            rotation_partner=self._rotations.partner,
+            rotation_time=self._rotations.time,
             cadres_per_grid=self.cadres_per_grid_count.astype(np.int64, copy=False),
             unit_base=self.unit_base.astype(np.int64, copy=False),
             unit_capacity=self.unit_capacity,
@@ -497,54 +502,33 @@ class GridModel(mesa.Model):
                 self._kernel.enqueue(self._pipeline, reopen, day)
 
     def _schedule_rotations(self, first: np.ndarray, interval: int) -> None:
-        """Schedule every cadre's rotations: the first at ``first[slot]``, then every ``interval``.
+        """Lay out every cadre's rotations: the first at ``first[slot]``, then every ``interval``.
 
         A rotation falls between two days (its time is fractional), and nothing
-        else happens between two days, so the rotations of the year are taken
-        in time order, one Mesa event per night that has any
-        (:meth:`_rotate_due`), rather than one recurring event per cadre: the
-        same rotations at the same times in the same order, without hundreds
-        of events in Mesa's heap (each one a Python comparison per level). If
-        any rotation would fall on a whole day or at the same time as another,
-        Mesa's own order of simultaneous events decides; then every cadre
-        gets its recurring event as before.
+        that reads postings happens between two days, so the year's rotations
+        are drawn now, in time order (:mod:`gridsim.model.postings`), and the
+        compiled day applies those of the night before it as it starts: the
+        same rotations at the same times in the same order as one Mesa event
+        per rotation, with the same draws. If any rotation would fall on a
+        whole day or at the same time as another, Mesa's own order of
+        simultaneous events decides; then every cadre gets its recurring
+        event, and :meth:`rotate_cadre` draws its partner when it rotates.
         """
-        horizon = self.days - 1
-        due: list[tuple[float, int]] = []
-        for slot, start in enumerate(first.tolist()):
-            t = float(start)
-            while t <= horizon:  # Mesa's next time: the event's time plus the interval
-                due.append((t, slot))
-                t = t + interval
-        if self._rotations_tie([t for t, _ in due]):
-            for slot, start in enumerate(first.tolist()):
+        time, slot = rotation_times(first, interval, self.days - 1)
+        if self._rotations_tie(time):
+            for s, start in enumerate(first.tolist()):
                 self.schedule_recurring(
-                    self.cadres[slot].rotate, Schedule(interval=interval, start=float(start))
+                    self.cadres[s].rotate, Schedule(interval=interval, start=float(start))
                 )
             return
-        due.sort()
-        nights: list[list[tuple[float, int]]] = []
-        for t, slot in due:
-            if nights and int(nights[-1][0][0]) == int(t):
-                nights[-1].append((t, slot))
-            else:
-                nights.append([(t, slot)])
-        self._rotation_nights = nights[::-1]  # popped from the end, earliest first
-        if nights:
-            self.schedule_event(self._rotate_due, at=nights[0][0][0])
+        self._rotations = draw_rotations(
+            time, slot, len(self.cadres), self.days, self.streams["cadres"]
+        )
 
     @staticmethod
-    def _rotations_tie(times: list[float]) -> bool:
+    def _rotations_tie(times: np.ndarray) -> bool:
         """Whether two rotations fall at the same time, or one on a whole day (another event's)."""
-        return len(set(times)) < len(times) or any(t == int(t) for t in times)
-
-    def _rotate_due(self) -> None:
-        """The rotations of tonight, in time order (scheduled by :meth:`_schedule_rotations`)."""
-        night = self._rotation_nights.pop()
-        for t, slot in night:
-            self.rotate_cadre(self.cadres[slot], t)
-        if self._rotation_nights:
-            self.schedule_event(self._rotate_due, at=self._rotation_nights[-1][0][0])
+        return rotations_tie(times)
 
     def rotate_cadre(self, cadre: Cadre, day: float | None = None) -> None:
         """Rotation: ``cadre`` swaps grids with a random cadre elsewhere; both start over.
@@ -555,19 +539,18 @@ class GridModel(mesa.Model):
         """
         day = float(self.time) if day is None else day
         n = len(self.cadres)
+        a = cadre.slot
         if n < 2:
-            cadre.posted_on = day
-            self.cadre_posted_on[cadre.slot] = day
+            self.cadre_posted_on[a] = day
             return
-        other = self.cadres[int(self.streams["cadres"].integers(0, n))]
-        if other is cadre:
-            other = self.cadres[(cadre.slot + 1) % n]
-        cadre.grid, other.grid = other.grid, cadre.grid
-        for c in (cadre, other):
-            c.posted_on = day
-            c.postings += 1
-            self.cadre_grid[c.slot] = c.grid
-            self.cadre_posted_on[c.slot] = day
+        b = int(self.streams["cadres"].integers(0, n))
+        if b == a:
+            b = (a + 1) % n
+        grid = self.cadre_grid
+        grid[a], grid[b] = grid[b], grid[a]
+        for c in (a, b):
+            self.cadre_posted_on[c] = day
+            self.cadre_postings[c] += 1
 
     # -- running ------------------------------------------------------------
 
