@@ -106,8 +106,9 @@ def _run(task: Task) -> RunResult:
 
 def _tables(result: RunResult) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The daily series (as integers) and per-grid columns (as floats) a run keeps."""
-    daily = {c: result.daily[c].to_numpy().astype(int) for c in DAILY_COLUMNS}
-    grids = {c: result.grids[c].to_numpy(dtype=float) for c in GRID_COLUMNS}
+    # Straight from the run's columns: no data frame is built in a worker.
+    daily = {c: result.column("daily", c).astype(int) for c in DAILY_COLUMNS}
+    grids = {c: result.column("grids", c).astype(float) for c in GRID_COLUMNS}
     return daily, grids
 
 
@@ -138,8 +139,8 @@ def _encode(result: RunResult) -> EncodedResult:
     daily, grids = _tables(result)
     return EncodedResult(
         kpis=json_text({k: float(v) for k, v in result.kpis.items()}),
-        daily=json_text({"day": np.arange(len(result.daily)), **daily}),
-        grids=json_text({"grid": np.arange(len(result.grids)), **grids}),
+        daily=json_text({"day": np.arange(result.rows("daily")), **daily}),
+        grids=json_text({"grid": np.arange(result.rows("grids")), **grids}),
         wall_seconds=float(result.wall_seconds),
     )
 

@@ -9,7 +9,8 @@ KPI names follow the officials' case indicators (see ``docs/scenarios.md``):
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,9 +101,36 @@ class FinishedRun(Protocol):
         ...
 
 
-@dataclass
+Table = pd.DataFrame | Mapping[str, np.ndarray]
+"""A run's table: a frame, or its columns (made a frame when first read)."""
+
+
+class _Table:
+    """A run's table field: kept as given (a frame or its columns), a frame when read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> pd.DataFrame:
+        if obj is None:  # a dataclass asking for a default: there is none
+            raise AttributeError(self.slot[1:])
+        value = getattr(obj, self.slot)
+        if not isinstance(value, pd.DataFrame):
+            value = pd.DataFrame(dict(value))
+            setattr(obj, self.slot, value)
+        return value
+
+    def __set__(self, obj: Any, value: Table) -> None:
+        setattr(obj, self.slot, value)
+
+
+@dataclass(repr=False)
 class RunResult:
     """Everything one replication reports.
+
+    The two tables may be given as their columns: they become data frames the
+    first time :attr:`grids` or :attr:`daily` is read, so a sweep that only
+    stores them (:meth:`column`) never builds a frame (~2 ms a Yuelu run).
 
     Attributes:
         scenario: Scenario name.
@@ -120,9 +148,30 @@ class RunResult:
     seed: int
     replication: int
     kpis: dict[str, float]
-    grids: pd.DataFrame = field(repr=False)
-    daily: pd.DataFrame = field(repr=False)
+    grids: Table = _Table()  # type: ignore[assignment]
+    daily: Table = _Table()  # type: ignore[assignment]
     wall_seconds: float = 0.0
+
+    def column(self, table: str, name: str) -> np.ndarray:
+        """Column ``name`` of table ``"grids"`` or ``"daily"``, without building a frame."""
+        value = getattr(self, f"_{table}")
+        if isinstance(value, pd.DataFrame):
+            return value[name].to_numpy()
+        return np.asarray(value[name])
+
+    def rows(self, table: str) -> int:
+        """Rows of table ``"grids"`` or ``"daily"``."""
+        value = getattr(self, f"_{table}")
+        if isinstance(value, pd.DataFrame):
+            return len(value)
+        return len(next(iter(value.values()), ()))
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario!r}, seed={self.seed!r}, "
+            f"replication={self.replication!r}, kpis={self.kpis!r}, "
+            f"wall_seconds={self.wall_seconds!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible summary (KPIs and identifiers)."""
@@ -147,8 +196,8 @@ class RunResult:
         )
         return (
             f"<p style='margin:0 0 4px 0'><b>{html.escape(self.scenario)}</b>: replication "
-            f"{self.replication} of seed {self.seed}, {len(self.grids):,} grids, "
-            f"{len(self.daily):,} days, simulated in {self.wall_seconds:.2f} s</p>"
+            f"{self.replication} of seed {self.seed}, {self.rows('grids'):,} grids, "
+            f"{self.rows('daily'):,} days, simulated in {self.wall_seconds:.2f} s</p>"
             f"<table style='border-collapse:collapse'>{rows}</table>"
         )
 
@@ -296,7 +345,7 @@ def _grid_table(
     open_end: np.ndarray,
     due: np.ndarray,
     on_time: np.ndarray,
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     from gridsim.kernel import tally  # compiled counts (numba): loaded with the model
 
     d = model.district
@@ -309,26 +358,24 @@ def _grid_table(
     visits = tally.per_grid_sums(model.household_grid, visits_per_household, n)
     median = tally.per_grid_medians(g, closed_valid, model.close_day, model.found_day, n)
     trust = tally.per_grid_sums(model.household_grid, model.trust, n)
-    return pd.DataFrame(
-        {
-            "grid": np.arange(n),
-            "community": [d.community_names[c] for c in d.grid_community],
-            "street": [d.street_names[s] for s in d.grid_street],
-            "households": d.grid_households,
-            "visits": visits,
-            "visits_per_household": visits / d.grid_households,
-            "issues_collected": n_collected,
-            "issues_valid": n_valid,
-            "issues_resolved": n_resolved,
-            "backlog_end": backlog,
-            "median_days_to_close": median,
-            "on_time_rate": np.divide(on_time_n, due_n, out=np.full(n, np.nan), where=due_n > 0),
-            "trust": trust / d.grid_households + model.grid_trust_offset,
-        }
-    )
+    return {
+        "grid": np.arange(n),
+        "community": [d.community_names[c] for c in d.grid_community],
+        "street": [d.street_names[s] for s in d.grid_street],
+        "households": d.grid_households,
+        "visits": visits,
+        "visits_per_household": visits / d.grid_households,
+        "issues_collected": n_collected,
+        "issues_valid": n_valid,
+        "issues_resolved": n_resolved,
+        "backlog_end": backlog,
+        "median_days_to_close": median,
+        "on_time_rate": np.divide(on_time_n, due_n, out=np.full(n, np.nan), where=due_n > 0),
+        "trust": trust / d.grid_households + model.grid_trust_offset,
+    }
 
 
-def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) -> pd.DataFrame:
+def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) -> dict[str, Any]:
     from gridsim.kernel import tally
     from gridsim.kernel.codes import INVALID
 
@@ -345,12 +392,10 @@ def _daily(model: FinishedRun, collected: np.ndarray, closed_valid: np.ndarray) 
         collected & (model.state == INVALID),
         days,
     )
-    return pd.DataFrame(
-        {
-            "day": np.arange(days),
-            "new": new,
-            "closed": closed,
-            "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
-            "closed_after": closed_after,
-        }
-    )
+    return {
+        "day": np.arange(days),
+        "new": new,
+        "closed": closed,
+        "open": np.cumsum(new) - np.cumsum(closed) - np.cumsum(rejected),
+        "closed_after": closed_after,
+    }
