@@ -15,6 +15,7 @@ Modules, lowest first (each imports only those above it in this list):
 * :mod:`~gridsim.kernel.dispatch` — the one place a mechanism's code becomes a
   branch;
 * :mod:`~gridsim.kernel.moves` — join a queue, get a deadline, close;
+* :mod:`~gridsim.kernel.postings` — cadre rotations applied as a day starts;
 * the stages :mod:`~gridsim.kernel.assign` (交), :mod:`~gridsim.kernel.collect`
   (集), :mod:`~gridsim.kernel.handle` (办), :mod:`~gridsim.kernel.reply` (复),
   :mod:`~gridsim.kernel.supervise`;

@@ -11,6 +11,9 @@ layers under the model: scenario, mechanisms, kernel, streams, vocab):
 * :mod:`~gridsim.model.issues` — latent issues and the case table the kernel
   works on;
 * :mod:`~gridsim.model.visits` — the plan of household visits;
+* :mod:`~gridsim.model.postings` — cadre rotations, drawn at set-up;
+* :mod:`~gridsim.model.setup` — the set-up common random numbers share
+  across designs (district, households, latent issues), built once per process;
 * :mod:`~gridsim.model.agents` — cadres, grid teams, community offices and
   handling units as Mesa agents;
 * :mod:`~gridsim.model.kpis` — what a run reports (:class:`RunResult`,
