@@ -117,3 +117,10 @@ def test_grids_drawn_on_a_map_at_other_sizes_are_bit_identical(tmp_path, monkeyp
         design = base.with_changes({"grids.households_per_grid": size})
         assert gridsim.run_scenario(design).kpis == _fresh(design, 0, monkeypatch)
     assert len(setup._TRAITS) == 1  # the same number of households
+
+
+def test_a_worker_keeps_less_than_loky_takes_for_a_leak() -> None:
+    """loky restarts a worker grown by its leak size: the caches stay well under it."""
+    loky = pytest.importorskip("joblib.externals.loky.process_executor")
+    held = setup.CACHE_BYTES + 2 * setup.DRAW_BYTES
+    assert held < 0.7 * loky._MAX_MEMORY_LEAK_SIZE

@@ -22,9 +22,11 @@ public-space issues: ~5 ms, not ~30 ms, for a Yuelu set-up.
 
 Every reuse is bit for bit what a fresh build draws (``tests/test_setup_cache.py``).
 ``GRIDSIM_SETUP_CACHE=0`` turns it off. The most recent entries are kept per
-process, at most :data:`CACHE_SIZE` of each kind and :data:`CACHE_BYTES` of
-their arrays (a Yuelu set-up holds about 10 MB): a plan's designs span a few
-grid sizes × uncertainty points × replications, and each worker keeps them all.
+process, at most :data:`CACHE_SIZE` of each kind, :data:`CACHE_BYTES` of
+set-ups (a Yuelu set-up holds about 10 MB) and :data:`DRAW_BYTES` of each kind
+of draws (about 3 MB each): a plan's designs span a few grid sizes ×
+uncertainty points × replications, and each worker keeps the draws of them
+all and the most recent set-ups.
 """
 
 from __future__ import annotations
@@ -55,8 +57,18 @@ from gridsim.scenario import Scenario
 CACHE_SIZE = 64
 """Most entries of each kind kept per process."""
 
-CACHE_BYTES = 256 * 2**20
-"""Most bytes of arrays kept per kind of entry and process (the oldest go first)."""
+CACHE_BYTES = 128 * 2**20
+"""Most bytes of whole set-ups' arrays kept per process (the oldest go first).
+
+With :data:`DRAW_BYTES` for each of the two kinds of draws, a worker holds at
+most 192 MiB: loky restarts a worker whose memory grew by 300 MB since its
+first task (it takes that for a leak), which would throw every entry away
+and print a warning (``tests/test_setup_cache.py`` holds the sum below it).
+A set-up whose draws are kept costs ~7 ms to rebuild.
+"""
+
+DRAW_BYTES = 32 * 2**20
+"""Most bytes kept of each kind of grid-independent draws (traits, household issues)."""
 
 SECTIONS = ("district", "grids", "households", "issues")
 """Scenario sections the shared set-up depends on (with ``simulation.days``)."""
@@ -74,8 +86,9 @@ def _nbytes(*objects: Any) -> int:
 class _Recent:
     """The most recent values built for a key, within a count and a byte budget."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: str) -> None:
         self.entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self.budget = budget  # the name of this module's constant that caps its bytes
 
     def get(self, key: Hashable | None, build: Callable[[], Any], nbytes: Callable[[Any], int]):
         """The value for ``key``, built (and kept) if not held; ``key=None`` always builds."""
@@ -88,7 +101,8 @@ class _Recent:
         value = build()
         self.entries[key] = (value, nbytes(value))
         total = sum(size for _, size in self.entries.values())
-        while len(self.entries) > 1 and (len(self.entries) > CACHE_SIZE or total > CACHE_BYTES):
+        most = globals()[self.budget]
+        while len(self.entries) > 1 and (len(self.entries) > CACHE_SIZE or total > most):
             total -= self.entries.popitem(last=False)[1][1]
         return value
 
@@ -160,13 +174,13 @@ class Setup:
         return _nbytes(self.households, self.issues, self.index)
 
 
-_CACHE = _Recent()
+_CACHE = _Recent("CACHE_BYTES")
 """Whole set-ups, by (seed, replication, the scenario's set-up sections)."""
 
-_TRAITS = _Recent()
+_TRAITS = _Recent("DRAW_BYTES")
 """Households' trust and propensity, by (seed, replication, number of households, their section)."""
 
-_HOUSEHOLD_ISSUES = _Recent()
+_HOUSEHOLD_ISSUES = _Recent("DRAW_BYTES")
 """Household issues, by (seed, replication, each household's rate, lifetime, categories, days)."""
 
 
@@ -266,6 +280,7 @@ def shared_setup(
 __all__ = [
     "CACHE_BYTES",
     "CACHE_SIZE",
+    "DRAW_BYTES",
     "SECTIONS",
     "IssueIndex",
     "Setup",
