@@ -165,3 +165,18 @@ def test_the_closed_log_holds_every_close_of_the_run(tiny) -> None:
     assert model.reopened > 0
     assert len(logged) == len(closed_now) + model.reopened
     assert len(model._kernel.closed_since(model._pipeline, len(logged))) == 0
+
+
+def test_visit_counts_are_the_per_household_bincount() -> None:
+    """Visits per grid and households reached, counted per visit: a per-household table's."""
+    from gridsim.kernel import tally
+
+    rng = np.random.default_rng(3)
+    n_households, n_grids = 5_000, 17
+    household_grid = np.sort(rng.integers(0, n_grids, n_households)).astype(np.int32)
+    visited = rng.integers(0, n_households, 12_000).astype(np.int32)
+    per_household = np.bincount(visited, minlength=n_households)
+    per_grid, reached = tally.visit_counts(visited, household_grid, n_households, n_grids)
+    expected = tally.per_grid_sums(household_grid, per_household, n_grids)
+    assert per_grid.tobytes() == expected.tobytes()
+    assert reached == int((per_household > 0).sum()) < n_households

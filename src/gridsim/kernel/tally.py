@@ -23,6 +23,7 @@ __all__ = [
     "per_grid_counts",
     "per_grid_medians",
     "per_grid_sums",
+    "visit_counts",
     "wave_cases",
 ]
 
@@ -47,6 +48,31 @@ def per_grid_counts(grid: np.ndarray, masks: np.ndarray, n_grids: int) -> np.nda
         for c in range(len(grid)):
             row[grid[c]] += mask[c]
     return out
+
+
+@_jit
+def visit_counts(
+    visited: np.ndarray, household_grid: np.ndarray, n_households: int, n_grids: int
+) -> tuple[np.ndarray, int]:
+    """Visits per grid and households visited at least once, from the household of each visit.
+
+    The counts ``np.bincount(visited, minlength=n_households)`` would give
+    (households reached: its non-zero entries; a grid's visits: the sum of
+    its households' counts, whole numbers, so exact in floating point),
+    without that table of one count per household.
+
+    Returns:
+        ``(visits per grid as float64, households reached)``.
+    """
+    seen = np.zeros(n_households, dtype=np.bool_)
+    per_grid = np.zeros(n_grids)
+    reached = 0
+    for h in visited:
+        per_grid[household_grid[h]] += 1.0
+        if not seen[h]:
+            seen[h] = True
+            reached += 1
+    return per_grid, reached
 
 
 @_jit

@@ -445,10 +445,14 @@ class GridModel(mesa.Model):
         return self._count(cases.VISITS_CADRE)
 
     @property
+    def visited_households(self) -> np.ndarray:
+        """The household of every visit made so far, in order (a view of the visit plan)."""
+        return self.visit_plan.household[: self._count(cases.VISITS_DONE)]
+
+    @property
     def visits_per_household(self) -> np.ndarray:
         """Visits each household has had so far."""
-        done = self.visit_plan.household[: self._count(cases.VISITS_DONE)]
-        return np.bincount(done, minlength=self.district.n_households)
+        return np.bincount(self.visited_households, minlength=self.district.n_households)
 
     # -- the day ------------------------------------------------------------
 

@@ -100,6 +100,11 @@ class FinishedRun(Protocol):
         """Visits each household has had."""
         ...
 
+    @property
+    def visited_households(self) -> np.ndarray:
+        """The household of every visit made so far, in order."""
+        ...
+
 
 Table = pd.DataFrame | Mapping[str, np.ndarray]
 """A run's table: a frame, or its columns (made a frame when first read)."""
@@ -279,11 +284,15 @@ def compute_kpis(model: FinishedRun) -> RunResult:
     effort = float(np.average(model.unit_effort, weights=handled)) if handled.sum() else 0.0
     satisfaction = _safe_div(model.satisfied_count, model.surveyed)
     visits = model.visits_officer + model.visits_cadre
-    visits_per_household = model.visits_per_household
+    from gridsim.kernel import tally
+
+    visits_per_grid, reached = tally.visit_counts(
+        model.visited_households, model.household_grid, d.n_households, n_g
+    )
     from_public = collected & (model.channel == SELF_REPORT)
     kpis: dict[str, float] = {
         "households_visited": float(visits),
-        "households_reached": float((visits_per_household > 0).sum()),
+        "households_reached": float(reached),
         "visits_per_household": visits / d.n_households,
         "issues_latent": float(arrived.sum()),
         "issues_collected": float(n_collected),
@@ -314,7 +323,7 @@ def compute_kpis(model: FinishedRun) -> RunResult:
     }
     grids = _grid_table(
         model,
-        visits_per_household,
+        visits_per_grid,
         collected,
         valid,
         resolved,
@@ -337,7 +346,7 @@ def compute_kpis(model: FinishedRun) -> RunResult:
 
 def _grid_table(
     model: FinishedRun,
-    visits_per_household: np.ndarray,
+    visits: np.ndarray,
     collected: np.ndarray,
     valid: np.ndarray,
     resolved: np.ndarray,
@@ -355,7 +364,6 @@ def _grid_table(
         g, np.stack([collected, valid, resolved, open_end, due, on_time]), n
     )
     n_collected, n_valid, n_resolved, backlog, due_n, on_time_n = counts
-    visits = tally.per_grid_sums(model.household_grid, visits_per_household, n)
     median = tally.per_grid_medians(g, closed_valid, model.close_day, model.found_day, n)
     trust = tally.per_grid_sums(model.household_grid, model.trust, n)
     return {
