@@ -22,8 +22,19 @@ def gridsim(
     )
 
 
-def in_process(args: list[str]) -> tuple[int, str, str]:
-    """Run the ``gridsim`` entry point in this process: exit code, stdout, stderr."""
+def in_process(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: str = "",
+) -> tuple[int, str, str]:
+    """Run the ``gridsim`` entry point in this process: exit code, stdout, stderr.
+
+    ``env`` is added to the environment, ``cwd`` is the working folder and
+    ``stdin`` the standard input for the call; all are restored after it. A
+    ``SystemExit`` with a message (not a number) counts as exit code 1.
+    """
     import io
     from contextlib import redirect_stderr, redirect_stdout
 
@@ -34,9 +45,14 @@ def in_process(args: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
         mp.setattr(sys, "argv", ["gridsim", *args])
+        mp.setattr(sys, "stdin", io.StringIO(stdin))
+        for key, value in (env or {}).items():
+            mp.setenv(key, value)
+        if cwd is not None:
+            mp.chdir(cwd)
         try:
             main()
             code = 0
         except SystemExit as exc:
-            code = int(exc.code or 0)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return code, out.getvalue(), err.getvalue()

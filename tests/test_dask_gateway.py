@@ -20,16 +20,14 @@ under ``CI=true``, where that is a failure.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
+from tests.gridsim_cli import in_process
 
 import gateway_server
 import gridsim
@@ -298,30 +296,10 @@ def test_the_command_line_runs_on_a_gateway(
 
 def run_cli(*args: str, env: dict[str, str], refresh_dask: bool = False) -> tuple[int, str]:
     """``gridsim ARGS`` in-process with ``env`` set: (exit code, stderr)."""
-    from gridsim.cli import main
+    if refresh_dask:  # read DASK_CONFIG as a new process would (it is read at import)
+        import dask.config
 
-    saved = {k: os.environ.get(k) for k in env}
-    old_argv = sys.argv
-    err = io.StringIO()
-    try:
-        os.environ.update(env)
-        if refresh_dask:  # read DASK_CONFIG as a new process would (it is read at import)
-            import dask.config
-
-            dask.config.refresh(paths=[*dask.config.paths, env["DASK_CONFIG"]])
-        sys.argv = ["gridsim", *args]
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            try:
-                main()
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = old_argv
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    assert "Traceback" not in err.getvalue(), err.getvalue()
-    return code, err.getvalue()
+        dask.config.refresh(paths=[*dask.config.paths, env["DASK_CONFIG"]])
+    code, _, err = in_process(list(args), env=env)
+    assert "Traceback" not in err, err
+    return code, err

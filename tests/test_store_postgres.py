@@ -19,13 +19,10 @@ lock of ``tenant create``, no connection limit, tenants' names in
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
 import os
 import stat
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +33,7 @@ import psycopg
 import pytest
 from psycopg import errors
 from sqlalchemy.engine import make_url
+from tests.gridsim_cli import in_process
 
 import gridsim
 import pg_server
@@ -848,29 +846,9 @@ def test_old_shared_layout_is_refused_and_its_rows_copied(tenants: Tenants) -> N
 
 def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """``gridsim ARGS`` in-process: (exit code, stdout, stderr)."""
-    from gridsim.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    old_argv, old_stdin = sys.argv, sys.stdin
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    try:
-        sys.argv, sys.stdin = ["gridsim", *args], io.StringIO(stdin)
-        os.environ.update(env or {})
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main()
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv, sys.stdin = old_argv, old_stdin
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    assert "Traceback" not in err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    code, out, err = in_process(list(args), env=env, stdin=stdin)
+    assert "Traceback" not in err, err
+    return code, out, err
 
 
 @pytest.fixture

@@ -13,15 +13,13 @@ needs root (the CI runs as root); without it they are skipped.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import pwd
 import stat
-import sys
 from pathlib import Path
 
 import pytest
+from tests.gridsim_cli import in_process
 
 from gridsim.store import StoreNotPrivateError
 from gridsim.store.workspace import Workspace
@@ -63,23 +61,7 @@ def workspace(tmp_path: Path) -> Path:
 
 def run_cli(*args: str, cwd: Path) -> tuple[int, str]:
     """Run ``gridsim ARGS`` in-process through its entry point: (exit code, stderr)."""
-    from gridsim.cli import main
-
-    old_cwd, old_argv = Path.cwd(), sys.argv
-    err = io.StringIO()
-    try:
-        os.chdir(cwd)
-        sys.argv = ["gridsim", *args]
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            try:
-                main()
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        os.chdir(old_cwd)
-        sys.argv = old_argv
-    text = err.getvalue()
+    code, _, text = in_process(list(args), cwd=cwd)
     assert "Traceback" not in text and "internal error" not in text, text
     return code, text
 
