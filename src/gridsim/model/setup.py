@@ -86,9 +86,9 @@ def _nbytes(*objects: Any) -> int:
 class _Recent:
     """The most recent values built for a key, within a count and a byte budget."""
 
-    def __init__(self, budget: str) -> None:
+    def __init__(self, budget: Callable[[], int]) -> None:
         self.entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
-        self.budget = budget  # the name of this module's constant that caps its bytes
+        self.budget = budget  # the bytes it may hold (read when it grows)
 
     def get(self, key: Hashable | None, build: Callable[[], Any], nbytes: Callable[[Any], int]):
         """The value for ``key``, built (and kept) if not held; ``key=None`` always builds."""
@@ -101,7 +101,7 @@ class _Recent:
         value = build()
         self.entries[key] = (value, nbytes(value))
         total = sum(size for _, size in self.entries.values())
-        most = globals()[self.budget]
+        most = self.budget()
         while len(self.entries) > 1 and (len(self.entries) > CACHE_SIZE or total > most):
             total -= self.entries.popitem(last=False)[1][1]
         return value
@@ -174,13 +174,13 @@ class Setup:
         return _nbytes(self.households, self.issues, self.index)
 
 
-_CACHE = _Recent("CACHE_BYTES")
+_CACHE = _Recent(lambda: CACHE_BYTES)
 """Whole set-ups, by (seed, replication, the scenario's set-up sections)."""
 
-_TRAITS = _Recent("DRAW_BYTES")
+_TRAITS = _Recent(lambda: DRAW_BYTES)
 """Households' trust and propensity, by (seed, replication, number of households, their section)."""
 
-_HOUSEHOLD_ISSUES = _Recent("DRAW_BYTES")
+_HOUSEHOLD_ISSUES = _Recent(lambda: DRAW_BYTES)
 """Household issues, by (seed, replication, each household's rate, lifetime, categories, days)."""
 
 
