@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pg_server import free_port
 
 CONFIG = '''
 import base64, json, sys
@@ -72,12 +73,6 @@ def why_unavailable() -> str | None:
     except ImportError as exc:
         return f"dask-gateway / dask-gateway-server are not installed ({exc}): make install"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -130,7 +125,7 @@ def start(users: list[str], src: Path) -> GatewayServer:
     secrets_file.write_text(json.dumps(passwords))
     secrets_file.chmod(0o600)
     (root / "clusters").mkdir()
-    api_port, proxy_port = _free_port(), _free_port()
+    api_port, proxy_port = free_port(), free_port()
     environment = {"PYTHONPATH": os.pathsep.join([str(src), *sys.path])}
     config = root / "dask_gateway_config.py"
     config.write_text(

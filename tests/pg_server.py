@@ -63,7 +63,8 @@ def why_unavailable() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a test server)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -167,7 +168,7 @@ def start(attempts: int = 3) -> PgServer:
     pwfile.unlink()
     error = ""
     for _ in range(attempts):
-        port = _free_port()
+        port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} "
             f"-c unix_socket_directories={root / 'socket'} "

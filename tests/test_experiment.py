@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from gridsim.experiments.statistics import compare, precision_met
 from gridsim.store import EncodedResult, EncodedRun
 from gridsim.workspace import Workspace
 from gridsim_cli import gridsim as cli
+from pg_server import free_port
 
 SMALL = """
 name = "small"
@@ -327,18 +327,12 @@ def test_dask_local_cluster_gives_identical_results(exp_dir):
     assert dask == serial
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dask_scheduler():
     """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1."""
     pytest.importorskip("distributed")
     dask_bin = str(Path(sys.executable).parent / "dask")
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     procs = [
